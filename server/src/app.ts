@@ -1,0 +1,110 @@
+// Wires the platform and the modules into one application. The same build runs as
+// `serve` (HTTP), `worker` (jobs) or both (embedded mode, `atrium start`).
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AtriumConfig } from './platform/config.js';
+import { openDb, type Db } from './platform/db/index.js';
+import { migrate } from './platform/db/migrate.js';
+import { IdempotencyStore } from './platform/http/idempotency.js';
+import { createMetrics } from './platform/http/metrics.js';
+import { buildOpenApi } from './platform/http/openapi.js';
+import { RouteRegistry, STREAMED } from './platform/http/route.js';
+import { createHttpServer } from './platform/http/server.js';
+import { Jobs } from './platform/jobs.js';
+import { createLogger } from './platform/logger.js';
+import { RealtimeHub } from './platform/realtime.js';
+import { createIdentity } from './modules/identity/index.js';
+import { createLedger } from './modules/ledger/index.js';
+
+export const VERSION = '0.1.0';
+export type Role = 'serve' | 'worker' | 'all';
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+export async function createApp(config: AtriumConfig, opts: { logger?: Logger; db?: Db } = {}) {
+  const log = opts.logger ?? createLogger(config);
+  const db = opts.db ?? (await openDb(config));
+  const jobs = new Jobs(db, log);
+  const hub = new RealtimeHub(db, log);
+  const ledger = createLedger({ db, jobs, hub, config });
+  const identity = createIdentity({ db, ledger });
+  const metrics = createMetrics(() => jobs.queueDepths());
+
+  let http: FastifyInstance | null = null;
+  let role: Role | null = null;
+
+  function buildHttp(): FastifyInstance {
+    const app = createHttpServer({ logger: log, bodyLimit: config.bodyLimit });
+    metrics.instrument(app);
+    const registry = new RouteRegistry(app, (req) => identity.authenticate(req), new IdempotencyStore(db));
+    registerPlatformRoutes(app, registry, db, metrics.registry);
+    ledger.registerRoutes(registry);
+    let openapi: Record<string, unknown> | null = null;
+    registry.add({
+      method: 'GET', url: '/v1/openapi.json', tags: ['platform'], scope: null, summary: 'This document',
+      handler: async ({ reply }) => {
+        openapi ??= buildOpenApi(registry.routes, VERSION);
+        await reply.send(openapi);
+        return STREAMED;
+      },
+    });
+    return app;
+  }
+
+  return {
+    config, log, db, jobs, hub, ledger, identity, metrics,
+    get http(): FastifyInstance {
+      if (!http) throw new Error('HTTP server not started');
+      return http;
+    },
+
+    async migrate() {
+      return migrate(db);
+    },
+
+    /** Starts the given role; `listen: false` builds the server without binding a port (tests use inject or an ephemeral port). */
+    async start(startRole: Role, { listen = true }: { listen?: boolean } = {}): Promise<string | null> {
+      role = startRole;
+      await migrate(db);
+      if (config.jobs) await jobs.start({ work: startRole !== 'serve' });
+      await ledger.start();
+      if (startRole === 'worker') return null;
+      http = buildHttp();
+      if (!listen) {
+        await http.ready();
+        return null;
+      }
+      return http.listen({ port: config.port, host: config.host });
+    },
+
+    async stop(): Promise<void> {
+      if (http) await http.close();
+      await hub.stop();
+      if (config.jobs) await jobs.stop();
+      await db.close();
+      log.info({ role }, 'stopped');
+    },
+  };
+}
+
+function registerPlatformRoutes(app: FastifyInstance, registry: RouteRegistry, db: Db, promRegistry: { metrics(): Promise<string>; contentType: string }) {
+  registry.add({
+    method: 'GET', url: '/healthz', tags: ['platform'], scope: null, summary: 'The process is up',
+    response: z.object({ status: z.literal('ok') }),
+    handler: async () => ({ data: { status: 'ok' as const } }),
+  });
+  registry.add({
+    method: 'GET', url: '/readyz', tags: ['platform'], scope: null, summary: 'The database answers',
+    response: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']) }),
+    handler: async () => {
+      await sql`select 1`.execute(db.kysely);
+      return { data: { status: 'ready' as const, database: db.kind } };
+    },
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', promRegistry.contentType);
+    return promRegistry.metrics();
+  });
+}

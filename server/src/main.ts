@@ -1,0 +1,69 @@
+// The `atrium` command: start (embedded, everything in one process) | serve | worker | migrate | seed.
+import { createApp, type Role } from './app.js';
+import { loadConfig } from './platform/config.js';
+import { seedDemo } from './seed.js';
+
+const USAGE = `usage: atrium <command>
+  start     migrate, seed the demo workspace, serve HTTP and run jobs in one process (default)
+  serve     HTTP API + realtime stream (stateless; run as many as you like)
+  worker    job worker (rule actions, snapshots, schedules; run as many as you like)
+  migrate   apply database migrations and exit
+  seed      create the demo workspace (idempotent) and exit`;
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'start';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (!['start', 'serve', 'worker', 'migrate', 'seed'].includes(command)) {
+    console.error(`unknown command "${command}"\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig();
+  const app = await createApp(config);
+
+  if (command === 'migrate' || command === 'seed') {
+    const report = await app.migrate();
+    if (command === 'migrate') console.log(`migrations: ${report.applied.length} applied, ${report.total} in total`);
+    else {
+      const demo = await seedDemo(app);
+      console.log(`demo workspace ${demo.created ? 'created' : 'already there'}: ${demo.tenantId}`);
+    }
+    await app.stop();
+    return;
+  }
+
+  const role: Role = command === 'start' ? 'all' : (command as Role);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const url = await app.start(role);
+  const where = config.databaseUrl ? 'server PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
+  if (role === 'worker') {
+    console.log(`Atrium worker running on ${where}.`);
+    return;
+  }
+  console.log(`\nAtrium is running at http://localhost:${config.port} (listening on ${url}), database: ${where}.`);
+  if (role === 'all' && config.seedDemo) {
+    const demo = await seedDemo(app);
+    console.log(`Demo workspace: ${demo.email} — API token for this run:\n  ${demo.token}`);
+    console.log(`Try: curl -H "Authorization: Bearer ${demo.token}" http://localhost:${config.port}/v1/diffs\n`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

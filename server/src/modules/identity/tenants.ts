@@ -1,0 +1,34 @@
+// Creating a tenant with its first owner, recorded in the ledger like every other change.
+import { inPlatformFor, SYSTEM_ACTOR } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { newId } from '../../platform/ids.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Plan } from './schema.js';
+import { ALL_SCOPES, issueToken } from './tokens.js';
+
+export type NewTenant = {
+  name: string;
+  plan?: Plan;
+  isDemo?: boolean;
+  owner: { email: string; name: string; passwordHash?: string | null };
+};
+
+export type CreatedTenant = { tenantId: string; userId: string; token: string };
+
+export async function createTenantWithOwner(db: Db, ledger: Ledger, input: NewTenant): Promise<CreatedTenant> {
+  const tenantId = newId('ten');
+  const userId = newId('usr');
+  const email = input.owner.email.trim().toLowerCase();
+  // Users are global rows, so this runs as the platform role, in one transaction.
+  return inPlatformFor(db, { tenantId, actor: SYSTEM_ACTOR }, async (ctx) => {
+    await ctx.tx.insertInto('tenants').values({ id: tenantId, name: input.name, plan: input.plan ?? 'free', is_demo: input.isDemo ?? false }).execute();
+    await ctx.tx.insertInto('users').values({ id: userId, email, name: input.owner.name, password_hash: input.owner.passwordHash ?? null }).execute();
+    await ctx.tx.insertInto('memberships').values({ tenant_id: tenantId, user_id: userId, role: 'owner' }).execute();
+    const { token } = await issueToken(ctx.tx, { tenantId, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: 30 * 24 * 3600 });
+    await ledger.recordBatch(ctx, [
+      { namespace: 'identity', entityType: 'tenant', entityId: tenantId, event: 'tenant.created', after: { id: tenantId, name: input.name, plan: input.plan ?? 'free' } },
+      { namespace: 'identity', entityType: 'membership', entityId: `${tenantId}:${userId}`, event: 'membership.created', after: { user_id: userId, email, role: 'owner' } },
+    ]);
+    return { tenantId, userId, token };
+  });
+}

@@ -1,0 +1,72 @@
+// The ledger: the append-only record of every change (before → after → who → why),
+// with whys, replay, audit export and the realtime stream. Other modules write to it
+// only through `record` / `recordBatch`, inside their own transaction.
+import type { AtriumConfig } from '../../platform/config.js';
+import type { Db } from '../../platform/db/index.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import type { RealtimeHub } from '../../platform/realtime.js';
+import { WhyPolicy, type CriticalEvent } from './policy.js';
+import { createRecorder, DIFF_CHANNEL, type DiffInput, type RecordedDiff } from './record.js';
+import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
+import { registerLedgerRoutes } from './routes.js';
+import { DiffFeed } from './stream.js';
+
+export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef };
+export { DIFF_CHANNEL } from './record.js';
+export { RESERVED_NAMESPACES } from './policy.js';
+export { applyDiff, mergePatch } from './replay.js';
+
+export const SNAPSHOT_QUEUE = 'ledger.snapshot';
+type SnapshotJob = { tenantId: string; entityType: string; entityId: string };
+
+export type LedgerDeps = {
+  db: Db;
+  jobs: Jobs;
+  hub: RealtimeHub;
+  config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds'>;
+};
+
+export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
+  const policy = new WhyPolicy();
+  const recorder = createRecorder(policy);
+  const feed = new DiffFeed(db, hub);
+
+  jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3 }, (job) =>
+    db.systemTx(async (tx) => {
+      await snapshotEntity(tx, job.tenantId, job, config.snapshotEvery, config.snapshotLagSeconds);
+    }),
+  );
+
+  const ledger = {
+    record: recorder.record,
+    recordBatch: recorder.recordBatch,
+    /** Declares a change that may never be recorded without a why (422 WHY_REQUIRED). */
+    requireWhy: (rule: CriticalEvent) => policy.register(rule),
+    criticalEvents: () => policy.list(),
+
+    /** Replays an entity; asks for snapshots when the fold was long, so the next replay is short. */
+    async stateAt(tenantId: string, ref: EntityRef, at: Date): Promise<ReplayedState> {
+      return db.tenantTx(tenantId, async (tx) => {
+        const replayed = await stateAt(tx, ref, at);
+        if (replayed.folded > config.snapshotEvery) {
+          await jobs.enqueue(tx, SNAPSHOT_QUEUE, { tenantId, ...ref }, { singletonKey: `${tenantId}:${ref.entityType}:${ref.entityId}` });
+        }
+        return replayed;
+      });
+    },
+    /** Builds snapshots for one entity now (the job's body; also used by the bench). */
+    snapshotNow: (tenantId: string, ref: EntityRef) =>
+      db.systemTx((tx) => snapshotEntity(tx, tenantId, ref, config.snapshotEvery, config.snapshotLagSeconds)),
+
+    async start(): Promise<void> {
+      await hub.listen(DIFF_CHANNEL);
+    },
+    registerRoutes(registry: RouteRegistry): void {
+      registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt });
+    },
+  };
+  return ledger;
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,102 @@
+// `record` is the only way into the `diffs` table. It writes inside the caller's
+// transaction, so the diff commits or rolls back with the change it describes.
+import { sql } from 'kysely';
+import type { Ctx } from '../../platform/context.js';
+import { errors } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Json, JsonObject } from '../../platform/schema.js';
+import type { WhyPolicy } from './policy.js';
+
+export const DIFF_CHANNEL = 'atrium_diffs';
+
+export type Sentiment = -1 | 0 | 1;
+
+export type DiffInput = {
+  namespace: string;
+  entityType: string;
+  entityId: string;
+  event: string;
+  before?: Json | null;
+  after?: Json | null;
+  metadata?: JsonObject;
+  why?: string | null;
+  sentiment?: Sentiment;
+  causationId?: number | null;
+  correlationId?: string | null;
+};
+
+export type RecordedDiff = { id: number; createdAt: Date };
+
+/** What the realtime feed is told after commit: which tenant, which id range. */
+export type DiffNotice = { t: string; min: number; max: number };
+
+type Row = { id: number; created_at: Date };
+
+export function createRecorder(policy: WhyPolicy) {
+  async function recordBatch(ctx: Ctx, inputs: readonly DiffInput[]): Promise<RecordedDiff[]> {
+    if (inputs.length === 0) return [];
+    for (const d of inputs) {
+      const needsWhy = policy.requiresWhy({
+        namespace: d.namespace,
+        event: d.event,
+        before: d.before ?? null,
+        after: d.after ?? null,
+      });
+      if (needsWhy && !d.why?.trim()) throw errors.whyRequired(d.event);
+    }
+    const col = <T>(pick: (d: DiffInput) => T) => inputs.map(pick);
+    const json = (v: Json | null | undefined) => (v === undefined || v === null ? null : JSON.stringify(v));
+    // One statement whatever the batch size: arrays unnested into rows, and the
+    // NOTIFY (delivered by Postgres only on commit) computed from the inserted ids.
+    const { rows } = await sql<Row>`
+      with inserted as (
+        insert into diffs (tenant_id, namespace, entity_type, entity_id, event, value_before, value_after,
+                           metadata, actor_type, actor_id, causation_id, correlation_id)
+        select ${ctx.tenantId}, u.namespace, u.entity_type, u.entity_id, u.event, u.value_before, u.value_after,
+               coalesce(u.metadata, '{}'::jsonb), ${ctx.actor.type}, ${ctx.actor.id}, u.causation_id, u.correlation_id
+        from unnest(${col((d) => d.namespace)}::text[], ${col((d) => d.entityType)}::text[],
+                    ${col((d) => d.entityId)}::text[], ${col((d) => d.event)}::text[],
+                    ${col((d) => json(d.before))}::jsonb[], ${col((d) => json(d.after))}::jsonb[],
+                    ${col((d) => json(d.metadata))}::jsonb[], ${col((d) => d.causationId ?? null)}::bigint[],
+                    ${col((d) => d.correlationId ?? ctx.correlationId ?? null)}::text[])
+          with ordinality as u(namespace, entity_type, entity_id, event, value_before, value_after, metadata,
+                               causation_id, correlation_id, ord)
+        order by u.ord
+        returning id, created_at
+      )
+      select id, created_at,
+             (select pg_notify(${DIFF_CHANNEL}, json_build_object('t', ${ctx.tenantId}::text, 'min', min(id), 'max', max(id))::text)
+                from inserted) as notified
+      from inserted order by id`.execute(ctx.tx);
+
+    const annotated = inputs
+      .map((d, i) => ({ d, row: rows[i]! }))
+      .filter(({ d }) => d.why && d.why.trim().length > 0);
+    if (annotated.length > 0) {
+      await ctx.tx
+        .insertInto('annotations')
+        .values(
+          annotated.map(({ d, row }) => ({
+            id: newId('ann'),
+            tenant_id: ctx.tenantId,
+            diff_id: row.id,
+            author_type: ctx.actor.type,
+            author_id: ctx.actor.id,
+            why: d.why!.trim(),
+            sentiment: d.sentiment ?? 0,
+          })),
+        )
+        .execute();
+    }
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
+  }
+
+  async function record(ctx: Ctx, input: DiffInput): Promise<RecordedDiff> {
+    const [recorded] = await recordBatch(ctx, [input]);
+    return recorded!;
+  }
+
+  return { record, recordBatch };
+}
+
+export type Recorder = ReturnType<typeof createRecorder>;

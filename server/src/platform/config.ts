@@ -1,0 +1,60 @@
+// Configuration is read from the environment once, validated, and passed down explicitly.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  ATRIUM_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  ATRIUM_HOST: z.string().default('127.0.0.1'),
+  ATRIUM_DATA_DIR: z.string().default('./.atrium'),
+  DATABASE_URL: z.string().url().optional(),
+  ATRIUM_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  ATRIUM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ATRIUM_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  ATRIUM_SNAPSHOT_EVERY: z.coerce.number().int().min(10).default(500),
+  ATRIUM_SNAPSHOT_LAG_SECONDS: z.coerce.number().int().min(0).default(60),
+  ATRIUM_SEED_DEMO: bool.default(true),
+  ATRIUM_JOBS: bool.default(true),
+});
+
+export type AtriumConfig = {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** undefined → embedded PGlite; 'memory://' → in-memory PGlite (tests). */
+  databaseUrl: string | undefined;
+  poolMax: number;
+  logLevel: z.infer<typeof configSchema>['ATRIUM_LOG_LEVEL'];
+  bodyLimit: number;
+  snapshotEvery: number;
+  snapshotLagSeconds: number;
+  seedDemo: boolean;
+  jobs: boolean;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
+  const parsed = configSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([k]) => k in configSchema.shape && env[k] !== '')),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.ATRIUM_PORT,
+    host: c.ATRIUM_HOST,
+    dataDir: c.ATRIUM_DATA_DIR,
+    databaseUrl: c.DATABASE_URL,
+    poolMax: c.ATRIUM_DB_POOL_MAX,
+    logLevel: c.ATRIUM_LOG_LEVEL,
+    bodyLimit: c.ATRIUM_BODY_LIMIT,
+    snapshotEvery: c.ATRIUM_SNAPSHOT_EVERY,
+    snapshotLagSeconds: c.ATRIUM_SNAPSHOT_LAG_SECONDS,
+    seedDemo: c.ATRIUM_SEED_DEMO,
+    jobs: c.ATRIUM_JOBS,
+    ...overrides,
+  };
+}

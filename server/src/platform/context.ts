@@ -1,0 +1,52 @@
+// Who is acting, for which tenant, inside which transaction. Every command takes a Ctx.
+import type { Db, Tx } from './db/index.js';
+
+export type ActorType = 'user' | 'agent' | 'rule' | 'system' | 'api_key';
+export type Actor = { type: ActorType; id: string };
+
+/** The authenticated caller of a request. */
+export type Principal = {
+  tenantId: string;
+  actor: Actor;
+  userId: string | null;
+  tokenId: string;
+  scopes: readonly string[];
+};
+
+export type Ctx = {
+  readonly tenantId: string;
+  readonly actor: Actor;
+  readonly tx: Tx;
+  readonly requestId?: string;
+  readonly correlationId?: string;
+  /** Runs after the transaction commits (never if it rolls back). */
+  onCommit(fn: () => void): void;
+};
+
+export type CtxSource = { tenantId: string; actor: Actor; requestId?: string; correlationId?: string };
+
+async function withHooks<T>(
+  open: (fn: (tx: Tx) => Promise<T>) => Promise<T>,
+  source: CtxSource,
+  fn: (ctx: Ctx) => Promise<T>,
+): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const result = await open((tx) => fn({ ...source, tx, onCommit: (h) => hooks.push(h) }));
+  for (const hook of hooks) hook();
+  return result;
+}
+
+/** Opens a tenant transaction (RLS applies) and hands the command a Ctx; commit hooks run after COMMIT. */
+export function inTenant<T>(db: Db, source: CtxSource, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return withHooks((f) => db.tenantTx(source.tenantId, f), source, fn);
+}
+
+/**
+ * A Ctx for one tenant inside a platform (RLS-bypassing) transaction: only for operations
+ * that must also write platform rows atomically, such as creating the tenant itself.
+ */
+export function inPlatformFor<T>(db: Db, source: CtxSource, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return withHooks((f) => db.systemTx(f), source, fn);
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: 'atrium' };

@@ -1,0 +1,152 @@
+// The database platform: one Kysely API over embedded PGlite or server Postgres,
+// with the tenancy rule built in: tenant work runs as the non-superuser role
+// `atrium_app` with `app.tenant_id` set for the transaction, so row-level security
+// applies even to a hand-written query.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../../schema.js';
+import { Mutex, PGliteDialect } from './pglite-dialect.js';
+
+export type Tx = Transaction<Database>;
+export type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+export type Unlisten = () => Promise<void>;
+export type OwnerSession = SqlExecutor & { script(text: string): Promise<void> };
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  readonly kysely: Kysely<Database>;
+  /** A transaction scoped to one tenant: RLS applies. */
+  tenantTx<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction for platform work across tenants (auth lookup, maintenance): bypasses RLS. */
+  systemTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Holds one owner connection for a sequence of statements (migrations under a session lock). */
+  ownerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
+  /** Owner-level executor for the job engine outside any transaction. */
+  readonly ownerExecutor: SqlExecutor;
+  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  close(): Promise<void>;
+}
+
+export const APP_ROLE = 'atrium_app';
+export const SYSTEM_ROLE = 'atrium_system';
+
+/** An executor bound to a transaction, for libraries (pg-boss) that take raw SQL. */
+export function txExecutor(tx: Tx): SqlExecutor {
+  return {
+    executeSql: async (text, values = []) => {
+      const res = await tx.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: res.rows as unknown[] };
+    },
+  };
+}
+
+async function enterRole<T>(tx: Tx, role: string, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`.execute(tx);
+  return fn(tx);
+}
+
+function scoped(kysely: Kysely<Database>) {
+  return {
+    tenantTx<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+      if (!tenantId) throw new Error('tenantTx needs a tenant id');
+      return kysely.transaction().execute((tx) => enterRole(tx, APP_ROLE, tenantId, fn));
+    },
+    systemTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      return kysely.transaction().execute((tx) => enterRole(tx, SYSTEM_ROLE, '', fn));
+    },
+  };
+}
+
+const INT8_OID = 20;
+const parseInt8 = (v: string) => Number(v);
+
+async function openPGlite(dataDir: string): Promise<Db> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+  const mutex = new Mutex();
+  const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
+  return {
+    kind: 'pglite',
+    kysely,
+    ...scoped(kysely),
+    ownerSession: (fn) =>
+      mutex.run(() =>
+        fn({
+          executeSql: (text, values) => pglite.query(text, values),
+          script: async (text) => void (await pglite.exec(text)),
+        }),
+      ),
+    ownerExecutor: {
+      executeSql: (text, values) =>
+        mutex.run(async () => {
+          if (values && values.length > 0) return pglite.query(text, values);
+          const results = await pglite.exec(text);
+          // pg-boss expects a multi-statement script to return every statement's result.
+          return (results.length === 1 ? results[0] : results) as { rows: unknown[] };
+        }),
+    },
+    listen: async (channel, onPayload) => {
+      const unlisten = await pglite.listen(channel, onPayload);
+      return () => unlisten();
+    },
+    close: async () => {
+      await kysely.destroy();
+      await mutex.run(() => pglite.close());
+    },
+  };
+}
+
+async function openPostgres(url: string, poolMax: number): Promise<Db> {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, types });
+  pool.on('error', () => {}); // idle client errors surface on the next query instead
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<pg.Client>();
+  return {
+    kind: 'postgres',
+    kysely,
+    ...scoped(kysely),
+    ownerSession: async (fn) => {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          executeSql: (text, values) => client.query(text, values),
+          script: async (text) => void (await client.query(text)),
+        });
+      } finally {
+        client.release();
+      }
+    },
+    ownerExecutor: { executeSql: (text, values) => pool.query(text, values) },
+    listen: async (channel, onPayload) => {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {});
+      await client.connect();
+      listeners.add(client);
+      client.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => {});
+      };
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await kysely.destroy();
+    },
+  };
+}
+
+export type DbOptions = { databaseUrl: string | undefined; dataDir: string; poolMax: number };
+
+export function openDb(opts: DbOptions): Promise<Db> {
+  if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
+    return openPostgres(opts.databaseUrl, opts.poolMax);
+  }
+  return openPGlite(opts.databaseUrl?.startsWith('memory://') ? 'memory://' : opts.dataDir);
+}

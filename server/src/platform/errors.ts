@@ -1,0 +1,49 @@
+// One error type for the whole server: a stable code, an HTTP status, a human message, optional details.
+export type ErrorDetail = { path?: string; message: string; [k: string]: unknown };
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const errors = {
+  notFound: (what = 'Resource') => new AppError('NOT_FOUND', 404, `${what} not found.`),
+  validation: (details: ErrorDetail[]) =>
+    new AppError('VALIDATION_FAILED', 400, 'The request does not match the expected shape.', details),
+  badRequest: (code: string, message: string, details: ErrorDetail[] = []) => new AppError(code, 400, message, details),
+  unauthenticated: (message = 'Authentication is required.') => new AppError('UNAUTHENTICATED', 401, message),
+  forbidden: (message = 'You are not allowed to do this.', details: ErrorDetail[] = []) =>
+    new AppError('FORBIDDEN', 403, message, details),
+  conflict: (code: string, message: string, details: ErrorDetail[] = []) => new AppError(code, 409, message, details),
+  whyRequired: (event: string) =>
+    new AppError('WHY_REQUIRED', 422, `A why is required for "${event}": say why this change is made.`, [
+      { path: 'why', message: 'required for this change', event },
+    ]),
+};
+
+/** Codes documented in the OpenAPI document; keep in sync with what the server can answer. */
+export const ERROR_CODES = {
+  BAD_JSON: 'The body is not valid JSON.',
+  VALIDATION_FAILED: 'The request does not match the schema; details name each field.',
+  UNAUTHENTICATED: 'No valid credentials were given.',
+  FORBIDDEN: 'The credentials do not allow this action.',
+  NOT_FOUND: 'No such resource in this tenant (or no such route).',
+  METHOD_NOT_ALLOWED: 'The route exists but not with this method.',
+  IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was already used with a different request.',
+  IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still being processed.',
+  WHY_REQUIRED: 'The change is critical and needs a why.',
+  RESERVED_NAMESPACE: 'The namespace belongs to an Atrium module and cannot be written by API clients.',
+  BAD_CURSOR: 'The pagination cursor is malformed.',
+  PAYLOAD_TOO_LARGE: 'The request body exceeds the size limit.',
+  UNSUPPORTED_MEDIA_TYPE: 'The body must be application/json.',
+  RATE_LIMITED: 'Too many requests; retry after the given delay.',
+  INTERNAL: 'An unexpected server error; the request id identifies it in the logs.',
+} as const;

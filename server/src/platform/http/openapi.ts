@@ -1,0 +1,101 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import type { RegisteredRoute } from './route.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(route: RegisteredRoute): JsonSchema[] {
+  const out: JsonSchema[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const js = toSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, prop] of Object.entries(js.properties ?? {})) {
+      out.push({ name, in: where, required: where === 'path' || !!js.required?.includes(name), schema: prop });
+    }
+  }
+  return out;
+}
+
+export function buildOpenApi(routes: readonly RegisteredRoute[], version: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const status = String(route.successStatus ?? 200);
+    const success: JsonSchema = route.produces
+      ? { description: 'OK', content: Object.fromEntries(route.produces.map((t) => [t, { schema: { type: 'string' } }])) }
+      : {
+          description: 'OK',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  data: route.response ? toSchema(route.response, 'output') : {},
+                  meta: { $ref: '#/components/schemas/Meta' },
+                  error: { type: 'null' },
+                },
+              },
+            },
+          },
+        };
+    (paths[path] ??= {})[route.method.toLowerCase()] = {
+      summary: route.summary,
+      tags: route.tags,
+      operationId: `${route.method.toLowerCase()}_${route.url.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`,
+      security: route.scope ? [{ bearer: [] }] : [],
+      'x-atrium-scope': route.scope,
+      parameters: parameters(route),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
+      responses: { [status]: success, default: { $ref: '#/components/responses/Error' } },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Atrium API', version, description: 'Every change is a diff: before → after → who → why.' },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Session token or API key (atr_…)' } },
+      schemas: {
+        Meta: {
+          type: 'object',
+          properties: { request_id: { type: 'string' }, timestamp: { type: 'string' }, next_cursor: { type: 'string' } },
+        },
+        ErrorCode: { type: 'string', enum: Object.keys(ERROR_CODES), description: JSON.stringify(ERROR_CODES) },
+      },
+      responses: {
+        Error: {
+          description: 'Error envelope',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  data: { type: 'null' },
+                  meta: { $ref: '#/components/schemas/Meta' },
+                  error: {
+                    type: 'object',
+                    properties: {
+                      code: { $ref: '#/components/schemas/ErrorCode' },
+                      message: { type: 'string' },
+                      details: { type: 'array' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

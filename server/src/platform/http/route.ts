@@ -1,0 +1,121 @@
+// Routes are declared once with zod schemas: the same schemas validate requests and
+// generate the OpenAPI document, and each route states the scope it needs.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '../context.js';
+import { AppError, errors, type ErrorDetail } from '../errors.js';
+import type { IdempotencyStore } from './idempotency.js';
+
+export type Scope = 'read' | 'write' | 'admin';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type RouteInput<P, Q, B> = {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+  requestId: string;
+  req: FastifyRequest;
+  reply: FastifyReply;
+};
+
+export type Envelope = { data: unknown; meta?: Record<string, unknown>; status?: number };
+/** Returned by handlers that wrote the response themselves (streams, CSV, SSE). */
+export const STREAMED = Symbol('streamed');
+
+type AnySchema = z.ZodType;
+export type RouteDef<P extends AnySchema, Q extends AnySchema, B extends AnySchema> = {
+  method: HttpMethod;
+  url: string;
+  summary: string;
+  tags: string[];
+  /** `null` for public routes (health, auth entry points). */
+  scope: Scope | null;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documents the `data` payload of a JSON success response. */
+  response?: AnySchema;
+  /** Non-JSON success content types, for the OpenAPI document. */
+  produces?: string[];
+  successStatus?: number;
+  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Envelope | typeof STREAMED>;
+};
+
+export type RegisteredRoute = RouteDef<AnySchema, AnySchema, AnySchema>;
+
+const SCOPE_RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
+
+export function hasScope(principal: Principal, needed: Scope): boolean {
+  return principal.scopes.some((s) => s in SCOPE_RANK && SCOPE_RANK[s as Scope] >= SCOPE_RANK[needed]);
+}
+
+function zodDetails(where: string, error: z.ZodError): ErrorDetail[] {
+  return error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+    code: i.code,
+  }));
+}
+
+function parsePart<S extends AnySchema | undefined>(where: string, schema: S, value: unknown): unknown {
+  if (!schema) return value;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!r.success) throw errors.validation(zodDetails(where, r.error));
+  return r.data;
+}
+
+export type Authenticator = (req: FastifyRequest) => Promise<Principal | null>;
+
+export class RouteRegistry {
+  readonly routes: RegisteredRoute[] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly authenticate: Authenticator,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  add<P extends AnySchema, Q extends AnySchema, B extends AnySchema>(def: RouteDef<P, Q, B>): void {
+    const route = def as unknown as RegisteredRoute;
+    this.routes.push(route);
+    this.app.route({
+      method: def.method,
+      url: def.url,
+      handler: async (req, reply) => {
+        const principal = await this.authenticate(req);
+        if (def.scope !== null) {
+          if (!principal) throw errors.unauthenticated();
+          if (!hasScope(principal, def.scope)) {
+            throw errors.forbidden(`This needs the "${def.scope}" scope.`, [{ message: 'missing scope', scope: def.scope }]);
+          }
+        }
+        const input = {
+          params: parsePart('params', def.params, req.params),
+          query: parsePart('query', def.query, req.query),
+          body: parsePart('body', def.body, req.body),
+          principal: principal as Principal,
+          requestId: req.id,
+          req,
+          reply,
+        } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>;
+        const run = async () => {
+          const outcome = await def.handler(input);
+          if (outcome !== STREAMED) outcome.status ??= def.successStatus;
+          return outcome;
+        };
+        const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, run) : await run();
+        if (result === STREAMED) return reply;
+        return reply.code(result.status ?? 200).send({
+          data: result.data,
+          meta: { request_id: req.id, timestamp: new Date().toISOString(), ...result.meta },
+          error: null,
+        });
+      },
+    });
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

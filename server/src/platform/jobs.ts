@@ -1,0 +1,104 @@
+// Durable jobs on Postgres through pg-boss. Enqueue happens inside the caller's
+// transaction (same commit as the diff that causes the job); workers run in the
+// `worker` role (or in the single embedded process).
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { txExecutor, type Db, type Tx } from './db/index.js';
+
+export type JobMeta = { id: string; retryCount: number };
+export type JobHandler<T> = (data: T, meta: JobMeta) => Promise<void>;
+export type QueueOptions = {
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  concurrency?: number;
+};
+export type EnqueueOptions = { singletonKey?: string; startAfterSeconds?: number; priority?: number };
+
+type Definition = { name: string; options: QueueOptions; handler: JobHandler<never> };
+
+export class Jobs {
+  readonly #boss: PgBoss;
+  readonly #defs = new Map<string, Definition>();
+  readonly #workerIds: string[] = [];
+  #started = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {
+    this.#boss = new PgBoss({ db: db.ownerExecutor as PgBoss.Db, schema: 'pgboss', supervise: true, schedule: true });
+    this.#boss.on('error', (err) => this.log.error({ err }, 'job engine error'));
+  }
+
+  /** Modules declare their queues (and handlers) before start. */
+  define<T>(name: string, options: QueueOptions, handler: JobHandler<T>): void {
+    if (this.#started) throw new Error(`queue ${name} defined after start`);
+    this.#defs.set(name, { name, options, handler: handler as JobHandler<never> });
+  }
+
+  async start({ work }: { work: boolean }): Promise<void> {
+    await this.#boss.start();
+    for (const def of this.#defs.values()) {
+      await this.#boss.createQueue(def.name, {
+        name: def.name,
+        retryLimit: def.options.retryLimit ?? 5,
+        retryDelay: def.options.retryDelaySeconds ?? 2,
+        retryBackoff: def.options.retryBackoff ?? true,
+        expireInSeconds: def.options.expireInSeconds ?? 300,
+      });
+    }
+    // Enqueueing happens inside tenant transactions, which run as atrium_app.
+    await this.db.ownerExecutor.executeSql(
+      `grant usage on schema pgboss to atrium_app, atrium_system;
+       grant select, insert, update on all tables in schema pgboss to atrium_app, atrium_system`,
+    );
+    this.#started = true;
+    if (work) {
+      for (const def of this.#defs.values()) {
+        const id = await this.#boss.work<unknown>(
+          def.name,
+          { batchSize: def.options.concurrency ?? 1, pollingIntervalSeconds: 0.5 },
+          async (jobs) => {
+            for (const job of jobs) {
+              await def.handler(job.data as never, { id: job.id, retryCount: 0 });
+            }
+          },
+        );
+        this.#workerIds.push(id);
+      }
+    }
+  }
+
+  /** Enqueue in the caller's transaction: the job exists if and only if the transaction commits. */
+  async enqueue(tx: Tx, name: string, data: object, opts: EnqueueOptions = {}): Promise<string | null> {
+    if (!this.#defs.has(name)) throw new Error(`unknown queue ${name}`);
+    return this.#boss.send(name, data, {
+      db: txExecutor(tx) as PgBoss.Db,
+      singletonKey: opts.singletonKey,
+      startAfter: opts.startAfterSeconds,
+      priority: opts.priority,
+    });
+  }
+
+  /** Wakes this process's workers now instead of at the next poll (call after commit). */
+  nudge(): void {
+    for (const id of this.#workerIds) this.#boss.notifyWorker(id);
+  }
+
+  async schedule(name: string, cron: string, data: object = {}): Promise<void> {
+    await this.#boss.schedule(name, cron, data);
+  }
+
+  async queueDepths(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const name of this.#defs.keys()) out[name] = this.#started ? await this.#boss.getQueueSize(name) : 0;
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    await this.#boss.stop({ graceful: true, wait: true, timeout: 5000 });
+  }
+}
