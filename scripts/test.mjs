@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite twice — on embedded PGlite, then on the PostgreSQL server
+// (ATRIUM_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) — and a
+// closing line with the totals over both runs: "N passed, M failed".
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const serverUrl = process.env.ATRIUM_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const only = process.env.ATRIUM_TEST_ONLY; // 'pglite' | 'postgres' to run one leg
+const extra = process.argv.slice(2);
+const legs = [
+  { name: 'pglite', env: { ATRIUM_TEST_DATABASE_URL: '' } },
+  { name: 'postgres', env: { ATRIUM_TEST_DATABASE_URL: serverUrl } },
+].filter((l) => !only || l.name === only);
+
+mkdirSync('test-results', { recursive: true });
+let passed = 0;
+let failed = 0;
+let exitCode = 0;
+for (const leg of legs) {
+  const out = `test-results/vitest-${leg.name}.json`;
+  rmSync(out, { force: true });
+  console.log(`\n=== test suite on ${leg.name} ===`);
+  const run = spawnSync(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    { stdio: 'inherit', env: { ...process.env, ...leg.env } },
+  );
+  let report;
+  try {
+    report = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    console.error(`no report from the ${leg.name} run (exit ${run.status})`);
+    failed += 1;
+    exitCode = 1;
+    continue;
+  }
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numFailedTestSuites ?? 0) * (report.numTotalTests === 0 ? 1 : 0);
+  console.log(`${leg.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  if (run.status !== 0) exitCode = 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode);

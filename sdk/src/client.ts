@@ -1,0 +1,153 @@
+// Typed client for the Atrium API v1, used by the tests, the web app and the CLI.
+import type {
+  AnnotationHit, Annotation, Diff, DiffFilters, EnvelopeOf, Meta, NewDiff, Page, ReplayedState, Sentiment, ApiErrorBody,
+} from './types.js';
+
+export class AtriumError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ApiErrorBody['details'],
+    readonly requestId: string | undefined,
+  ) {
+    super(message);
+    this.name = 'AtriumError';
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+export type RequestOptions = { query?: Query; body?: unknown; headers?: Record<string, string> };
+export type ClientOptions = { baseUrl: string; token?: string; fetch?: typeof fetch };
+
+function qs(query: Query | undefined): string {
+  if (!query) return '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export class AtriumClient {
+  readonly baseUrl: string;
+  token: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(opts: ClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/$/, '');
+    this.token = opts.token;
+    this.#fetch = opts.fetch ?? fetch;
+  }
+
+  withToken(token: string | undefined): AtriumClient {
+    return new AtriumClient({ baseUrl: this.baseUrl, token, fetch: this.#fetch });
+  }
+
+  /** The raw HTTP response, for streams and for tests that look at status and headers. */
+  raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    return this.#fetch(`${this.baseUrl}${path}${qs(opts.query)}`, { method, headers, body });
+  }
+
+  /** Sends a request and unwraps the envelope; an error envelope becomes an AtriumError. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<{ data: T; meta: Meta }> {
+    const res = await this.raw(method, path, opts);
+    const env = (await res.json()) as EnvelopeOf<T>;
+    if (env.error) {
+      throw new AtriumError(res.status, env.error.code, env.error.message, env.error.details, env.meta?.request_id);
+    }
+    return { data: env.data, meta: env.meta };
+  }
+
+  readonly diffs = {
+    list: async (filters: DiffFilters & { limit?: number; cursor?: string } = {}): Promise<Page<Diff>> => {
+      const { data, meta } = await this.request<Diff[]>('GET', '/v1/diffs', { query: filters });
+      return { items: data, nextCursor: meta.next_cursor };
+    },
+    /** Every diff matching the filters, page after page. */
+    all: async (filters: DiffFilters = {}): Promise<Diff[]> => {
+      const out: Diff[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.diffs.list({ ...filters, limit: 200, cursor });
+        out.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
+    },
+    get: async (id: string): Promise<Diff> => (await this.request<Diff>('GET', `/v1/diffs/${encodeURIComponent(id)}`)).data,
+    record: async (input: NewDiff, idempotencyKey?: string): Promise<Diff> =>
+      (await this.request<Diff>('POST', '/v1/diffs', { body: input, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} })).data,
+    annotations: async (id: string): Promise<Annotation[]> =>
+      (await this.request<Annotation[]>('GET', `/v1/diffs/${encodeURIComponent(id)}/annotations`)).data,
+    annotate: async (id: string, why: string, sentiment?: Sentiment): Promise<Annotation> =>
+      (await this.request<Annotation>('POST', `/v1/diffs/${encodeURIComponent(id)}/annotations`, { body: { why, sentiment } })).data,
+  };
+
+  readonly annotations = {
+    search: async (q: string, limit?: number): Promise<AnnotationHit[]> =>
+      (await this.request<AnnotationHit[]>('GET', '/v1/annotations', { query: { q, limit } })).data,
+  };
+
+  readonly entities = {
+    history: async (type: string, id: string, opts: { limit?: number; cursor?: string } = {}): Promise<Page<Diff>> => {
+      const { data, meta } = await this.request<Diff[]>('GET', `/v1/entities/${encodeURIComponent(type)}/${encodeURIComponent(id)}/history`, { query: opts });
+      return { items: data, nextCursor: meta.next_cursor };
+    },
+    stateAt: async (type: string, id: string, at?: string | Date): Promise<ReplayedState> =>
+      (
+        await this.request<ReplayedState>('GET', `/v1/entities/${encodeURIComponent(type)}/${encodeURIComponent(id)}/state`, {
+          query: { at: at instanceof Date ? at.toISOString() : at },
+        })
+      ).data,
+  };
+
+  readonly exports = {
+    /** The whole export as text (for large exports, use `raw` and read the stream). */
+    diffs: async (format: 'csv' | 'jsonl', filters: DiffFilters = {}): Promise<string> => {
+      const res = await this.raw('GET', `/v1/export/diffs.${format}`, { query: filters });
+      if (!res.ok) {
+        const env = (await res.json()) as EnvelopeOf<null>;
+        throw new AtriumError(res.status, env.error?.code ?? 'UNKNOWN', env.error?.message ?? res.statusText, env.error?.details ?? [], env.meta?.request_id);
+      }
+      return res.text();
+    },
+  };
+
+  /**
+   * Subscribes to the tenant's diffs over Server-Sent Events. Returns a function that
+   * closes the stream. `lastEventId` resumes after a known diff.
+   */
+  stream(onDiff: (diff: Diff) => void, opts: { lastEventId?: string; onOpen?: () => void } = {}): () => void {
+    const controller = new AbortController();
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+    void (async () => {
+      const res = await this.#fetch(`${this.baseUrl}/v1/stream`, { headers, signal: controller.signal });
+      if (!res.ok || !res.body) throw new AtriumError(res.status, 'STREAM_FAILED', `stream answered ${res.status}`, [], undefined);
+      opts.onOpen?.();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (data && /^event: diff$/m.test(block)) onDiff(JSON.parse(data) as Diff);
+        }
+      }
+    })().catch((err: unknown) => {
+      if ((err as Error).name !== 'AbortError') console.error('atrium stream:', err);
+    });
+    return () => controller.abort();
+  }
+}

@@ -1,0 +1,3 @@
+// @atrium/sdk — a typed client for the Atrium HTTP API v1.
+export { AtriumClient, AtriumError, type ClientOptions, type RequestOptions } from './client.js';
+export type * from './types.js';

@@ -1,0 +1,80 @@
+// Integration-test harness: a real server on an ephemeral port over a fresh database —
+// in-memory PGlite by default, a brand-new database on the Postgres server when
+// ATRIUM_TEST_DATABASE_URL is set (scripts/test.mjs runs the suite both ways).
+// Tenants and tokens come from the identity module's internal API, never from an HTTP backdoor.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { AtriumClient } from '../../../sdk/src/index.js';
+import { createApp, type App, type Role } from '../app.js';
+import { loadConfig, type AtriumConfig } from '../platform/config.js';
+
+export type TestApp = {
+  app: App;
+  baseUrl: string;
+  databaseUrl: string | undefined;
+  /** A new tenant with an owner and a full-scope token, and an SDK client for it. */
+  tenant(name?: string): Promise<TestTenant>;
+  client(token?: string): AtriumClient;
+  stop(): Promise<void>;
+};
+
+export type TestTenant = { tenantId: string; userId: string; token: string; client: AtriumClient };
+
+export const serverDatabaseUrl = (): string | undefined => process.env.ATRIUM_TEST_DATABASE_URL || undefined;
+
+/** Creates an empty database next to the given one; returns its URL and a dropper. */
+export async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `atrium_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig> } = {}): Promise<TestApp> {
+  const server = serverDatabaseUrl();
+  const fresh = server ? await freshDatabase(server) : null;
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: fresh?.url ?? 'memory://',
+      logLevel: (process.env.ATRIUM_TEST_LOG_LEVEL as AtriumConfig['logLevel']) ?? 'silent',
+      seedDemo: false,
+      ...opts.config,
+    },
+  );
+  const app = await createApp(config);
+  const address = await app.start(opts.role ?? 'all');
+  const baseUrl = address ?? '';
+  let n = 0;
+  return {
+    app,
+    baseUrl,
+    databaseUrl: fresh?.url,
+    client: (token) => new AtriumClient({ baseUrl, token }),
+    async tenant(name = `Tenant ${++n}`) {
+      const created = await app.identity.createTenantWithOwner({
+        name,
+        owner: { email: `owner-${randomBytes(4).toString('hex')}@example.test`, name: `${name} owner` },
+      });
+      return { ...created, client: new AtriumClient({ baseUrl, token: created.token }) };
+    },
+    async stop() {
+      await app.stop();
+      await fresh?.drop();
+    },
+  };
+}
