@@ -15,10 +15,15 @@ import { createHttpServer } from './platform/http/server.js';
 import { Jobs } from './platform/jobs.js';
 import { createLogger } from './platform/logger.js';
 import { RealtimeHub } from './platform/realtime.js';
-import { createIdentity } from './modules/identity/index.js';
+import { createIdentity, PLAN_LIMITS_PER_MINUTE } from './modules/identity/index.js';
+import { createMailer } from './platform/mail.js';
+import { counterStoreFor, RateLimiter } from './platform/http/rate-limit.js';
+import cookie from '@fastify/cookie';
 import { createLedger } from './modules/ledger/index.js';
 
 export const VERSION = '0.1.0';
+/** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
+const AUTH_REQUESTS_PER_IP_PER_MINUTE = 30;
 export type Role = 'serve' | 'worker' | 'all';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -29,7 +34,8 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const jobs = new Jobs(db, log);
   const hub = new RealtimeHub(db, log);
   const ledger = createLedger({ db, jobs, hub, config });
-  const identity = createIdentity({ db, ledger });
+  const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
+  const identity = createIdentity({ db, ledger, mailer, log, config });
   const metrics = createMetrics(() => jobs.queueDepths());
 
   let http: FastifyInstance | null = null;
@@ -38,9 +44,16 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   function buildHttp(): FastifyInstance {
     const app = createHttpServer({ logger: log, bodyLimit: config.bodyLimit });
     metrics.instrument(app);
-    const registry = new RouteRegistry(app, (req) => identity.authenticate(req), new IdempotencyStore(db));
+    void app.register(cookie);
+    const limits = {
+      limiter: new RateLimiter(counterStoreFor(db)),
+      perTenant: (p: { plan: string }) => PLAN_LIMITS_PER_MINUTE[p.plan] ?? PLAN_LIMITS_PER_MINUTE.free!,
+      perIpOnAuth: AUTH_REQUESTS_PER_IP_PER_MINUTE,
+    };
+    const registry = new RouteRegistry(app, (req, opts) => identity.authenticate(req, opts), new IdempotencyStore(db), limits);
     registerPlatformRoutes(app, registry, db, metrics.registry);
     ledger.registerRoutes(registry);
+    identity.registerRoutes(registry);
     let openapi: Record<string, unknown> | null = null;
     registry.add({
       method: 'GET', url: '/v1/openapi.json', tags: ['platform'], scope: null, summary: 'This document',
@@ -69,6 +82,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
       role = startRole;
       await migrate(db);
       if (config.jobs) await jobs.start({ work: startRole !== 'serve' });
+      await identity.start();
       await ledger.start();
       if (startRole === 'worker') return null;
       http = buildHttp();

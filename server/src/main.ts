@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\nAtrium is running at http://localhost:${config.port} (listening on ${url}), database: ${where}.`);
   if (role === 'all' && config.seedDemo) {
     const demo = await seedDemo(app);
-    console.log(`Demo workspace: ${demo.email} — API token for this run:\n  ${demo.token}`);
+    console.log(`Demo login: ${demo.email} / ${demo.password}  (POST /v1/auth/login)\nAPI token for this run:\n  ${demo.token}`);
     console.log(`Try: curl -H "Authorization: Bearer ${demo.token}" http://localhost:${config.port}/v1/diffs\n`);
   }
 }

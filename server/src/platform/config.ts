@@ -17,6 +17,14 @@ export const configSchema = z.object({
   ATRIUM_SNAPSHOT_LAG_SECONDS: z.coerce.number().int().min(0).default(60),
   ATRIUM_SEED_DEMO: bool.default(true),
   ATRIUM_JOBS: bool.default(true),
+  ATRIUM_SECRET_KEY: z.string().min(16).optional(),
+  ATRIUM_PUBLIC_URL: z.string().url().optional(),
+  ATRIUM_SMTP_URL: z.string().url().optional(),
+  ATRIUM_MAIL_FROM: z.string().default('Atrium <no-reply@atrium.local>'),
+  ATRIUM_OIDC_ISSUER: z.string().url().optional(),
+  ATRIUM_OIDC_CLIENT_ID: z.string().optional(),
+  ATRIUM_OIDC_CLIENT_SECRET: z.string().optional(),
+  ATRIUM_OIDC_LABEL: z.string().default('Single sign-on'),
 });
 
 export type AtriumConfig = {
@@ -32,6 +40,12 @@ export type AtriumConfig = {
   snapshotLagSeconds: number;
   seedDemo: boolean;
   jobs: boolean;
+  secretKey: string | undefined;
+  /** Base URL users reach Atrium at (links in emails, OIDC redirect); defaults to http://localhost:<port>. */
+  publicUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  oidc: { issuer: string; clientId: string; clientSecret: string | undefined; label: string } | undefined;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
@@ -55,6 +69,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     snapshotLagSeconds: c.ATRIUM_SNAPSHOT_LAG_SECONDS,
     seedDemo: c.ATRIUM_SEED_DEMO,
     jobs: c.ATRIUM_JOBS,
+    secretKey: c.ATRIUM_SECRET_KEY,
+    publicUrl: c.ATRIUM_PUBLIC_URL,
+    smtpUrl: c.ATRIUM_SMTP_URL,
+    mailFrom: c.ATRIUM_MAIL_FROM,
+    oidc:
+      c.ATRIUM_OIDC_ISSUER && c.ATRIUM_OIDC_CLIENT_ID
+        ? { issuer: c.ATRIUM_OIDC_ISSUER, clientId: c.ATRIUM_OIDC_CLIENT_ID, clientSecret: c.ATRIUM_OIDC_CLIENT_SECRET, label: c.ATRIUM_OIDC_LABEL }
+        : undefined,
     ...overrides,
   };
 }

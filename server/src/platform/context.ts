@@ -10,7 +10,14 @@ export type Principal = {
   actor: Actor;
   userId: string | null;
   tokenId: string;
+  kind: 'session' | 'api_key';
+  /** The member's role in the tenant (for API keys: null). */
+  role: string | null;
   scopes: readonly string[];
+  plan: string;
+  /** Last successful 2FA check of this session (step-up). */
+  stepUpAt: Date | null;
+  platformRole: 'operator' | null;
 };
 
 export type Ctx = {

@@ -74,11 +74,12 @@ export class Jobs {
   /** Enqueue in the caller's transaction: the job exists if and only if the transaction commits. */
   async enqueue(tx: Tx, name: string, data: object, opts: EnqueueOptions = {}): Promise<string | null> {
     if (!this.#defs.has(name)) throw new Error(`unknown queue ${name}`);
+    // Only options actually given: pg-boss asserts on a present-but-undefined `priority`.
     return this.#boss.send(name, data, {
       db: txExecutor(tx) as PgBoss.Db,
-      singletonKey: opts.singletonKey,
-      startAfter: opts.startAfterSeconds,
-      priority: opts.priority,
+      ...(opts.singletonKey !== undefined && { singletonKey: opts.singletonKey }),
+      ...(opts.startAfterSeconds !== undefined && { startAfter: opts.startAfterSeconds }),
+      ...(opts.priority !== undefined && { priority: opts.priority }),
     });
   }
 

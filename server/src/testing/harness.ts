@@ -12,8 +12,9 @@ export type TestApp = {
   app: App;
   baseUrl: string;
   databaseUrl: string | undefined;
-  /** A new tenant with an owner and a full-scope token, and an SDK client for it. */
-  tenant(name?: string): Promise<TestTenant>;
+  /** A new tenant with an owner and a full-scope token, and an SDK client for it.
+   * Plan `enterprise` by default so suites are not throttled; rate-limit tests ask for `free`. */
+  tenant(name?: string, opts?: { plan?: 'free' | 'pro' | 'enterprise' }): Promise<TestTenant>;
   client(token?: string): AtriumClient;
   stop(): Promise<void>;
 };
@@ -65,9 +66,10 @@ export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumC
     baseUrl,
     databaseUrl: fresh?.url,
     client: (token) => new AtriumClient({ baseUrl, token }),
-    async tenant(name = `Tenant ${++n}`) {
+    async tenant(name = `Tenant ${++n}`, tenantOpts = {}) {
       const created = await app.identity.createTenantWithOwner({
         name,
+        plan: tenantOpts.plan ?? 'enterprise',
         owner: { email: `owner-${randomBytes(4).toString('hex')}@example.test`, name: `${name} owner` },
       });
       return { ...created, client: new AtriumClient({ baseUrl, token: created.token }) };

@@ -1,33 +1,87 @@
-// Identity: tenants, users, memberships and bearer tokens. This is the core the
-// foundation needs (authenticate a request, create a tenant with its owner); sign-up,
-// login, 2FA, API-key management and roles are the identity issue's work.
+// Identity: tenants, people, memberships and roles, sessions (bearer or cookie + CSRF),
+// passwords, TOTP 2FA with step-up, invitations, scoped API keys, brute-force lockout.
+// Other modules use `authenticate` (through the HTTP platform) and nothing else.
 import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { AtriumConfig } from '../../platform/config.js';
 import type { Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import type { Mailer } from '../../platform/mail.js';
+import { loadSecretBox, type SecretBox } from '../../platform/secrets.js';
 import type { Ledger } from '../ledger/index.js';
+import { createAccounts } from './account.js';
+import { createApiKeys } from './api-keys.js';
+import { assertCsrf, sessionCookie } from './cookies.js';
+import { createMembers } from './members.js';
+import { registerAuthRoutes } from './routes-auth.js';
+import { registerMemberRoutes } from './routes-members.js';
 import { createTenantWithOwner, type CreatedTenant, type NewTenant } from './tenants.js';
-import { issueToken, resolveToken, type IssueTokenInput } from './tokens.js';
+import { issueToken, TokenResolver, type IssueTokenInput } from './tokens.js';
+import { createTotp } from './totp.js';
 
 export type { CreatedTenant, NewTenant };
+export { ROLE_SCOPES, MATRIX } from './permissions.js';
+export const PLAN_LIMITS_PER_MINUTE: Record<string, number> = { free: 100, pro: 500, enterprise: 2000 };
 
-export function createIdentity({ db, ledger }: { db: Db; ledger: Ledger }) {
+export type IdentityDeps = {
+  db: Db;
+  ledger: Ledger;
+  mailer: Mailer;
+  log: Logger;
+  config: Pick<AtriumConfig, 'secretKey' | 'publicUrl' | 'port' | 'oidc'>;
+};
+
+export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps) {
+  const tokens = new TokenResolver(db);
+  let box: SecretBox | null = null;
+  const secrets = (): SecretBox => {
+    if (!box) throw new Error('identity not started');
+    return box;
+  };
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const totp = createTotp(db, secrets);
+  const accounts = createAccounts({ db, ledger, totp });
+  const members = createMembers({ db, ledger, mailer, publicUrl, onAccessChanged: () => tokens.forget('all') });
+  const apiKeys = createApiKeys({ db, ledger, onRevoked: (id) => tokens.forget([id]) });
+
   return {
-    /** Bearer token from the Authorization header (or `access_token` for EventSource clients). */
-    async authenticate(req: FastifyRequest): Promise<Principal | null> {
-      const header = req.headers.authorization;
-      let token: string | undefined;
-      if (header?.startsWith('Bearer ')) token = header.slice(7).trim();
-      else if (req.method === 'GET') {
-        const q = (req.query as Record<string, unknown> | undefined)?.['access_token'];
-        if (typeof q === 'string') token = q;
-      }
-      return token ? resolveToken(db, token) : null;
+    async start(): Promise<void> {
+      box = await loadSecretBox(db, config.secretKey, log);
     },
+    secrets,
+
+    /**
+     * The caller of a request: `Authorization: Bearer` (session token or API key), else the
+     * session cookie — which, on unsafe methods of protected routes, needs the CSRF header.
+     */
+    async authenticate(req: FastifyRequest, opts: { required: boolean }): Promise<Principal | null> {
+      const header = req.headers.authorization;
+      if (header?.startsWith('Bearer ')) return tokens.resolve(header.slice(7).trim());
+      const cookie = sessionCookie(req);
+      if (cookie) {
+        const principal = await tokens.resolve(cookie);
+        if (principal && opts.required) assertCsrf(req);
+        return principal;
+      }
+      if (req.method === 'GET') {
+        // EventSource cannot set headers: GET requests may pass ?access_token=.
+        const q = (req.query as Record<string, unknown> | undefined)?.['access_token'];
+        if (typeof q === 'string') return tokens.resolve(q);
+      }
+      return null;
+    },
+
     createTenantWithOwner: (input: NewTenant): Promise<CreatedTenant> => createTenantWithOwner(db, ledger, input),
     issueToken: (input: IssueTokenInput) => db.systemTx((tx) => issueToken(tx, input)),
     async demoTenant(): Promise<{ tenantId: string; name: string } | null> {
       const row = await db.systemTx((tx) => tx.selectFrom('tenants').select(['id', 'name']).where('is_demo', '=', true).executeTakeFirst());
       return row ? { tenantId: row.id, name: row.name } : null;
+    },
+
+    registerRoutes(registry: RouteRegistry): void {
+      registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]) });
+      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp });
     },
   };
 }

@@ -13,7 +13,7 @@ export type NewTenant = {
   owner: { email: string; name: string; passwordHash?: string | null };
 };
 
-export type CreatedTenant = { tenantId: string; userId: string; token: string };
+export type CreatedTenant = { tenantId: string; userId: string; token: string; tokenId: string };
 
 export async function createTenantWithOwner(db: Db, ledger: Ledger, input: NewTenant): Promise<CreatedTenant> {
   const tenantId = newId('ten');
@@ -22,13 +22,14 @@ export async function createTenantWithOwner(db: Db, ledger: Ledger, input: NewTe
   // Users are global rows, so this runs as the platform role, in one transaction.
   return inPlatformFor(db, { tenantId, actor: SYSTEM_ACTOR }, async (ctx) => {
     await ctx.tx.insertInto('tenants').values({ id: tenantId, name: input.name, plan: input.plan ?? 'free', is_demo: input.isDemo ?? false }).execute();
-    await ctx.tx.insertInto('users').values({ id: userId, email, name: input.owner.name, password_hash: input.owner.passwordHash ?? null }).execute();
+    await ctx.tx.insertInto('users').values({ id: userId, email, name: input.owner.name, password_hash: input.owner.passwordHash ?? null, platform_role: null }).execute();
     await ctx.tx.insertInto('memberships').values({ tenant_id: tenantId, user_id: userId, role: 'owner' }).execute();
-    const { token } = await issueToken(ctx.tx, { tenantId, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: 30 * 24 * 3600 });
+    const { token, id: tokenId } = await issueToken(ctx.tx, { tenantId, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: 30 * 24 * 3600 });
     await ledger.recordBatch(ctx, [
       { namespace: 'identity', entityType: 'tenant', entityId: tenantId, event: 'tenant.created', after: { id: tenantId, name: input.name, plan: input.plan ?? 'free' } },
+      { namespace: 'identity', entityType: 'user', entityId: userId, event: 'user.created', after: { id: userId, email, name: input.owner.name } },
       { namespace: 'identity', entityType: 'membership', entityId: `${tenantId}:${userId}`, event: 'membership.created', after: { user_id: userId, email, role: 'owner' } },
     ]);
-    return { tenantId, userId, token };
+    return { tenantId, userId, token, tokenId };
   });
 }

@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import type { Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
+import { ROLE_SCOPES } from './permissions.js';
+import type { Role } from './schema.js';
 
 export const SESSION_PREFIX = 'ats_';
 export const API_KEY_PREFIX = 'atr_';
@@ -19,6 +21,9 @@ export type IssueTokenInput = {
   scopes: readonly string[];
   name?: string;
   ttlSeconds?: number;
+  /** The session starts with a fresh step-up (it was just opened with a TOTP code). */
+  stepUp?: boolean;
+  createdBy?: string;
 };
 
 /** Creates a token row and returns the secret (never stored, never shown again). */
@@ -38,37 +43,76 @@ export async function issueToken(tx: Tx, input: IssueTokenInput): Promise<{ id: 
       expires_at: input.ttlSeconds ? new Date(Date.now() + input.ttlSeconds * 1000) : null,
       revoked_at: null,
       last_used_at: null,
+      step_up_at: input.stepUp ? new Date() : null,
+      created_by: input.createdBy ?? null,
     })
     .execute();
   return { id, token };
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How long a resolved token is trusted without asking the database again. Revocation in
+ * this process clears it at once; other serve processes see it within this delay. */
+export const TOKEN_CACHE_MS = 5_000;
 
-/** Looks a bearer token up (platform role: the tenant is not known yet). */
-export async function resolveToken(db: Db, token: string): Promise<Principal | null> {
-  if (token.length < 20 || token.length > 200) return null;
-  const row = await db.systemTx((tx) =>
-    tx
-      .selectFrom('auth_tokens')
-      .select(['id', 'tenant_id', 'user_id', 'kind', 'scopes', 'last_used_at'])
-      .where('token_hash', '=', hashToken(token))
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst(),
-  );
-  if (!row) return null;
-  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    // Coarse on purpose: one write a minute per token, not one per request.
-    void db
-      .systemTx((tx) => tx.updateTable('auth_tokens').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute())
-      .catch(() => {});
+type Cached = { principal: Principal | null; until: number };
+
+export class TokenResolver {
+  readonly #cache = new Map<string, Cached>();
+
+  constructor(private readonly db: Db) {}
+
+  forget(tokenIds: readonly string[] | 'all'): void {
+    if (tokenIds === 'all') return this.#cache.clear();
+    for (const [k, v] of this.#cache) if (v.principal && tokenIds.includes(v.principal.tokenId)) this.#cache.delete(k);
   }
-  return {
-    tenantId: row.tenant_id,
-    actor: row.kind === 'api_key' || !row.user_id ? { type: 'api_key', id: row.id } : { type: 'user', id: row.user_id },
-    userId: row.user_id,
-    tokenId: row.id,
-    scopes: row.scopes,
-  };
+
+  async resolve(token: string): Promise<Principal | null> {
+    if (token.length < 20 || token.length > 200) return null;
+    const digest = hashToken(token);
+    const hit = this.#cache.get(digest);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    const principal = await this.#load(digest);
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(digest, { principal, until: Date.now() + TOKEN_CACHE_MS });
+    return principal;
+  }
+
+  async #load(digest: string): Promise<Principal | null> {
+    const row = await this.db.systemTx((tx) =>
+      tx
+        .selectFrom('auth_tokens as t')
+        .innerJoin('tenants as n', 'n.id', 't.tenant_id')
+        .leftJoin('memberships as m', (j) => j.onRef('m.tenant_id', '=', 't.tenant_id').onRef('m.user_id', '=', 't.user_id'))
+        .leftJoin('users as u', 'u.id', 't.user_id')
+        .select(['t.id', 't.tenant_id', 't.user_id', 't.kind', 't.scopes', 't.last_used_at', 't.step_up_at'])
+        .select(['n.plan', 'm.role', 'u.platform_role'])
+        .where('t.token_hash', '=', digest)
+        .where('t.revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]))
+        .executeTakeFirst(),
+    );
+    if (!row) return null;
+    // A session belongs to a member: no membership (removed) → no access.
+    if (row.kind === 'session' && !row.role) return null;
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Coarse on purpose: one write a minute per token, not one per request.
+      void this.db
+        .systemTx((tx) => tx.updateTable('auth_tokens').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute())
+        .catch(() => {});
+    }
+    const role = row.kind === 'session' ? (row.role as Role) : null;
+    return {
+      tenantId: row.tenant_id,
+      actor: row.kind === 'api_key' || !row.user_id ? { type: 'api_key', id: row.id } : { type: 'user', id: row.user_id },
+      userId: row.user_id,
+      tokenId: row.id,
+      kind: row.kind,
+      role,
+      scopes: role ? ROLE_SCOPES[role] : row.scopes,
+      plan: row.plan,
+      stepUpAt: row.step_up_at,
+      platformRole: row.platform_role === 'operator' ? 'operator' : null,
+    };
+  }
 }

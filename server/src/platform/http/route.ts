@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Principal } from '../context.js';
 import { AppError, errors, type ErrorDetail } from '../errors.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +32,8 @@ export type RouteDef<P extends AnySchema, Q extends AnySchema, B extends AnySche
   tags: string[];
   /** `null` for public routes (health, auth entry points). */
   scope: Scope | null;
+  /** Public routes that accept credentials (login, sign-up) are limited per client IP. */
+  ipLimited?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -46,8 +49,13 @@ export type RegisteredRoute = RouteDef<AnySchema, AnySchema, AnySchema>;
 
 const SCOPE_RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 
-export function hasScope(principal: Principal, needed: Scope): boolean {
-  return principal.scopes.some((s) => s in SCOPE_RANK && SCOPE_RANK[s as Scope] >= SCOPE_RANK[needed]);
+/** `read`/`write`/`admin` apply everywhere; `<module>:<scope>` only to that module's routes. */
+export function hasScope(principal: Principal, needed: Scope, module: string): boolean {
+  return principal.scopes.some((s) => {
+    const [a, b] = s.split(':');
+    const scope = (b === undefined ? a : a === module ? b : undefined) as Scope | undefined;
+    return scope !== undefined && scope in SCOPE_RANK && SCOPE_RANK[scope] >= SCOPE_RANK[needed];
+  });
 }
 
 function zodDetails(where: string, error: z.ZodError): ErrorDetail[] {
@@ -65,7 +73,8 @@ function parsePart<S extends AnySchema | undefined>(where: string, schema: S, va
   return r.data;
 }
 
-export type Authenticator = (req: FastifyRequest) => Promise<Principal | null>;
+export type Authenticator = (req: FastifyRequest, opts: { required: boolean }) => Promise<Principal | null>;
+export type Limits = { limiter: RateLimiter; perTenant: (p: Principal) => number; perIpOnAuth: number };
 
 export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
@@ -74,6 +83,7 @@ export class RouteRegistry {
     private readonly app: FastifyInstance,
     private readonly authenticate: Authenticator,
     private readonly idempotency: IdempotencyStore,
+    private readonly limits: Limits,
   ) {}
 
   add<P extends AnySchema, Q extends AnySchema, B extends AnySchema>(def: RouteDef<P, Q, B>): void {
@@ -83,11 +93,14 @@ export class RouteRegistry {
       method: def.method,
       url: def.url,
       handler: async (req, reply) => {
-        const principal = await this.authenticate(req);
+        if (def.ipLimited) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
+        const principal = await this.authenticate(req, { required: def.scope !== null });
+        if (principal) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
         if (def.scope !== null) {
           if (!principal) throw errors.unauthenticated();
-          if (!hasScope(principal, def.scope)) {
-            throw errors.forbidden(`This needs the "${def.scope}" scope.`, [{ message: 'missing scope', scope: def.scope }]);
+          const module = def.tags[0] ?? '';
+          if (!hasScope(principal, def.scope, module)) {
+            throw errors.forbidden(`This needs the "${def.scope}" scope.`, [{ message: 'missing scope', scope: def.scope, module }]);
           }
         }
         const input = {

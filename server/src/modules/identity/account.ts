@@ -1,0 +1,133 @@
+// Sign-up, log-in and log-out. Every outcome that matters is a diff in namespace
+// `identity` — never with a password, hash or token in it.
+import { inPlatformFor, inTenant, SYSTEM_ACTOR, type Principal } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { AppError, errors } from '../../platform/errors.js';
+import type { Ledger } from '../ledger/index.js';
+import { accountKey, ipKey, LoginGuard } from './guard.js';
+import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js';
+import type { Role } from './schema.js';
+import { createTenantWithOwner } from './tenants.js';
+import { ALL_SCOPES, issueToken } from './tokens.js';
+import type { TotpService } from './totp.js';
+
+export const SESSION_TTL_SECONDS = 14 * 24 * 3600;
+
+export type SessionGrant = {
+  token: string;
+  tokenId: string;
+  user: { id: string; email: string; name: string };
+  tenant: { id: string; name: string; plan: string };
+  role: Role;
+};
+
+export type LoginInput = { email: string; password: string; totp_code?: string; tenant_id?: string };
+
+const INVALID = () => new AppError('INVALID_CREDENTIALS', 401, 'The email or password is not right.');
+
+export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService }) {
+  const { db, ledger, totp } = deps;
+  const guard = new LoginGuard(db);
+
+  async function signup(input: { organization: string; name: string; email: string; password: string }): Promise<SessionGrant> {
+    const email = input.email.trim().toLowerCase();
+    await assertStrongPassword(input.password, [email, input.name, input.organization]);
+    const taken = await db.systemTx((tx) => tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst());
+    if (taken) throw errors.conflict('EMAIL_TAKEN', 'An account with this email exists; log in or ask for an invitation.');
+    const created = await createTenantWithOwner(db, ledger, {
+      name: input.organization,
+      owner: { email, name: input.name, passwordHash: await hashPassword(input.password) },
+    });
+    return {
+      token: created.token,
+      tokenId: created.tokenId,
+      user: { id: created.userId, email, name: input.name },
+      tenant: { id: created.tenantId, name: input.organization, plan: 'free' },
+      role: 'owner',
+    };
+  }
+
+  /** Records a burst of failures (the moment a lockout starts) in every tenant of the account. */
+  async function recordLockout(userId: string, failures: number, seconds: number, ip: string): Promise<void> {
+    const tenants = await db.systemTx((tx) => tx.selectFrom('memberships').select('tenant_id').where('user_id', '=', userId).execute());
+    for (const { tenant_id } of tenants) {
+      await inPlatformFor(db, { tenantId: tenant_id, actor: SYSTEM_ACTOR }, (ctx) =>
+        ledger.record(ctx, {
+          namespace: 'identity', entityType: 'user', entityId: userId, event: 'user.login_locked',
+          after: { failures, locked_seconds: seconds }, metadata: { ip },
+          why: `${failures} failed sign-in attempts in a row`,
+        }),
+      );
+    }
+  }
+
+  async function login(input: LoginInput, ip: string): Promise<SessionGrant> {
+    const email = input.email.trim().toLowerCase();
+    const keys = [accountKey(email), ipKey(ip)];
+    await guard.assertNotLocked(keys);
+    const user = await db.systemTx((tx) =>
+      tx.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('email', '=', email).executeTakeFirst(),
+    );
+    const ok = await verifyPassword(user?.password_hash ?? null, input.password);
+    const fail = async (err: AppError): Promise<never> => {
+      const outcomes = await guard.recordFailure(keys);
+      const acct = outcomes.get(keys[0]!);
+      if (user && acct && acct.lockedForSeconds > 0 && acct.failures === 5) await recordLockout(user.id, acct.failures, acct.lockedForSeconds, ip);
+      throw err;
+    };
+    if (!user || !ok) return fail(INVALID());
+
+    const memberships = await db.systemTx((tx) =>
+      tx
+        .selectFrom('memberships as m')
+        .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+        .select(['m.tenant_id', 'm.role', 't.name', 't.plan'])
+        .where('m.user_id', '=', user.id)
+        .orderBy('m.created_at')
+        .execute(),
+    );
+    const membership = input.tenant_id ? memberships.find((m) => m.tenant_id === input.tenant_id) : memberships.find((m) => m.role !== 'integration');
+    if (!membership) throw errors.forbidden('This account has no workspace it can sign in to.');
+    if (membership.role === 'integration') throw errors.forbidden('Integration members use API keys; they cannot sign in.');
+
+    const secondFactor = await totp.checkAtLogin(user.id, input.totp_code);
+    if (secondFactor === 'missing') throw new AppError('TOTP_REQUIRED', 401, 'Enter the code from your authenticator app.');
+    if (secondFactor === 'invalid') return fail(new AppError('INVALID_TOTP', 401, 'That code is not valid (or was already used).'));
+
+    await guard.clear(keys[0]!);
+    return inTenant(db, { tenantId: membership.tenant_id, actor: { type: 'user', id: user.id } }, async (ctx) => {
+      const session = await issueToken(ctx.tx, {
+        tenantId: membership.tenant_id, userId: user.id, kind: 'session', scopes: ALL_SCOPES,
+        ttlSeconds: SESSION_TTL_SECONDS, stepUp: secondFactor === 'ok',
+      });
+      await ledger.record(ctx, {
+        namespace: 'identity', entityType: 'session', entityId: session.id, event: 'session.created',
+        after: { user_id: user.id, method: 'password', two_factor: secondFactor === 'ok' }, metadata: { ip },
+      });
+      return {
+        token: session.token, tokenId: session.id,
+        user: { id: user.id, email: user.email, name: user.name },
+        tenant: { id: membership.tenant_id, name: membership.name, plan: membership.plan },
+        role: membership.role,
+      };
+    });
+  }
+
+  async function logout(tenantId: string, userId: string | null, tokenId: string): Promise<void> {
+    await inTenant(db, { tenantId, actor: userId ? { type: 'user', id: userId } : { type: 'api_key', id: tokenId } }, async (ctx) => {
+      await ctx.tx.updateTable('auth_tokens').set({ revoked_at: new Date() }).where('id', '=', tokenId).where('kind', '=', 'session').execute();
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'session', entityId: tokenId, event: 'session.revoked', after: { reason: 'logout' } });
+    });
+  }
+
+  /** 2FA turned on or off: a diff in every tenant of the user. */
+  async function recordTwoFactor(p: Principal, event: 'user.totp_enabled' | 'user.totp_disabled'): Promise<void> {
+    await inTenant(db, { tenantId: p.tenantId, actor: p.actor }, (ctx) =>
+      ledger.record(ctx, { namespace: 'identity', entityType: 'user', entityId: p.userId!, event, after: { totp_enabled: event === 'user.totp_enabled' } }),
+    );
+  }
+
+  return { signup, login, logout, recordTwoFactor };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,158 @@
+// Members of a tenant: list, invite by email (token link), accept, change role, remove.
+// The last owner can never be removed or demoted.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { inPlatformFor, inTenant, type Ctx, type Principal } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { AppError, errors } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Mailer } from '../../platform/mail.js';
+import type { Ledger } from '../ledger/index.js';
+import type { SessionGrant } from './account.js';
+import { SESSION_TTL_SECONDS } from './account.js';
+import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js';
+import { assertCan, assertCanAssign } from './permissions.js';
+import type { Role } from './schema.js';
+import { ALL_SCOPES, hashToken, issueToken } from './tokens.js';
+
+const INVITE_TTL_DAYS = 7;
+
+export type MemberView = { id: string; user_id: string; email: string; name: string; role: Role; joined_at: string };
+export type InvitationView = { id: string; email: string; role: Role; invited_by: string; expires_at: string; created_at: string; status: 'pending' | 'accepted' | 'revoked' | 'expired' };
+
+const ctxOf = (p: Principal) => ({ tenantId: p.tenantId, actor: p.actor });
+
+function invitationView(i: { id: string; email: string; role: Role; invited_by: string; expires_at: Date; created_at: Date; accepted_at: Date | null; revoked_at: Date | null }): InvitationView {
+  const status = i.accepted_at ? 'accepted' : i.revoked_at ? 'revoked' : i.expires_at < new Date() ? 'expired' : 'pending';
+  return { id: i.id, email: i.email, role: i.role, invited_by: i.invited_by, expires_at: i.expires_at.toISOString(), created_at: i.created_at.toISOString(), status };
+}
+
+async function membersOf(ctx: Pick<Ctx, 'tx'>): Promise<MemberView[]> {
+  const rows = await ctx.tx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id', 'm.role', 'm.created_at', 'u.email', 'u.name'])
+    .orderBy('m.created_at')
+    .execute();
+  return rows.map((r) => ({ id: r.user_id, user_id: r.user_id, email: r.email, name: r.name, role: r.role, joined_at: r.created_at.toISOString() }));
+}
+
+async function ownerCount(ctx: Ctx): Promise<number> {
+  const r = await ctx.tx.selectFrom('memberships').select(sql<number>`count(*)::int`.as('n')).where('role', '=', 'owner').executeTakeFirstOrThrow();
+  return r.n;
+}
+
+export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; publicUrl: string; onAccessChanged: (userId: string) => void }) {
+  const { db, ledger, mailer } = deps;
+
+  async function memberRow(ctx: Ctx, userId: string) {
+    const row = await ctx.tx.selectFrom('memberships').select(['user_id', 'role']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+    if (!row) throw errors.notFound('Member');
+    return row;
+  }
+
+  return {
+    list: (p: Principal) => db.tenantTx(p.tenantId, (tx) => membersOf({ tx })),
+
+    listInvitations: (p: Principal) =>
+      db.tenantTx(p.tenantId, async (tx) =>
+        (await tx.selectFrom('invitations').selectAll().orderBy('created_at', 'desc').limit(200).execute()).map(invitationView),
+      ),
+
+    async invite(p: Principal, input: { email: string; role: Exclude<Role, 'owner'> }) {
+      assertCan(p.role as Role | null, 'members.invite');
+      const email = input.email.trim().toLowerCase();
+      const token = `inv_${randomBytes(24).toString('base64url')}`;
+      const invitation = await inTenant(db, ctxOf(p), async (ctx) => {
+        const already = await ctx.tx.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').select('m.user_id').where('u.email', '=', email).executeTakeFirst();
+        if (already) throw errors.conflict('ALREADY_MEMBER', 'This person is already a member.');
+        const row = await ctx.tx
+          .insertInto('invitations')
+          .values({ id: newId('inv'), tenant_id: p.tenantId, email, role: input.role, token_hash: hashToken(token), invited_by: p.actor.id, expires_at: new Date(Date.now() + INVITE_TTL_DAYS * 86_400_000), accepted_at: null, revoked_at: null })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: row.id, event: 'invitation.created', after: { email, role: input.role } });
+        return invitationView(row);
+      });
+      const acceptUrl = `${deps.publicUrl}/accept-invitation?token=${encodeURIComponent(token)}`;
+      const sent = await mailer.send({ to: email, subject: 'You are invited to Atrium', text: `You have been invited to join a workspace on Atrium as ${input.role}.\n\nAccept: ${acceptUrl}\n\nThe link works for ${INVITE_TTL_DAYS} days.` });
+      // Without SMTP the inviter passes the link on themselves, so it is shown once, here.
+      return { invitation, email_sent: sent.delivered, ...(sent.delivered ? {} : { accept_url: acceptUrl, token }) };
+    },
+
+    async revokeInvitation(p: Principal, id: string) {
+      assertCan(p.role as Role | null, 'members.invite');
+      await inTenant(db, ctxOf(p), async (ctx) => {
+        const r = await ctx.tx.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('Invitation');
+        await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: id, event: 'invitation.revoked', after: { revoked: true } });
+      });
+    },
+
+    /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
+    async accept(input: { token: string; name?: string; password: string }): Promise<SessionGrant> {
+      const inv = await db.systemTx((tx) =>
+        tx.selectFrom('invitations as i').innerJoin('tenants as t', 't.id', 'i.tenant_id').select(['i.id', 'i.tenant_id', 'i.email', 'i.role', 'i.expires_at', 'i.accepted_at', 'i.revoked_at', 't.name as tenant_name', 't.plan'])
+          .where('i.token_hash', '=', hashToken(input.token)).executeTakeFirst(),
+      );
+      if (!inv || inv.accepted_at || inv.revoked_at || inv.expires_at < new Date()) {
+        throw new AppError('INVITATION_INVALID', 404, 'This invitation does not exist, was used, revoked or has expired.');
+      }
+      const existing = await db.systemTx((tx) => tx.selectFrom('users').select(['id', 'name', 'password_hash']).where('email', '=', inv.email).executeTakeFirst());
+      if (existing && !(await verifyPassword(existing.password_hash, input.password))) {
+        throw new AppError('INVALID_CREDENTIALS', 401, 'This email already has an account: enter its password to accept.');
+      }
+      if (!existing) {
+        if (!input.name?.trim()) throw errors.validation([{ path: 'body.name', message: 'required for a new account' }]);
+        await assertStrongPassword(input.password, [inv.email, input.name]);
+      }
+      const userId = existing?.id ?? newId('usr');
+      const name = existing?.name ?? input.name!.trim();
+      const passwordHash = existing ? null : await hashPassword(input.password);
+      return inPlatformFor(db, { tenantId: inv.tenant_id, actor: { type: 'user', id: userId } }, async (ctx) => {
+        const claimed = await ctx.tx.updateTable('invitations').set({ accepted_at: sql`now()` }).where('id', '=', inv.id).where('accepted_at', 'is', null).executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('INVITATION_INVALID', 404, 'This invitation was already used.');
+        if (!existing) await ctx.tx.insertInto('users').values({ id: userId, email: inv.email, name, password_hash: passwordHash, platform_role: null, email_verified: true }).execute();
+        await ctx.tx.insertInto('memberships').values({ tenant_id: inv.tenant_id, user_id: userId, role: inv.role }).onConflict((oc) => oc.doNothing()).execute();
+        const session = await issueToken(ctx.tx, { tenantId: inv.tenant_id, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: SESSION_TTL_SECONDS });
+        await ledger.recordBatch(ctx, [
+          ...(existing ? [] : [{ namespace: 'identity', entityType: 'user', entityId: userId, event: 'user.created', after: { id: userId, email: inv.email, name } }]),
+          { namespace: 'identity', entityType: 'membership', entityId: `${inv.tenant_id}:${userId}`, event: 'membership.created', after: { user_id: userId, email: inv.email, role: inv.role }, metadata: { invitation_id: inv.id } },
+        ]);
+        return { token: session.token, tokenId: session.id, user: { id: userId, email: inv.email, name }, tenant: { id: inv.tenant_id, name: inv.tenant_name, plan: inv.plan }, role: inv.role };
+      });
+    },
+
+    async changeRole(p: Principal, userId: string, role: Role, why?: string) {
+      assertCan(p.role as Role | null, 'members.change_role');
+      const result = await inTenant(db, ctxOf(p), async (ctx) => {
+        const current = await memberRow(ctx, userId);
+        assertCanAssign(p.role as Role, current.role, role);
+        if (current.role === role) return current;
+        if (current.role === 'owner' && (await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be demoted; make someone else owner first.');
+        await ctx.tx.updateTable('memberships').set({ role }).where('user_id', '=', userId).execute();
+        await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${p.tenantId}:${userId}`, event: 'membership.role_changed', before: { role: current.role }, after: { role }, why });
+        return { user_id: userId, role };
+      });
+      deps.onAccessChanged(userId);
+      return result;
+    },
+
+    async remove(p: Principal, userId: string, why?: string) {
+      assertCan(p.role as Role | null, 'members.remove');
+      await inTenant(db, ctxOf(p), async (ctx) => {
+        const current = await memberRow(ctx, userId);
+        if (current.role === 'owner') {
+          assertCanAssign(p.role as Role, 'owner', 'viewer');
+          if ((await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be removed.');
+        }
+        await ctx.tx.deleteFrom('memberships').where('user_id', '=', userId).execute();
+        await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('kind', '=', 'session').where('revoked_at', 'is', null).execute();
+        await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${p.tenantId}:${userId}`, event: 'membership.deleted', before: { role: current.role }, after: null, why });
+      });
+      deps.onAccessChanged(userId);
+    },
+  };
+}
+
+export type Members = ReturnType<typeof createMembers>;
