@@ -8,7 +8,9 @@ const USAGE = `usage: atrium <command>
   serve     HTTP API + realtime stream (stateless; run as many as you like)
   worker    job worker (rule actions, snapshots, schedules; run as many as you like)
   migrate   apply database migrations and exit
-  seed      create the demo workspace (idempotent) and exit`;
+  seed      create the demo workspace (idempotent) and exit
+  operator grant|revoke <email>
+            make a user a platform operator (aggregate metrics across tenants, no tenant content)`;
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
@@ -16,13 +18,31 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!['start', 'serve', 'worker', 'migrate', 'seed'].includes(command)) {
+  if (!['start', 'serve', 'worker', 'migrate', 'seed', 'operator'].includes(command)) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
   const config = loadConfig();
   const app = await createApp(config);
+
+  if (command === 'operator') {
+    const [action, email] = argv.slice(1);
+    if ((action !== 'grant' && action !== 'revoke') || !email) {
+      console.error(USAGE);
+      process.exitCode = 2;
+      return;
+    }
+    await app.migrate();
+    const updated = await app.db.systemTx((tx) =>
+      tx.updateTable('users').set({ platform_role: action === 'grant' ? 'operator' : null }).where('email', '=', email.toLowerCase()).executeTakeFirst(),
+    );
+    const found = Number(updated.numUpdatedRows) === 1;
+    console.log(found ? `${email}: platform operator ${action === 'grant' ? 'granted' : 'revoked'}` : `no user with email ${email}`);
+    if (!found) process.exitCode = 1;
+    await app.stop();
+    return;
+  }
 
   if (command === 'migrate' || command === 'seed') {
     const report = await app.migrate();
