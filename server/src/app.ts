@@ -20,6 +20,7 @@ import { createMailer } from './platform/mail.js';
 import { counterStoreFor, RateLimiter } from './platform/http/rate-limit.js';
 import cookie from '@fastify/cookie';
 import { createLedger } from './modules/ledger/index.js';
+import { createWork } from './modules/work/index.js';
 
 export const VERSION = '0.1.0';
 /** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
@@ -28,7 +29,7 @@ export type Role = 'serve' | 'worker' | 'all';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
-export async function createApp(config: AtriumConfig, opts: { logger?: Logger; db?: Db } = {}) {
+export async function createApp(config: AtriumConfig, opts: { logger?: Logger; db?: Db; now?: () => Date } = {}) {
   const log = opts.logger ?? createLogger(config);
   const db = opts.db ?? (await openDb(config));
   const jobs = new Jobs(db, log);
@@ -36,6 +37,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const ledger = createLedger({ db, jobs, hub, config });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const identity = createIdentity({ db, ledger, mailer, log, config });
+  const work = createWork({ db, ledger, identity, now: opts.now });
   const metrics = createMetrics(() => jobs.queueDepths());
 
   let http: FastifyInstance | null = null;
@@ -54,6 +56,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     registerPlatformRoutes(app, registry, db, metrics.registry);
     ledger.registerRoutes(registry);
     identity.registerRoutes(registry);
+    work.registerRoutes(registry);
     let openapi: Record<string, unknown> | null = null;
     registry.add({
       method: 'GET', url: '/v1/openapi.json', tags: ['platform'], scope: null, summary: 'This document',
@@ -67,7 +70,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   }
 
   return {
-    config, log, db, jobs, hub, ledger, identity, metrics,
+    config, log, db, jobs, hub, ledger, identity, work, metrics,
     get http(): FastifyInstance {
       if (!http) throw new Error('HTTP server not started');
       return http;

@@ -2,6 +2,7 @@
 // Modules query only their own tables; this composition exists so one Kysely instance serves all.
 import type { IdentityTables } from './modules/identity/schema.js';
 import type { LedgerTables } from './modules/ledger/schema.js';
+import type { WorkTables } from './modules/work/schema.js';
 import type { PlatformTables } from './platform/schema.js';
 
-export interface Database extends PlatformTables, IdentityTables, LedgerTables {}
+export interface Database extends PlatformTables, IdentityTables, LedgerTables, WorkTables {}

@@ -1,11 +1,11 @@
 // Identity: tenants, people, memberships and roles, sessions (bearer or cookie + CSRF),
-// passwords, TOTP 2FA with step-up, invitations, scoped API keys, brute-force lockout.
+// passwords, OIDC sign-in, TOTP 2FA with step-up, invitations, scoped API keys, brute-force lockout.
 // Other modules use `authenticate` (through the HTTP platform) and nothing else.
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AtriumConfig } from '../../platform/config.js';
 import type { Principal } from '../../platform/context.js';
-import type { Db } from '../../platform/db/index.js';
+import type { Db, Tx } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Mailer } from '../../platform/mail.js';
 import { loadSecretBox, type SecretBox } from '../../platform/secrets.js';
@@ -14,13 +14,17 @@ import { createAccounts } from './account.js';
 import { createApiKeys } from './api-keys.js';
 import { assertCsrf, sessionCookie } from './cookies.js';
 import { createMembers } from './members.js';
+import { createOidc } from './oidc.js';
 import { registerAuthRoutes } from './routes-auth.js';
 import { registerMemberRoutes } from './routes-members.js';
+import { registerOidcRoutes } from './routes-oidc.js';
 import { createTenantWithOwner, type CreatedTenant, type NewTenant } from './tenants.js';
 import { issueToken, TokenResolver, type IssueTokenInput } from './tokens.js';
 import { createTotp } from './totp.js';
+import type { Role } from './schema.js';
 
 export type { CreatedTenant, NewTenant };
+export type DirectoryEntry = { user_id: string; name: string; email: string; role: Role };
 export { ROLE_SCOPES, MATRIX } from './permissions.js';
 export const PLAN_LIMITS_PER_MINUTE: Record<string, number> = { free: 100, pro: 500, enterprise: 2000 };
 
@@ -44,6 +48,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
   const accounts = createAccounts({ db, ledger, totp });
   const members = createMembers({ db, ledger, mailer, publicUrl, onAccessChanged: () => tokens.forget('all') });
   const apiKeys = createApiKeys({ db, ledger, onRevoked: (id) => tokens.forget([id]) });
+  const oidc = config.oidc ? createOidc({ db, ledger, members, log, settings: config.oidc, publicUrl }) : null;
 
   return {
     async start(): Promise<void> {
@@ -72,6 +77,20 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
       return null;
     },
 
+    /** The tenant's people, for other modules (assignees, workload), inside their transaction. */
+    async directory(tx: Tx): Promise<DirectoryEntry[]> {
+      const rows = await tx
+        .selectFrom('memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.user_id', 'm.role', 'u.name', 'u.email'])
+        .orderBy('u.name')
+        .execute();
+      return rows.map((r) => ({ user_id: r.user_id, name: r.name, email: r.email, role: r.role }));
+    },
+    async isMember(tx: Tx, userId: string): Promise<boolean> {
+      return !!(await tx.selectFrom('memberships').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+    },
+
     createTenantWithOwner: (input: NewTenant): Promise<CreatedTenant> => createTenantWithOwner(db, ledger, input),
     issueToken: (input: IssueTokenInput) => db.systemTx((tx) => issueToken(tx, input)),
     async demoTenant(): Promise<{ tenantId: string; name: string } | null> {
@@ -82,6 +101,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
     registerRoutes(registry: RouteRegistry): void {
       registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]) });
       registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp });
+      registerOidcRoutes(registry, { oidc, secureCookies: publicUrl.startsWith('https:') });
     },
   };
 }

@@ -2,17 +2,25 @@
 // with whys, replay, audit export and the realtime stream. Other modules write to it
 // only through `record` / `recordBatch`, inside their own transaction.
 import type { AtriumConfig } from '../../platform/config.js';
-import type { Db } from '../../platform/db/index.js';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../../platform/db/index.js';
+import { annotate, listDiffs, listScopeHistory } from './queries.js';
+import { diffPublicId } from './model.js';
+import type { Ctx } from '../../platform/context.js';
+import { errors } from '../../platform/errors.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { WhyPolicy, type CriticalEvent } from './policy.js';
-import { createRecorder, DIFF_CHANNEL, type DiffInput, type RecordedDiff } from './record.js';
+import { createRecorder, DIFF_CHANNEL, type DiffInput, type RecordedDiff, type Sentiment } from './record.js';
 import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
 import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
 
 export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef };
+export type { DiffView } from './model.js';
+export type { Page } from './queries.js';
+export { diffSchema } from './schemas.js';
 export { DIFF_CHANNEL } from './record.js';
 export { RESERVED_NAMESPACES } from './policy.js';
 export { applyDiff, mergePatch } from './replay.js';
@@ -24,7 +32,7 @@ export type LedgerDeps = {
   db: Db;
   jobs: Jobs;
   hub: RealtimeHub;
-  config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds'>;
+  config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds' | 'jobs'>;
 };
 
 export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
@@ -45,11 +53,26 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
     requireWhy: (rule: CriticalEvent) => policy.register(rule),
     criticalEvents: () => policy.list(),
 
+    /** Reads for other modules, inside their own tenant transaction. */
+    recent: (tx: Tx, limit: number) => listDiffs(tx, {}, limit),
+    scopeHistory: (tx: Tx, scopeId: string, limit: number, cursor?: string) => listScopeHistory(tx, scopeId, limit, cursor),
+    /** Adds a why to the latest diff of an entity (e.g. "why is this task blocked" later on). */
+    async annotateLatest(ctx: Ctx, ref: EntityRef, input: { why: string; sentiment?: Sentiment }) {
+      const latest = await ctx.tx.selectFrom('diffs').select('id').where('entity_type', '=', ref.entityType).where('entity_id', '=', ref.entityId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (!latest) throw errors.notFound('Entity');
+      return annotate(ctx, diffPublicId(latest.id), input);
+    },
+    async annotationCount(tx: Tx): Promise<number> {
+      const row = await tx.selectFrom('annotations').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      return row.n;
+    },
+
     /** Replays an entity; asks for snapshots when the fold was long, so the next replay is short. */
     async stateAt(tenantId: string, ref: EntityRef, at: Date): Promise<ReplayedState> {
       return db.tenantTx(tenantId, async (tx) => {
         const replayed = await stateAt(tx, ref, at);
-        if (replayed.folded > config.snapshotEvery) {
+        // Without the job engine (ATRIUM_JOBS=false) there is no queue to ask: replay stays correct, only longer.
+        if (config.jobs && replayed.folded > config.snapshotEvery) {
           await jobs.enqueue(tx, SNAPSHOT_QUEUE, { tenantId, ...ref }, { singletonKey: `${tenantId}:${ref.entityType}:${ref.entityId}` });
         }
         return replayed;

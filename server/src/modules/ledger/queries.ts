@@ -69,9 +69,9 @@ export async function withAnnotations(tx: Tx, rows: DiffRow[]): Promise<DiffView
 export type Page<T> = { items: T[]; nextCursor: string | undefined };
 
 /** Newest first, keyset-paginated on (created_at, id) so pages stay fast at any depth. */
-export async function listDiffs(tx: Tx, f: DiffFilters, limit: number, cursor?: string): Promise<Page<DiffView>> {
+async function newestFirst(tx: Tx, base: DiffQuery, limit: number, cursor?: string): Promise<Page<DiffView>> {
   const after = decodeCursor(cursor);
-  let q = filteredDiffs(tx, f);
+  let q = base;
   if (after) {
     q = q.where(({ eb, refTuple, tuple }) =>
       eb(refTuple('created_at', 'id'), '<', tuple(new Date(after.at), after.id)),
@@ -84,6 +84,16 @@ export async function listDiffs(tx: Tx, f: DiffFilters, limit: number, cursor?: 
     items: await withAnnotations(tx, page),
     nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : undefined,
   };
+}
+
+export function listDiffs(tx: Tx, f: DiffFilters, limit: number, cursor?: string): Promise<Page<DiffView>> {
+  return newestFirst(tx, filteredDiffs(tx, f), limit, cursor);
+}
+
+/** An aggregate's history: its own diffs and those of entities scoped to it (a workflow and its tasks). */
+export function listScopeHistory(tx: Tx, scopeId: string, limit: number, cursor?: string): Promise<Page<DiffView>> {
+  const q = filteredDiffs(tx, {}).where((eb) => eb.or([eb('entity_id', '=', scopeId), eb('scope_id', '=', scopeId)])) as DiffQuery;
+  return newestFirst(tx, q, limit, cursor);
 }
 
 async function diffRow(tx: Tx, publicId: string): Promise<DiffRow> {

@@ -23,6 +23,8 @@ export type DiffInput = {
   sentiment?: Sentiment;
   causationId?: number | null;
   correlationId?: string | null;
+  /** The aggregate the entity belongs to (a task's workflow): its history includes this diff. */
+  scopeId?: string | null;
 };
 
 export type RecordedDiff = { id: number; createdAt: Date };
@@ -51,16 +53,17 @@ export function createRecorder(policy: WhyPolicy) {
     const { rows } = await sql<Row>`
       with inserted as (
         insert into diffs (tenant_id, namespace, entity_type, entity_id, event, value_before, value_after,
-                           metadata, actor_type, actor_id, causation_id, correlation_id)
+                           metadata, actor_type, actor_id, causation_id, correlation_id, scope_id)
         select ${ctx.tenantId}, u.namespace, u.entity_type, u.entity_id, u.event, u.value_before, u.value_after,
-               coalesce(u.metadata, '{}'::jsonb), ${ctx.actor.type}, ${ctx.actor.id}, u.causation_id, u.correlation_id
+               coalesce(u.metadata, '{}'::jsonb), ${ctx.actor.type}, ${ctx.actor.id}, u.causation_id, u.correlation_id, u.scope_id
         from unnest(${col((d) => d.namespace)}::text[], ${col((d) => d.entityType)}::text[],
                     ${col((d) => d.entityId)}::text[], ${col((d) => d.event)}::text[],
                     ${col((d) => json(d.before))}::jsonb[], ${col((d) => json(d.after))}::jsonb[],
                     ${col((d) => json(d.metadata))}::jsonb[], ${col((d) => d.causationId ?? null)}::bigint[],
-                    ${col((d) => d.correlationId ?? ctx.correlationId ?? null)}::text[])
+                    ${col((d) => d.correlationId ?? ctx.correlationId ?? null)}::text[],
+                    ${col((d) => d.scopeId ?? null)}::text[])
           with ordinality as u(namespace, entity_type, entity_id, event, value_before, value_after, metadata,
-                               causation_id, correlation_id, ord)
+                               causation_id, correlation_id, scope_id, ord)
         order by u.ord
         returning id, created_at
       )

@@ -18,6 +18,7 @@ export interface LedgerTables {
     actor_id: string;
     causation_id: number | null;
     correlation_id: string | null;
+    scope_id: ColumnType<string | null, string | null | undefined>;
     created_at: CreatedAt;
   };
   annotations: {

@@ -60,11 +60,14 @@ function scoped(kysely: Kysely<Database>) {
 }
 
 const INT8_OID = 20;
+const DATE_OID = 1082;
 const parseInt8 = (v: string) => Number(v);
+// Calendar dates stay 'YYYY-MM-DD' strings: a JS Date would shift them by the time zone.
+const parseDate = (v: string) => v;
 
 async function openPGlite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate } });
   const mutex = new Mutex();
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
   return {
@@ -101,7 +104,7 @@ async function openPGlite(dataDir: string): Promise<Db> {
 async function openPostgres(url: string, poolMax: number): Promise<Db> {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      oid === INT8_OID ? parseInt8 : oid === DATE_OID ? parseDate : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max: poolMax, types });
   pool.on('error', () => {}); // idle client errors surface on the next query instead

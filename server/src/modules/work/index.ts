@@ -1,0 +1,30 @@
+// Flow OS (module work, namespace flow_os): workflows and tasks, templates, the heartbeat
+// health rule, the dashboard and department canvas data, CSV export. Every change is a diff.
+import type { Db } from '../../platform/db/index.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import type { Identity } from '../identity/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { registerTaskRoutes } from './routes-tasks.js';
+import { registerWorkflowRoutes } from './routes-workflows.js';
+import { TASK_NEEDS_WHY } from './tasks.js';
+
+export { healthOf, type Health, type HealthVerdict } from './health.js';
+export { BUILTIN_TEMPLATES } from './templates-builtin.js';
+
+export type WorkModuleDeps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; now?: () => Date };
+
+export function createWork({ db, ledger, identity, now = () => new Date() }: WorkModuleDeps) {
+  // The critical changes of this module: they never happen without a why.
+  ledger.requireWhy({ namespace: 'flow_os', event: 'task.updated', when: TASK_NEEDS_WHY, label: 'task blocked or failed' });
+  ledger.requireWhy({ namespace: 'flow_os', event: 'task.created', when: TASK_NEEDS_WHY, label: 'task created blocked or failed' });
+  ledger.requireWhy({ namespace: 'flow_os', event: 'workflow.archived', label: 'workflow archived' });
+  const deps = { ledger, identity, now };
+  return {
+    registerRoutes(registry: RouteRegistry): void {
+      registerWorkflowRoutes(registry, db, deps);
+      registerTaskRoutes(registry, db, deps);
+    },
+  };
+}
+
+export type Work = ReturnType<typeof createWork>;
