@@ -6,7 +6,7 @@ import { AppError, errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import { accountKey, ipKey, LoginGuard } from './guard.js';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js';
-import type { Role } from './schema.js';
+import type { Plan, Role } from './schema.js';
 import { createTenantWithOwner } from './tenants.js';
 import { ALL_SCOPES, issueToken } from './tokens.js';
 import type { TotpService } from './totp.js';
@@ -24,6 +24,47 @@ export type SessionGrant = {
 export type LoginInput = { email: string; password: string; totp_code?: string; tenant_id?: string };
 
 const INVALID = () => new AppError('INVALID_CREDENTIALS', 401, 'The email or password is not right.');
+
+export type Workspace = { tenant_id: string; role: Role; name: string; plan: Plan };
+
+/** The user's memberships, oldest first, with what a session grant shows of each tenant. */
+export function workspacesOf(db: Db, userId: string): Promise<Workspace[]> {
+  return db.systemTx((tx) =>
+    tx
+      .selectFrom('memberships as m')
+      .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+      .select(['m.tenant_id', 'm.role', 't.name', 't.plan'])
+      .where('m.user_id', '=', userId)
+      .orderBy('m.created_at')
+      .execute(),
+  );
+}
+
+/** Issues a session in one workspace and records `session.created`; shared by password and OIDC sign-in. */
+export function openSession(
+  db: Db,
+  ledger: Ledger,
+  user: { id: string; email: string; name: string },
+  ws: Workspace,
+  how: { method: 'password' | 'oidc'; twoFactor: boolean; ip: string },
+): Promise<SessionGrant> {
+  return inTenant(db, { tenantId: ws.tenant_id, actor: { type: 'user', id: user.id } }, async (ctx) => {
+    const session = await issueToken(ctx.tx, {
+      tenantId: ws.tenant_id, userId: user.id, kind: 'session', scopes: ALL_SCOPES,
+      ttlSeconds: SESSION_TTL_SECONDS, stepUp: how.twoFactor,
+    });
+    await ledger.record(ctx, {
+      namespace: 'identity', entityType: 'session', entityId: session.id, event: 'session.created',
+      after: { user_id: user.id, method: how.method, two_factor: how.twoFactor }, metadata: { ip: how.ip },
+    });
+    return {
+      token: session.token, tokenId: session.id,
+      user: { id: user.id, email: user.email, name: user.name },
+      tenant: { id: ws.tenant_id, name: ws.name, plan: ws.plan },
+      role: ws.role,
+    };
+  });
+}
 
 export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService }) {
   const { db, ledger, totp } = deps;
@@ -77,15 +118,7 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
     };
     if (!user || !ok) return fail(INVALID());
 
-    const memberships = await db.systemTx((tx) =>
-      tx
-        .selectFrom('memberships as m')
-        .innerJoin('tenants as t', 't.id', 'm.tenant_id')
-        .select(['m.tenant_id', 'm.role', 't.name', 't.plan'])
-        .where('m.user_id', '=', user.id)
-        .orderBy('m.created_at')
-        .execute(),
-    );
+    const memberships = await workspacesOf(db, user.id);
     const membership = input.tenant_id ? memberships.find((m) => m.tenant_id === input.tenant_id) : memberships.find((m) => m.role !== 'integration');
     if (!membership) throw errors.forbidden('This account has no workspace it can sign in to.');
     if (membership.role === 'integration') throw errors.forbidden('Integration members use API keys; they cannot sign in.');
@@ -95,22 +128,7 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
     if (secondFactor === 'invalid') return fail(new AppError('INVALID_TOTP', 401, 'That code is not valid (or was already used).'));
 
     await guard.clear(keys[0]!);
-    return inTenant(db, { tenantId: membership.tenant_id, actor: { type: 'user', id: user.id } }, async (ctx) => {
-      const session = await issueToken(ctx.tx, {
-        tenantId: membership.tenant_id, userId: user.id, kind: 'session', scopes: ALL_SCOPES,
-        ttlSeconds: SESSION_TTL_SECONDS, stepUp: secondFactor === 'ok',
-      });
-      await ledger.record(ctx, {
-        namespace: 'identity', entityType: 'session', entityId: session.id, event: 'session.created',
-        after: { user_id: user.id, method: 'password', two_factor: secondFactor === 'ok' }, metadata: { ip },
-      });
-      return {
-        token: session.token, tokenId: session.id,
-        user: { id: user.id, email: user.email, name: user.name },
-        tenant: { id: membership.tenant_id, name: membership.name, plan: membership.plan },
-        role: membership.role,
-      };
-    });
+    return openSession(db, ledger, user, membership, { method: 'password', twoFactor: secondFactor === 'ok', ip });
   }
 
   async function logout(tenantId: string, userId: string | null, tokenId: string): Promise<void> {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { inPlatformFor, inTenant, type Ctx, type Principal } from '../../platform/context.js';
-import type { Db } from '../../platform/db/index.js';
+import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail.js';
@@ -37,6 +37,12 @@ async function membersOf(ctx: Pick<Ctx, 'tx'>): Promise<MemberView[]> {
   return rows.map((r) => ({ id: r.user_id, user_id: r.user_id, email: r.email, name: r.name, role: r.role, joined_at: r.created_at.toISOString() }));
 }
 
+/** Invitations joined with what a session grant shows of their tenant. */
+const invitationsWithTenant = (tx: Tx) =>
+  tx.selectFrom('invitations as i').innerJoin('tenants as t', 't.id', 'i.tenant_id')
+    .select(['i.id', 'i.tenant_id', 'i.email', 'i.role', 'i.expires_at', 'i.accepted_at', 'i.revoked_at', 't.name as tenant_name', 't.plan']);
+type InvitationRow = NonNullable<Awaited<ReturnType<ReturnType<typeof invitationsWithTenant>['executeTakeFirst']>>>;
+
 async function ownerCount(ctx: Ctx): Promise<number> {
   const r = await ctx.tx.selectFrom('memberships').select(sql<number>`count(*)::int`.as('n')).where('role', '=', 'owner').executeTakeFirstOrThrow();
   return r.n;
@@ -44,6 +50,30 @@ async function ownerCount(ctx: Ctx): Promise<number> {
 
 export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; publicUrl: string; onAccessChanged: (userId: string) => void }) {
   const { db, ledger, mailer } = deps;
+
+  /**
+   * Turns an invitation into a membership (and a user, for new people) and opens a session,
+   * in one transaction; the conditional update makes a second acceptance fail. Shared by
+   * the token link and OIDC sign-in.
+   */
+  async function claim(inv: InvitationRow, person: { existing: { id: string; name: string } } | { name: string; passwordHash: string | null }, via?: { method: 'oidc'; ip: string }): Promise<SessionGrant> {
+    const existing = 'existing' in person ? person.existing : null;
+    const userId = existing?.id ?? newId('usr');
+    const name = existing?.name ?? ('name' in person ? person.name : '');
+    return inPlatformFor(db, { tenantId: inv.tenant_id, actor: { type: 'user', id: userId } }, async (ctx) => {
+      const claimed = await ctx.tx.updateTable('invitations').set({ accepted_at: sql`now()` }).where('id', '=', inv.id).where('accepted_at', 'is', null).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('INVITATION_INVALID', 404, 'This invitation was already used.');
+      if (!existing) await ctx.tx.insertInto('users').values({ id: userId, email: inv.email, name, password_hash: 'passwordHash' in person ? person.passwordHash : null, platform_role: null, email_verified: true }).execute();
+      await ctx.tx.insertInto('memberships').values({ tenant_id: inv.tenant_id, user_id: userId, role: inv.role }).onConflict((oc) => oc.doNothing()).execute();
+      const session = await issueToken(ctx.tx, { tenantId: inv.tenant_id, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: SESSION_TTL_SECONDS });
+      await ledger.recordBatch(ctx, [
+        ...(existing ? [] : [{ namespace: 'identity', entityType: 'user', entityId: userId, event: 'user.created', after: { id: userId, email: inv.email, name } }]),
+        { namespace: 'identity', entityType: 'membership', entityId: `${inv.tenant_id}:${userId}`, event: 'membership.created', after: { user_id: userId, email: inv.email, role: inv.role }, metadata: { invitation_id: inv.id, ...(via ? { method: via.method } : {}) } },
+        ...(via ? [{ namespace: 'identity', entityType: 'session', entityId: session.id, event: 'session.created', after: { user_id: userId, method: via.method, two_factor: false }, metadata: { ip: via.ip } }] : []),
+      ]);
+      return { token: session.token, tokenId: session.id, user: { id: userId, email: inv.email, name }, tenant: { id: inv.tenant_id, name: inv.tenant_name, plan: inv.plan }, role: inv.role };
+    });
+  }
 
   async function memberRow(ctx: Ctx, userId: string) {
     const row = await ctx.tx.selectFrom('memberships').select(['user_id', 'role']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
@@ -91,10 +121,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
 
     /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
     async accept(input: { token: string; name?: string; password: string }): Promise<SessionGrant> {
-      const inv = await db.systemTx((tx) =>
-        tx.selectFrom('invitations as i').innerJoin('tenants as t', 't.id', 'i.tenant_id').select(['i.id', 'i.tenant_id', 'i.email', 'i.role', 'i.expires_at', 'i.accepted_at', 'i.revoked_at', 't.name as tenant_name', 't.plan'])
-          .where('i.token_hash', '=', hashToken(input.token)).executeTakeFirst(),
-      );
+      const inv = await db.systemTx((tx) => invitationsWithTenant(tx).where('i.token_hash', '=', hashToken(input.token)).executeTakeFirst());
       if (!inv || inv.accepted_at || inv.revoked_at || inv.expires_at < new Date()) {
         throw new AppError('INVITATION_INVALID', 404, 'This invitation does not exist, was used, revoked or has expired.');
       }
@@ -106,21 +133,23 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
         if (!input.name?.trim()) throw errors.validation([{ path: 'body.name', message: 'required for a new account' }]);
         await assertStrongPassword(input.password, [inv.email, input.name]);
       }
-      const userId = existing?.id ?? newId('usr');
-      const name = existing?.name ?? input.name!.trim();
       const passwordHash = existing ? null : await hashPassword(input.password);
-      return inPlatformFor(db, { tenantId: inv.tenant_id, actor: { type: 'user', id: userId } }, async (ctx) => {
-        const claimed = await ctx.tx.updateTable('invitations').set({ accepted_at: sql`now()` }).where('id', '=', inv.id).where('accepted_at', 'is', null).executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('INVITATION_INVALID', 404, 'This invitation was already used.');
-        if (!existing) await ctx.tx.insertInto('users').values({ id: userId, email: inv.email, name, password_hash: passwordHash, platform_role: null, email_verified: true }).execute();
-        await ctx.tx.insertInto('memberships').values({ tenant_id: inv.tenant_id, user_id: userId, role: inv.role }).onConflict((oc) => oc.doNothing()).execute();
-        const session = await issueToken(ctx.tx, { tenantId: inv.tenant_id, userId, kind: 'session', scopes: ALL_SCOPES, ttlSeconds: SESSION_TTL_SECONDS });
-        await ledger.recordBatch(ctx, [
-          ...(existing ? [] : [{ namespace: 'identity', entityType: 'user', entityId: userId, event: 'user.created', after: { id: userId, email: inv.email, name } }]),
-          { namespace: 'identity', entityType: 'membership', entityId: `${inv.tenant_id}:${userId}`, event: 'membership.created', after: { user_id: userId, email: inv.email, role: inv.role }, metadata: { invitation_id: inv.id } },
-        ]);
-        return { token: session.token, tokenId: session.id, user: { id: userId, email: inv.email, name }, tenant: { id: inv.tenant_id, name: inv.tenant_name, plan: inv.plan }, role: inv.role };
-      });
+      return claim(inv, existing ? { existing } : { name: input.name!.trim(), passwordHash });
+    },
+
+    /**
+     * Public, for OIDC sign-in: the identity provider vouched for `email`, which stands in for
+     * the invitation token. Takes the newest pending invitation (integration invitations
+     * excluded: those members use API keys); null when there is none.
+     */
+    async acceptForVerifiedEmail(email: string, person: { name: string; existing?: { id: string; name: string } }, ip: string): Promise<SessionGrant | null> {
+      const inv = await db.systemTx((tx) =>
+        invitationsWithTenant(tx).where('i.email', '=', email.trim().toLowerCase()).where('i.role', '!=', 'integration')
+          .where('i.accepted_at', 'is', null).where('i.revoked_at', 'is', null).where('i.expires_at', '>', sql<Date>`now()`)
+          .orderBy('i.created_at', 'desc').executeTakeFirst(),
+      );
+      if (!inv) return null;
+      return claim(inv, person.existing ? { existing: person.existing } : { name: person.name, passwordHash: null }, { method: 'oidc', ip });
     },
 
     async changeRole(p: Principal, userId: string, role: Role, why?: string) {
