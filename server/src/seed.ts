@@ -10,7 +10,24 @@ export const DEMO_PASSWORD = 'atrium-demo-2026';
 
 export type DemoLogin = { tenantId: string; email: string; password: string; token: string; created: boolean };
 
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+
+/** Three live workflows: one on track, one with a blocker (yellow), one late (red). */
+async function seedWorkflows(app: App, tenantId: string, userId: string): Promise<void> {
+  const actor = { type: 'user' as const, id: userId };
+  await inTenant(app.db, { tenantId, actor }, async (ctx) => {
+    const sales = await app.work.createWorkflow(ctx, { template_id: 'tpl_sales_to_ops_handoff', name: 'Handoff: Fianarantsoa Coffee Co.', start_date: daysAgo(-1) });
+    await app.work.createWorkflow(ctx, { template_id: 'tpl_client_onboarding', name: 'Onboarding: Fianarantsoa Coffee Co.', start_date: daysAgo(-2), started_from: sales });
+    const content = await app.work.createWorkflow(ctx, { template_id: 'tpl_content_production', name: 'Blog series: harvest season', start_date: daysAgo(1) });
+    const [brief] = await app.work.tasksOf(ctx, content);
+    if (brief) await app.work.updateTask(ctx, brief.id, { status: 'blocked', why: 'Waiting for the client’s brand guidelines', sentiment: -1 });
+    await app.work.createWorkflow(ctx, { template_id: 'tpl_monthly_reporting', name: 'October report: Antsirabe Hotels', start_date: daysAgo(12) });
+  });
+}
+
 async function seedHistory(app: App, tenantId: string, userId: string): Promise<void> {
+  await seedWorkflows(app, tenantId, userId);
   const actor = { type: 'user' as const, id: userId };
   const note = { namespace: 'demo', entityType: 'note', entityId: 'note_welcome' };
   await inTenant(app.db, { tenantId, actor }, (ctx) =>

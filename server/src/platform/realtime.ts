@@ -1,15 +1,22 @@
-// After-commit fan-out. Writers call pg_notify inside their transaction; Postgres
-// delivers it only on commit, to every process listening (server Postgres) or to
-// this process (PGlite). The hub routes each notice to the subscribers of its tenant.
+// After-commit fan-out. Writers `publish` from a commit hook (never inside their
+// transaction: a NOTIFY there takes a server-wide lock held until the commit is flushed,
+// which serialises every writing transaction). Notices published in the same tick are
+// merged per tenant into one id range and sent as one NOTIFY, which Postgres delivers to
+// every listening process (server Postgres) or to this one (PGlite). The hub routes each
+// notice to the subscribers of its tenant.
 import type { Logger } from 'pino';
 import type { Db, Unlisten } from './db/index.js';
 
 export type TenantNotice = { t: string } & Record<string, unknown>;
+/** A range of ids committed for one tenant (what the ledger publishes). */
+export type RangeNotice = { t: string; min: number; max: number };
 type Listener = (notice: TenantNotice) => void;
 
 export class RealtimeHub {
   readonly #subs = new Map<string, Map<string, Set<Listener>>>(); // channel → tenant → listeners
   readonly #unlisten: Unlisten[] = [];
+  readonly #pending = new Map<string, Map<string, RangeNotice>>(); // channel → tenant → merged range
+  #flushing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +52,31 @@ export class RealtimeHub {
     };
   }
 
+  /** Queues a notice; notices of one tick are merged per tenant and sent together. */
+  publish(channel: string, notice: RangeNotice): void {
+    const byTenant = this.#pending.get(channel) ?? new Map<string, RangeNotice>();
+    this.#pending.set(channel, byTenant);
+    const prev = byTenant.get(notice.t);
+    byTenant.set(notice.t, prev ? { t: notice.t, min: Math.min(prev.min, notice.min), max: Math.max(prev.max, notice.max) } : notice);
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    const batches = [...this.#pending.entries()].map(([channel, m]) => [channel, [...m.values()].map((n) => JSON.stringify(n))] as const);
+    this.#pending.clear();
+    this.#flushing = null;
+    for (const [channel, payloads] of batches) {
+      await this.db.ownerExecutor
+        .executeSql('select pg_notify($1, p) from unnest($2::text[]) as p', [channel, payloads])
+        .catch((err: unknown) => this.log.warn({ err, channel }, 'notify failed; clients catch up on reconnect'));
+    }
+  }
+
+  /** Resolves once queued notices are sent (tests and shutdown). */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
   subscriberCount(channel: string): number {
     let n = 0;
     for (const set of this.#subs.get(channel)?.values() ?? []) n += set.size;
@@ -52,6 +84,7 @@ export class RealtimeHub {
   }
 
   async stop(): Promise<void> {
+    await this.drain();
     await Promise.all(this.#unlisten.map((u) => u()));
   }
 }

@@ -37,7 +37,7 @@ export type LedgerDeps = {
 
 export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
   const policy = new WhyPolicy();
-  const recorder = createRecorder(policy);
+  const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice));
   const feed = new DiffFeed(db, hub);
 
   jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3 }, (job) =>

@@ -34,7 +34,8 @@ export type DiffNotice = { t: string; min: number; max: number };
 
 type Row = { id: number; created_at: Date };
 
-export function createRecorder(policy: WhyPolicy) {
+/** `publish` runs after commit: the realtime feed learns of the new ids. */
+export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) => void) {
   async function recordBatch(ctx: Ctx, inputs: readonly DiffInput[]): Promise<RecordedDiff[]> {
     if (inputs.length === 0) return [];
     for (const d of inputs) {
@@ -48,8 +49,7 @@ export function createRecorder(policy: WhyPolicy) {
     }
     const col = <T>(pick: (d: DiffInput) => T) => inputs.map(pick);
     const json = (v: Json | null | undefined) => (v === undefined || v === null ? null : JSON.stringify(v));
-    // One statement whatever the batch size: arrays unnested into rows, and the
-    // NOTIFY (delivered by Postgres only on commit) computed from the inserted ids.
+    // One statement whatever the batch size: arrays unnested into rows.
     const { rows } = await sql<Row>`
       with inserted as (
         insert into diffs (tenant_id, namespace, entity_type, entity_id, event, value_before, value_after,
@@ -67,10 +67,9 @@ export function createRecorder(policy: WhyPolicy) {
         order by u.ord
         returning id, created_at
       )
-      select id, created_at,
-             (select pg_notify(${DIFF_CHANNEL}, json_build_object('t', ${ctx.tenantId}::text, 'min', min(id), 'max', max(id))::text)
-                from inserted) as notified
-      from inserted order by id`.execute(ctx.tx);
+      select id, created_at from inserted order by id`.execute(ctx.tx);
+    const notice: DiffNotice = { t: ctx.tenantId, min: rows[0]!.id, max: rows.at(-1)!.id };
+    ctx.onCommit(() => publish(notice));
 
     const annotated = inputs
       .map((d, i) => ({ d, row: rows[i]! }))

@@ -6,7 +6,9 @@ import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { registerTaskRoutes } from './routes-tasks.js';
 import { registerWorkflowRoutes } from './routes-workflows.js';
-import { TASK_NEEDS_WHY } from './tasks.js';
+import { TASK_NEEDS_WHY, updateTask } from './tasks.js';
+import { createWorkflow, type NewWorkflow } from './workflows.js';
+import type { Ctx } from '../../platform/context.js';
 
 export { healthOf, type Health, type HealthVerdict } from './health.js';
 export { BUILTIN_TEMPLATES } from './templates-builtin.js';
@@ -20,6 +22,11 @@ export function createWork({ db, ledger, identity, now = () => new Date() }: Wor
   ledger.requireWhy({ namespace: 'flow_os', event: 'workflow.archived', label: 'workflow archived' });
   const deps = { ledger, identity, now };
   return {
+    /** Commands for other modules and the demo seed (each inside the caller's Ctx). */
+    createWorkflow: (ctx: Ctx, input: NewWorkflow) => createWorkflow(ctx, deps, input),
+    updateTask: (ctx: Ctx, id: string, input: Parameters<typeof updateTask>[3]) => updateTask(ctx, deps, id, input),
+    tasksOf: (ctx: Ctx, workflowId: string) => ctx.tx.selectFrom('tasks').select(['id', 'name', 'status', 'version']).where('workflow_id', '=', workflowId).orderBy('rank').execute(),
+
     registerRoutes(registry: RouteRegistry): void {
       registerWorkflowRoutes(registry, db, deps);
       registerTaskRoutes(registry, db, deps);
