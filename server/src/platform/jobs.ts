@@ -49,10 +49,14 @@ export class Jobs {
         expireInSeconds: def.options.expireInSeconds ?? 300,
       });
     }
-    // Enqueueing happens inside tenant transactions, which run as atrium_app.
+    // Enqueueing happens inside tenant transactions (role atrium_app). That role may add jobs
+    // but never read them: job payloads of every tenant live in one table.
     await this.db.ownerExecutor.executeSql(
       `grant usage on schema pgboss to atrium_app, atrium_system;
-       grant select, insert, update on all tables in schema pgboss to atrium_app, atrium_system`,
+       revoke all on all tables in schema pgboss from atrium_app;
+       grant select on pgboss.queue to atrium_app;
+       grant insert, select (id) on pgboss.job to atrium_app;
+       grant select, insert, update on all tables in schema pgboss to atrium_system`,
     );
     this.#started = true;
     if (work) {
