@@ -1,6 +1,6 @@
 // Fixed-window rate limiting. On server Postgres the counters live in an UNLOGGED table
-// (one upsert per request), so the limit holds across every serve process; embedded mode
-// counts in process. Headers follow the common X-RateLimit-* convention.
+// shared by every serve process; embedded mode counts in process. Headers follow the
+// common X-RateLimit-* convention.
 import type { FastifyReply } from 'fastify';
 import type { Db } from '../db/index.js';
 import { AppError } from '../errors.js';
@@ -8,7 +8,8 @@ import { AppError } from '../errors.js';
 export const WINDOW_MS = 60_000;
 
 export interface CounterStore {
-  hit(key: string, windowStart: number): Promise<number>;
+  /** Counts one request; returns its number in the window (allowed while ≤ limit). */
+  hit(key: string, windowStart: number, limit: number): Promise<number>;
 }
 
 export class MemoryCounterStore implements CounterStore {
@@ -26,21 +27,42 @@ export class MemoryCounterStore implements CounterStore {
   }
 }
 
+/**
+ * Each process claims request units from the shared counter: one at a time for small
+ * limits (exact), in chunks of limit/50 for large ones (one upsert per chunk instead of
+ * per request). A unit is granted only if its number is within the limit, so all
+ * processes together never exceed it; a process may leave a few claimed units unused.
+ */
 export class PostgresCounterStore implements CounterStore {
-  #hits = 0;
+  #leases = new Map<string, { left: number; last: number }>();
+  #window = 0;
+  #claims = 0;
   constructor(private readonly db: Db) {}
 
-  async hit(key: string, windowStart: number): Promise<number> {
+  async hit(key: string, windowStart: number, limit: number): Promise<number> {
+    if (windowStart !== this.#window) {
+      this.#leases.clear();
+      this.#window = windowStart;
+    }
+    const lease = this.#leases.get(key);
+    if (lease && lease.left > 0) {
+      lease.left -= 1;
+      return lease.last - lease.left;
+    }
+    const chunk = limit >= 1000 ? Math.ceil(limit / 50) : 1;
     const { rows } = await this.db.ownerExecutor.executeSql(
-      `insert into rate_limit_windows (key, window_start, hits) values ($1, to_timestamp($2::double precision / 1000), 1)
-       on conflict (key, window_start) do update set hits = rate_limit_windows.hits + 1
+      `insert into rate_limit_windows (key, window_start, hits) values ($1, to_timestamp($2::double precision / 1000), $3)
+       on conflict (key, window_start) do update set hits = rate_limit_windows.hits + $3
        returning hits`,
-      [key, windowStart],
+      [key, windowStart, chunk],
     );
-    if (++this.#hits % 5000 === 0) {
+    if (++this.#claims % 5000 === 0) {
       void this.db.ownerExecutor.executeSql(`delete from rate_limit_windows where window_start < now() - interval '10 minutes'`).catch(() => {});
     }
-    return (rows[0] as { hits: number }).hits;
+    const first = (rows[0] as { hits: number }).hits - chunk + 1;
+    const usable = Math.max(0, Math.min(chunk, limit - first + 1));
+    this.#leases.set(key, { left: Math.max(0, usable - 1), last: first + Math.max(0, usable - 1) });
+    return first;
   }
 }
 
@@ -55,7 +77,7 @@ export class RateLimiter {
   async take(key: string, limit: number, reply: FastifyReply): Promise<void> {
     const now = Date.now();
     const windowStart = now - (now % WINDOW_MS);
-    const hits = await this.store.hit(key, windowStart);
+    const hits = await this.store.hit(key, windowStart, limit);
     const resetSeconds = Math.ceil((windowStart + WINDOW_MS - now) / 1000);
     reply.header('x-ratelimit-limit', String(limit));
     reply.header('x-ratelimit-remaining', String(Math.max(0, limit - hits)));

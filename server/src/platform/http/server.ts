@@ -1,11 +1,22 @@
 // The HTTP shell: envelope, error mapping, request ids, body limit, security headers.
 // Modules add their routes through the RouteRegistry.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { AppError } from '../errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' } as const;
+
+/**
+ * Headers for a handler that writes the raw response itself (`reply.hijack()`: exports,
+ * SSE). The onSend hook does not run for those, and headers already set on the reply
+ * (the rate limit's) would otherwise be lost.
+ */
+export function hijackedHeaders(req: FastifyRequest, reply: FastifyReply, own: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return { ...(reply.getHeaders() as OutgoingHttpHeaders), 'x-request-id': req.id, ...SECURITY_HEADERS, ...own };
+}
 
 function envelopeError(requestId: string, code: string, message: string, details: unknown[] = []) {
   return {
@@ -45,16 +56,14 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number }): F
     trustProxy: true,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
     },
     routerOptions: { ignoreTrailingSlash: true },
   });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
   });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
