@@ -93,6 +93,14 @@ export function diffView(d: DiffRow, annotations: AnnotationRow[] = []): DiffVie
   };
 }
 
+/**
+ * Instants the API accepts in filters, `at=` and cursors: years 1000 to 9999. A JS Date
+ * reaches much further, but Postgres refuses years outside its range (and year 0) with
+ * an error that would otherwise surface as a 500.
+ */
+export const INSTANT_RANGE = { min: new Date(Date.UTC(1000, 0, 1)), max: new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)) };
+export const isInstantInRange = (ms: number): boolean => ms >= INSTANT_RANGE.min.getTime() && ms <= INSTANT_RANGE.max.getTime();
+
 /** Keyset cursor over (created_at, id), opaque to clients. */
 export type Cursor = { at: string; id: number };
 
@@ -105,7 +113,7 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
   try {
     const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isSafeInteger(v[1])) {
-      if (!Number.isNaN(Date.parse(v[0]))) return { at: v[0], id: v[1] as number };
+      if (isInstantInRange(Date.parse(v[0]))) return { at: v[0], id: v[1] as number };
     }
   } catch {
     /* fall through */

@@ -4,9 +4,10 @@ import { inTenant, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
+import { hijackedHeaders } from '../../platform/http/server.js';
 import type { JsonObject } from '../../platform/schema.js';
 import { exportDiffs, type ExportFormat } from './export.js';
-import { diffPublicId, parseDiffId } from './model.js';
+import { diffPublicId, INSTANT_RANGE, isInstantInRange, parseDiffId } from './model.js';
 import { RESERVED_NAMESPACES } from './policy.js';
 import { annotate, getDiff, listAnnotations, listDiffs, searchAnnotations } from './queries.js';
 import type { Recorder } from './record.js';
@@ -15,14 +16,16 @@ import type { DiffFeed } from './stream.js';
 import { annotationSchema, diffSchema, sentimentSchema } from './schemas.js';
 
 const name = z.string().trim().min(1).max(100);
+const outOfRange = 'must be between the years 1000 and 9999';
+const instant = z.coerce.date().min(INSTANT_RANGE.min, outOfRange).max(INSTANT_RANGE.max, outOfRange);
 const filters = {
   namespace: name.optional(),
   entity_type: name.optional(),
   entity_id: z.string().min(1).max(200).optional(),
   event: name.optional(),
   actor_id: z.string().min(1).max(200).optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: instant.optional(),
+  until: instant.optional(),
 };
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const idParam = z.strictObject({ id: z.string().min(1).max(100) });
@@ -145,7 +148,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
   r.add({
     method: 'GET', url: '/v1/entities/:type/:id/state', tags: ['ledger'], scope: 'read',
     summary: 'The entity’s state as it was at `at` (default now), replayed from the ledger', params: entityParams,
-    query: z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
+    query: z.strictObject({ at: z.iso.datetime({ offset: true }).refine((s) => Number.isNaN(Date.parse(s)) || isInstantInRange(Date.parse(s)), outOfRange).optional() }),
     response: z.object({ state: z.json().nullable(), at: z.string(), as_of_diff_id: z.string().nullable() }),
     handler: async ({ principal, params, query }) => {
       const at = query.at ? new Date(query.at) : new Date();
@@ -161,12 +164,12 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
       summary: `Audit export as ${format.toUpperCase()} (filters as /v1/diffs), streamed, each row with its whys`,
       query: z.strictObject(filters),
       produces: [format === 'csv' ? 'text/csv' : 'application/x-ndjson'],
-      handler: async ({ principal, query, reply }) => {
+      handler: async ({ principal, query, req, reply }) => {
         reply.hijack();
-        reply.raw.writeHead(200, {
+        reply.raw.writeHead(200, hijackedHeaders(req, reply, {
           'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
           'content-disposition': `attachment; filename="atrium-diffs.${format}"`,
-        });
+        }));
         try {
           await exportDiffs(db, principal.tenantId, query, format, reply.raw);
         } finally {

@@ -3,6 +3,7 @@
 // the tenant's clients) and each client skips what it already sent.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/index.js';
+import { hijackedHeaders } from '../../platform/http/server.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { diffPublicId, parseDiffId, type DiffView } from './model.js';
 import { filteredDiffs, withAnnotations } from './queries.js';
@@ -48,13 +49,12 @@ export class DiffFeed {
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
+    res.writeHead(200, hijackedHeaders(req, reply, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
-      'x-request-id': req.id,
-    });
+    }));
     res.write('retry: 3000\n\n');
 
     const sent = new Set<number>();

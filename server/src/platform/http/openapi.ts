@@ -5,19 +5,42 @@ import type { RegisteredRoute } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
 
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+/** Definitions shared by the whole document (components.schemas), with a normalised shape for de-duplication. */
+type SharedDefs = { schemas: Record<string, JsonSchema>; shapes: Map<string, string> };
+
+/**
+ * A zod schema as JSON Schema. Recursive parts (every z.json()) come with local `$defs`
+ * whose `#/$defs/…` refs would dangle once embedded in the document: they move to
+ * components.schemas (identical self-contained ones shared) and the refs follow them.
+ */
+function toSchema(schema: z.ZodType, io: 'input' | 'output', shared: SharedDefs): JsonSchema {
+  const { $schema: _drop, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  if (!$defs) return rest;
+  const target = new Map<string, string>();
+  const fresh: string[] = [];
+  for (const [name, def] of Object.entries($defs)) {
+    const shape = JSON.stringify(def).replaceAll(`"#/$defs/${name}"`, '"#self"');
+    const selfContained = !shape.includes('"#/$defs/');
+    const same = selfContained ? [...shared.shapes].find(([, s]) => s === shape)?.[0] : undefined;
+    const key = same ?? `Schema${shared.shapes.size + fresh.length + 1}`;
+    target.set(name, key);
+    if (!same) fresh.push(name);
+    if (!same && selfContained) shared.shapes.set(key, shape);
+  }
+  const rewrite = (v: unknown): JsonSchema =>
+    JSON.parse(JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_, n: string) => `"#/components/schemas/${target.get(n)}"`)) as JsonSchema;
+  for (const name of fresh) shared.schemas[target.get(name)!] = rewrite($defs[name]);
+  return rewrite(rest);
 }
 
-function parameters(route: RegisteredRoute): JsonSchema[] {
+function parameters(route: RegisteredRoute, shared: SharedDefs): JsonSchema[] {
   const out: JsonSchema[] = [];
   for (const [where, schema] of [
     ['path', route.params],
     ['query', route.query],
   ] as const) {
     if (!schema) continue;
-    const js = toSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const js = toSchema(schema, 'input', shared) as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, prop] of Object.entries(js.properties ?? {})) {
       out.push({ name, in: where, required: where === 'path' || !!js.required?.includes(name), schema: prop });
     }
@@ -27,6 +50,7 @@ function parameters(route: RegisteredRoute): JsonSchema[] {
 
 export function buildOpenApi(routes: readonly RegisteredRoute[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const shared: SharedDefs = { schemas: {}, shapes: new Map() };
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
     const status = String(route.successStatus ?? 200);
@@ -39,7 +63,7 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
               schema: {
                 type: 'object',
                 properties: {
-                  data: route.response ? toSchema(route.response, 'output') : {},
+                  data: route.response ? toSchema(route.response, 'output', shared) : {},
                   meta: { $ref: '#/components/schemas/Meta' },
                   error: { type: 'null' },
                 },
@@ -53,8 +77,8 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
       operationId: `${route.method.toLowerCase()}_${route.url.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`,
       security: route.scope ? [{ bearer: [] }] : [],
       'x-atrium-scope': route.scope,
-      parameters: parameters(route),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
+      parameters: parameters(route, shared),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', shared) } } } } : {}),
       responses: { [status]: success, default: { $ref: '#/components/responses/Error' } },
     };
   }
@@ -66,6 +90,7 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Session token or API key (atr_…)' } },
       schemas: {
+        ...shared.schemas,
         Meta: {
           type: 'object',
           properties: { request_id: { type: 'string' }, timestamp: { type: 'string' }, next_cursor: { type: 'string' } },

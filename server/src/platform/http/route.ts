@@ -66,8 +66,36 @@ function zodDetails(where: string, error: z.ZodError): ErrorDetail[] {
   }));
 }
 
+/** Deeper JSON than this is refused: validating it recursively would exhaust the stack (a 500). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Input no schema can express but that would fail later as a server error: NUL characters
+ * (Postgres text and jsonb cannot hold them) and pathologically deep nesting. Iterative, so
+ * the check itself cannot overflow the stack.
+ */
+function screen(where: string, value: unknown): ErrorDetail | null {
+  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [where] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { path: path.join('.'), message: 'must not contain the NUL character (\\u0000)', code: 'invalid_string' };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (path.length > MAX_JSON_DEPTH) return { path: path.slice(0, 3).join('.'), message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' };
+    for (const [k, child] of Object.entries(v)) {
+      if (k.includes('\u0000')) return { path: path.join('.'), message: 'keys must not contain the NUL character (\\u0000)', code: 'invalid_key' };
+      stack.push({ v: child, path: [...path, k] });
+    }
+  }
+  return null;
+}
+
 function parsePart<S extends AnySchema | undefined>(where: string, schema: S, value: unknown): unknown {
   if (!schema) return value;
+  const refused = screen(where, value);
+  if (refused) throw errors.validation([refused]);
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (!r.success) throw errors.validation(zodDetails(where, r.error));
   return r.data;

@@ -1,0 +1,164 @@
+// GET /v1/stream: each committed diff reaches its own tenant's subscribers once; a
+// rolled-back one never; a reconnect with Last-Event-ID resumes exactly after that id.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AtriumClient, Diff } from '../../../../sdk/src/index.js';
+import { inTenant } from '../../platform/context.js';
+import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
+import { expectError, sleep, waitFor } from '../../testing/http.js';
+
+let t: TestApp;
+let a: TestTenant;
+let b: TestTenant;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  a = await t.tenant('Stream A');
+  b = await t.tenant('Stream B');
+});
+afterAll(() => t?.stop());
+
+type Subscription = { got: Diff[]; close: () => void };
+const open: Subscription[] = [];
+
+/** Subscribes with the SDK and resolves once the server has answered (and so subscribed). */
+async function subscribe(client: AtriumClient, lastEventId?: string): Promise<Subscription> {
+  const got: Diff[] = [];
+  let close: () => void = () => {};
+  await new Promise<void>((resolve) => {
+    close = client.stream((d) => got.push(d), { lastEventId, onOpen: resolve });
+  });
+  const sub = { got, close };
+  open.push(sub);
+  return sub;
+}
+afterAll(() => open.forEach((s) => s.close()));
+
+const record = (x: TestTenant, namespace: string, entity_id: string, why?: string) =>
+  x.client.diffs.record({ namespace, entity_type: 'ticket', entity_id, event: 'ticket.updated', after: { entity_id }, why });
+const ids = (ds: readonly Diff[]) => ds.map((d) => d.id);
+const arrived = (sub: Subscription, n: number, what: string) => waitFor(what, () => (sub.got.length >= n ? sub.got : undefined));
+/** Lets anything still in flight arrive, so "exactly" below means exactly. */
+const settle = () => sleep(400);
+
+describe('live delivery', () => {
+  it('delivers each committed diff, with its whys, to its own tenant only, once', async () => {
+    const sa = await subscribe(a.client);
+    const sb = await subscribe(b.client);
+    const mine = [await record(a, 'live', 't1', 'Customer called'), await record(a, 'live', 't2'), await record(a, 'live', 't3')];
+    const theirs = await record(b, 'live', 't1');
+    await arrived(sa, 3, 'A’s diffs');
+    await arrived(sb, 1, 'B’s diff');
+    await settle();
+    expect(sa.got).toEqual(mine);
+    expect(sa.got[0]!.annotations.map((x) => x.why)).toEqual(['Customer called']);
+    expect(ids(sb.got)).toEqual([theirs.id]);
+  });
+
+  it('a diff in a rolled-back transaction is never delivered; a committed batch arrives whole, in order', async () => {
+    const sa = await subscribe(a.client);
+    const ctx = { tenantId: a.tenantId, actor: { type: 'system' as const, id: 'test' } };
+    const rollback = inTenant(t.app.db, ctx, async (c) => {
+      await t.app.ledger.record(c, { namespace: 'ghost', entityType: 'ticket', entityId: 'ghost', event: 'ticket.updated' });
+      throw new Error('abort');
+    });
+    await expect(rollback).rejects.toThrow('abort');
+    const batch = await inTenant(t.app.db, ctx, (c) =>
+      t.app.ledger.recordBatch(c, ['b1', 'b2', 'b3'].map((id) => ({ namespace: 'real', entityType: 'ticket', entityId: id, event: 'ticket.updated' }))),
+    );
+    const last = await record(a, 'real', 'after_ghost');
+    await arrived(sa, 4, 'the batch and the diff after the rollback');
+    await settle();
+    expect(ids(sa.got)).toEqual([...batch.map((r) => `dif_${r.id}`), last.id]);
+    expect(sa.got.some((d) => d.namespace === 'ghost')).toBe(false);
+    expect((await a.client.diffs.list({ namespace: 'ghost' })).items).toEqual([]);
+  });
+
+  it('several subscribers of one tenant each get every diff', async () => {
+    const subs = await Promise.all([subscribe(a.client), subscribe(a.client), subscribe(a.client)]);
+    const d = await record(a, 'fanout', 'f1');
+    for (const s of subs) await arrived(s, 1, 'fan-out');
+    await settle();
+    for (const s of subs) expect(ids(s.got)).toEqual([d.id]);
+  });
+});
+
+describe('resuming with Last-Event-ID', () => {
+  it('a reconnect receives exactly the diffs after that id — none missed, none repeated — then live ones', async () => {
+    const first = await subscribe(a.client);
+    const before = [];
+    for (let i = 1; i <= 5; i++) before.push(await record(a, 'resume', `r${i}`));
+    await arrived(first, 5, 'first five');
+    first.close();
+    const whileAway = [];
+    for (let i = 6; i <= 8; i++) whileAway.push(await record(a, 'resume', `r${i}`));
+
+    const resumed = await subscribe(a.client, before[2]!.id);
+    await arrived(resumed, 5, 'the backlog');
+    const live = await record(a, 'resume', 'r9');
+    await arrived(resumed, 6, 'the live diff');
+    await settle();
+    expect(ids(resumed.got)).toEqual([...before.slice(3), ...whileAway, live].map((d) => d.id));
+  });
+
+  it('a backlog longer than one page (1000 diffs) arrives whole and in order', async () => {
+    const mark = await record(a, 'bulk', 'start');
+    const ctx = { tenantId: a.tenantId, actor: { type: 'system' as const, id: 'test' } };
+    const rows = await inTenant(t.app.db, ctx, (c) =>
+      t.app.ledger.recordBatch(c, Array.from({ length: 1005 }, (_, i) => ({ namespace: 'bulk', entityType: 'ticket', entityId: `b${i}`, event: 'ticket.updated' }))),
+    );
+    const sub = await subscribe(a.client, mark.id);
+    await arrived(sub, 1005, 'the long backlog');
+    await settle();
+    expect(ids(sub.got)).toEqual(rows.map((r) => `dif_${r.id}`));
+  });
+
+  it('resuming from the newest id replays nothing; an unknown id format resumes nothing', async () => {
+    const newest = (await a.client.diffs.list({ limit: 1 })).items[0]!;
+    const fromNewest = await subscribe(a.client, newest.id);
+    const garbage = await subscribe(a.client, 'not-an-id');
+    await settle();
+    expect(fromNewest.got).toEqual([]);
+    expect(garbage.got).toEqual([]);
+    const d = await record(a, 'resume', 'r10');
+    await arrived(fromNewest, 1, 'live after resume');
+    await arrived(garbage, 1, 'live without resume');
+    expect(ids(fromNewest.got)).toEqual([d.id]);
+    expect(ids(garbage.got)).toEqual([d.id]);
+  });
+
+  it('EventSource style: ?access_token= and ?last_event_id= work without headers', async () => {
+    const mark = await record(a, 'es', 'e1');
+    const next = await record(a, 'es', 'e2');
+    const res = await t.client().raw('GET', '/v1/stream', { query: { access_token: a.token, last_event_id: mark.id }, headers: { accept: 'text/event-stream' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    const reader = res.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    await waitFor('the replayed event', async () => {
+      const { value } = await reader.read();
+      text += decoder.decode(value, { stream: true });
+      return text.includes(`id: ${next.id}\n`) ? true : undefined;
+    });
+    await reader.cancel();
+    expect(text.startsWith('retry: ')).toBe(true);
+    expect(text).not.toContain(`id: ${mark.id}\n`);
+    const block = text.split('\n\n').find((blk) => blk.includes(`id: ${next.id}`))!;
+    expect(block.split('\n').slice(0, 2)).toEqual([`id: ${next.id}`, 'event: diff']);
+    expect(JSON.parse(block.split('\n').find((l) => l.startsWith('data: '))!.slice(6))).toEqual(next);
+  });
+});
+
+describe('stream access', () => {
+  it('401 envelope without or with a bad token; a read-only key may listen', async () => {
+    await expectError(await t.client().raw('GET', '/v1/stream'), 401, 'UNAUTHENTICATED');
+    await expectError(await t.client('atr_bogus_bogus_bogus_bogus_bogus').raw('GET', '/v1/stream'), 401, 'UNAUTHENTICATED');
+    await expectError(await t.client().raw('GET', '/v1/stream', { query: { access_token: 'ats_bogus_bogus_bogus_bogus_bogus' } }), 401, 'UNAUTHENTICATED');
+    const key = await t.app.identity.issueToken({ tenantId: a.tenantId, userId: null, kind: 'api_key', scopes: ['read'] });
+    const reader = await subscribe(t.client(key.token));
+    const d = await record(a, 'ro', 'x');
+    await arrived(reader, 1, 'read-only listener');
+    expect(ids(reader.got)).toEqual([d.id]);
+  });
+});

@@ -1,0 +1,107 @@
+// Jobs are enqueued inside the caller's transaction: a job exists (and runs) if and only
+// if that transaction commits. The app is built by hand so a test queue can be defined
+// before start, as modules do.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../app.js';
+import { loadConfig } from './config.js';
+import { inTenant } from './context.js';
+import { freshDatabase, serverDatabaseUrl } from '../testing/harness.js';
+import { sleep, waitFor } from '../testing/http.js';
+
+const QUEUE = 'test.echo';
+type Echo = { marker: string; fail?: boolean };
+
+let app: App;
+let drop: (() => Promise<void>) | undefined;
+let tenantId: string;
+const ran: string[] = [];
+const attempts = new Map<string, number>();
+
+beforeAll(async () => {
+  const server = serverDatabaseUrl();
+  const fresh = server ? await freshDatabase(server) : null;
+  drop = fresh?.drop;
+  const config = loadConfig({}, {
+    port: 0, host: '127.0.0.1', databaseUrl: fresh?.url ?? 'memory://', seedDemo: false,
+    logLevel: (process.env.ATRIUM_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent',
+  });
+  app = await createApp(config);
+  app.jobs.define<Echo>(QUEUE, { retryLimit: 2, retryDelaySeconds: 1, retryBackoff: false }, async (data) => {
+    attempts.set(data.marker, (attempts.get(data.marker) ?? 0) + 1);
+    if (data.fail && attempts.get(data.marker)! < 2) throw new Error('transient failure');
+    ran.push(data.marker);
+  });
+  await app.start('all', { listen: false });
+  tenantId = (await app.identity.createTenantWithOwner({ name: 'Jobs', owner: { email: 'jobs@example.test', name: 'Jobs owner' } })).tenantId;
+});
+afterAll(async () => {
+  await app?.stop();
+  await drop?.();
+});
+
+const ctxSource = () => ({ tenantId, actor: { type: 'system' as const, id: 'test' } });
+const jobRows = async (marker: string) =>
+  (await app.db.ownerExecutor.executeSql(`select state from pgboss.job where name = $1 and data->>'marker' = $2`, [QUEUE, marker])).rows as { state: string }[];
+
+describe('jobs and transactions', () => {
+  it('a job enqueued in a committed transaction runs, once', async () => {
+    await inTenant(app.db, ctxSource(), async (ctx) => {
+      await app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'committed' });
+    });
+    await waitFor('the committed job', () => (ran.includes('committed') ? true : undefined));
+    await sleep(1200);
+    expect(ran.filter((m) => m === 'committed')).toHaveLength(1);
+  });
+
+  it('a job enqueued in a rolled-back transaction never exists, so never runs', async () => {
+    const attempt = inTenant(app.db, ctxSource(), async (ctx) => {
+      await app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'rolled-back' });
+      await app.ledger.record(ctx, { namespace: 'jobs', entityType: 'thing', entityId: 'rb', event: 'thing.created' });
+      throw new Error('abort after enqueue');
+    });
+    await expect(attempt).rejects.toThrow('abort after enqueue');
+    // A job enqueued afterwards runs: by then the worker has had every chance to see the first.
+    await inTenant(app.db, ctxSource(), (ctx) => app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'sentinel' }));
+    await waitFor('the sentinel job', () => (ran.includes('sentinel') ? true : undefined));
+    await sleep(1200);
+    expect(ran).not.toContain('rolled-back');
+    expect(await jobRows('rolled-back')).toEqual([]);
+    expect(await jobRows('sentinel')).toHaveLength(1);
+  });
+
+  it('the job and the diff of one transaction commit together', async () => {
+    await inTenant(app.db, ctxSource(), async (ctx) => {
+      await app.ledger.record(ctx, { namespace: 'jobs', entityType: 'thing', entityId: 'together', event: 'thing.created' });
+      await app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'together' });
+    });
+    await waitFor('the job committed with its diff', () => (ran.includes('together') ? true : undefined));
+    const diffs = await app.db.tenantTx(tenantId, (tx) => sql<{ n: number }>`select count(*)::int as n from diffs where entity_id in ('together', 'rb')`.execute(tx));
+    expect(diffs.rows[0]!.n).toBe(1);
+  });
+
+  it('a failing job is retried and then succeeds', async () => {
+    await inTenant(app.db, ctxSource(), (ctx) => app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'flaky', fail: true }));
+    await waitFor('the retried job', () => (ran.includes('flaky') ? true : undefined), 20_000);
+    expect(attempts.get('flaky')).toBe(2);
+  });
+
+  it('refuses an unknown queue, and the queue depth is reported', async () => {
+    await expect(inTenant(app.db, ctxSource(), (ctx) => app.jobs.enqueue(ctx.tx, 'no.such.queue', {}))).rejects.toThrow(/unknown queue/);
+    const depths = await app.jobs.queueDepths();
+    expect(Object.keys(depths)).toEqual(expect.arrayContaining([QUEUE, 'ledger.snapshot']));
+    expect(Object.values(depths).every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
+  });
+
+  it('options given to enqueue reach the job engine (singleton key, priority, delay); absent ones are not sent', async () => {
+    const id = await inTenant(app.db, ctxSource(), (ctx) =>
+      app.jobs.enqueue(ctx.tx, QUEUE, { marker: 'later' }, { startAfterSeconds: 3600, singletonKey: 'only-one', priority: 5 }),
+    );
+    expect(id).toEqual(expect.any(String));
+    const rows = (await app.db.ownerExecutor.executeSql(
+      `select singleton_key, priority, start_after > now() + interval '50 minutes' as delayed, state from pgboss.job where id = $1`, [id],
+    )).rows;
+    expect(rows).toEqual([{ singleton_key: 'only-one', priority: 5, delayed: true, state: 'created' }]);
+    expect(ran).not.toContain('later');
+  });
+});
