@@ -1,6 +1,8 @@
 // Typed client for the Atrium API v1, used by the tests, the web app and the CLI.
 import type {
   AnnotationHit, Annotation, Diff, DiffFilters, EnvelopeOf, Meta, NewDiff, Page, ReplayedState, Sentiment, ApiErrorBody,
+  AcceptedInvitation, AcceptInvitationInput, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
+  NewApiKey, Role, Session, SignupInput, TotpSetup,
 } from './types.js';
 
 export class AtriumError extends Error {
@@ -118,6 +120,45 @@ export class AtriumClient {
       }
       return res.text();
     },
+  };
+
+  /** Sign-up, log-in/out, the current caller, 2FA. `signup`/`login` do not change this client's token. */
+  readonly auth = {
+    signup: async (input: SignupInput): Promise<Session> => (await this.request<Session>('POST', '/v1/auth/signup', { body: input })).data,
+    login: async (input: LoginInput): Promise<Session> => (await this.request<Session>('POST', '/v1/auth/login', { body: input })).data,
+    logout: async (): Promise<{ logged_out: boolean }> => (await this.request<{ logged_out: boolean }>('POST', '/v1/auth/logout')).data,
+    me: async (): Promise<Me> => (await this.request<Me>('GET', '/v1/me')).data,
+    totpSetup: async (): Promise<TotpSetup> => (await this.request<TotpSetup>('POST', '/v1/auth/totp/setup')).data,
+    /** Confirms 2FA with a first code; the recovery codes are returned this once. */
+    totpVerify: async (code: string): Promise<{ enabled: true; recovery_codes: string[] }> =>
+      (await this.request<{ enabled: true; recovery_codes: string[] }>('POST', '/v1/auth/totp/verify', { body: { code } })).data,
+    totpDisable: async (code: string): Promise<{ enabled: false }> =>
+      (await this.request<{ enabled: false }>('POST', '/v1/auth/totp/disable', { body: { code } })).data,
+    stepUp: async (code: string): Promise<{ step_up_at: string }> =>
+      (await this.request<{ step_up_at: string }>('POST', '/v1/auth/step-up', { body: { code } })).data,
+  };
+
+  readonly members = {
+    list: async (): Promise<Member[]> => (await this.request<Member[]>('GET', '/v1/members')).data,
+    invite: async (email: string, role?: Exclude<Role, 'owner'>): Promise<InvitationCreated> =>
+      (await this.request<InvitationCreated>('POST', '/v1/members', { body: { email, role } })).data,
+    changeRole: async (userId: string, role: Role, why?: string): Promise<{ user_id: string; role: Role }> =>
+      (await this.request<{ user_id: string; role: Role }>('PATCH', `/v1/members/${encodeURIComponent(userId)}`, { body: { role, why } })).data,
+    remove: async (userId: string, why?: string): Promise<{ removed: true }> =>
+      (await this.request<{ removed: true }>('DELETE', `/v1/members/${encodeURIComponent(userId)}`, { query: { why } })).data,
+    invitations: async (): Promise<Invitation[]> => (await this.request<Invitation[]>('GET', '/v1/invitations')).data,
+    revokeInvitation: async (id: string): Promise<{ revoked: true }> =>
+      (await this.request<{ revoked: true }>('DELETE', `/v1/invitations/${encodeURIComponent(id)}`)).data,
+    /** Public: the invitation token is the credential. */
+    accept: async (input: AcceptInvitationInput): Promise<AcceptedInvitation> =>
+      (await this.request<AcceptedInvitation>('POST', '/v1/invitations/accept', { body: input })).data,
+  };
+
+  readonly apiKeys = {
+    list: async (): Promise<ApiKey[]> => (await this.request<ApiKey[]>('GET', '/v1/api-keys')).data,
+    create: async (input: NewApiKey): Promise<CreatedApiKey> => (await this.request<CreatedApiKey>('POST', '/v1/api-keys', { body: input })).data,
+    revoke: async (id: string): Promise<{ revoked: true }> =>
+      (await this.request<{ revoked: true }>('DELETE', `/v1/api-keys/${encodeURIComponent(id)}`)).data,
   };
 
   /**

@@ -64,3 +64,55 @@ export type NewDiff = {
 
 export type ReplayedState = { state: Json | null; at: string; as_of_diff_id: string | null };
 export type Page<T> = { items: T[]; nextCursor: string | undefined };
+
+// Identity (sign-up, sessions, 2FA, members, API keys).
+export type Role = 'owner' | 'admin' | 'member' | 'viewer' | 'integration';
+export type Plan = 'free' | 'pro' | 'enterprise';
+export type UserRef = { id: string; email: string; name: string };
+export type TenantRef = { id: string; name: string; plan: string };
+
+/** A new session: the token (also set as an HttpOnly cookie) and the CSRF token for cookie clients. */
+export type Session = { token: string; csrf_token: string; user: UserRef; tenant: TenantRef; role: Role };
+export type SignupInput = { organization: string; name: string; email: string; password: string };
+export type LoginInput = { email: string; password: string; totp_code?: string; tenant_id?: string };
+
+export type Me = {
+  user: (UserRef & { totp_enabled: boolean }) | null;
+  tenant: TenantRef;
+  role: Role | null;
+  scopes: string[];
+  auth: { kind: 'session' | 'api_key'; token_id: string; step_up_at: string | null };
+  platform_role: 'operator' | null;
+};
+
+export type TotpSetup = { secret: string; otpauth_uri: string; qr_svg: string; qr_data_url: string };
+
+export type Member = { id: string; user_id: string; email: string; name: string; role: Role; joined_at: string };
+export type Invitation = {
+  id: string;
+  email: string;
+  role: Role;
+  invited_by: string;
+  expires_at: string;
+  created_at: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+};
+/** Without SMTP the link (and its token) is returned this once, for the inviter to pass on. */
+export type InvitationCreated = { invitation: Invitation; email_sent: boolean; accept_url?: string; token?: string };
+export type AcceptInvitationInput = { token: string; name?: string; password: string };
+/** `token` is null for integration members: they use API keys and never get a session. */
+export type AcceptedInvitation = { token: string | null; user: UserRef; tenant: TenantRef; role: Role };
+
+export type ApiKey = {
+  id: string;
+  name: string;
+  scopes: string[];
+  created_at: string;
+  created_by: string | null;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+};
+export type NewApiKey = { name: string; scopes: string[]; expires_in_days?: number };
+/** The key itself is in this response only. */
+export type CreatedApiKey = ApiKey & { key: string };

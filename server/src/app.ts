@@ -44,7 +44,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   let role: Role | null = null;
 
   function buildHttp(): FastifyInstance {
-    const app = createHttpServer({ logger: log, bodyLimit: config.bodyLimit });
+    const app = createHttpServer({ logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
     metrics.instrument(app);
     void app.register(cookie);
     const limits = {

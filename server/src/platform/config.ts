@@ -18,6 +18,7 @@ export const configSchema = z.object({
   ATRIUM_SEED_DEMO: bool.default(true),
   ATRIUM_JOBS: bool.default(true),
   ATRIUM_SECRET_KEY: z.string().min(16).optional(),
+  ATRIUM_TRUST_PROXY: bool.default(false),
   ATRIUM_PUBLIC_URL: z.string().url().optional(),
   ATRIUM_SMTP_URL: z.string().url().optional(),
   ATRIUM_MAIL_FROM: z.string().default('Atrium <no-reply@atrium.local>'),
@@ -41,6 +42,8 @@ export type AtriumConfig = {
   seedDemo: boolean;
   jobs: boolean;
   secretKey: string | undefined;
+  /** Honour X-Forwarded-For (only behind a reverse proxy you run: otherwise clients choose their IP). */
+  trustProxy: boolean;
   /** Base URL users reach Atrium at (links in emails, OIDC redirect); defaults to http://localhost:<port>. */
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
@@ -70,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     seedDemo: c.ATRIUM_SEED_DEMO,
     jobs: c.ATRIUM_JOBS,
     secretKey: c.ATRIUM_SECRET_KEY,
+    trustProxy: c.ATRIUM_TRUST_PROXY,
     publicUrl: c.ATRIUM_PUBLIC_URL,
     smtpUrl: c.ATRIUM_SMTP_URL,
     mailFrom: c.ATRIUM_MAIL_FROM,

@@ -43,7 +43,8 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; dr
   };
 }
 
-export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig> } = {}): Promise<TestApp> {
+/** `now` injects the application clock (the work module's health and due dates read it). */
+export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig>; now?: () => Date } = {}): Promise<TestApp> {
   const server = serverDatabaseUrl();
   const fresh = server ? await freshDatabase(server) : null;
   const config = loadConfig(
@@ -54,10 +55,12 @@ export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumC
       databaseUrl: fresh?.url ?? 'memory://',
       logLevel: (process.env.ATRIUM_TEST_LOG_LEVEL as AtriumConfig['logLevel']) ?? 'silent',
       seedDemo: false,
+      // Tests play several clients from one machine by setting X-Forwarded-For.
+      trustProxy: true,
       ...opts.config,
     },
   );
-  const app = await createApp(config);
+  const app = await createApp(config, opts.now ? { now: opts.now } : {});
   const address = await app.start(opts.role ?? 'all');
   const baseUrl = address ?? '';
   let n = 0;

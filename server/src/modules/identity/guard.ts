@@ -1,20 +1,22 @@
 // Brute-force protection for logins: failures are counted per account and per IP in
-// Postgres (shared by every serve process); after FREE_FAILURES, each further failure
+// Postgres (shared by every serve process); after FREE_FAILURES (per account) or
+// FREE_FAILURES_PER_IP (an IP is often many people: an office, a NAT), each further failure
 // doubles a temporary lockout, capped at MAX_LOCK_SECONDS. A success clears the account key.
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 
 export const FREE_FAILURES = 5;
+export const FREE_FAILURES_PER_IP = 20;
 const BASE_LOCK_SECONDS = 30;
 const MAX_LOCK_SECONDS = 15 * 60;
 
 export const accountKey = (email: string) => `email:${email.toLowerCase()}`;
 export const ipKey = (ip: string) => `ip:${ip}`;
 
-export function lockSeconds(failures: number): number {
-  if (failures < FREE_FAILURES) return 0;
-  return Math.min(BASE_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS);
+export function lockSeconds(failures: number, free = FREE_FAILURES): number {
+  if (failures < free) return 0;
+  return Math.min(BASE_LOCK_SECONDS * 2 ** (failures - free), MAX_LOCK_SECONDS);
 }
 
 export type FailureOutcome = { failures: number; lockedForSeconds: number };
@@ -57,7 +59,7 @@ export class LoginGuard {
           )
           .returning('failures')
           .executeTakeFirstOrThrow();
-        const seconds = lockSeconds(row.failures);
+        const seconds = lockSeconds(row.failures, key.startsWith('ip:') ? FREE_FAILURES_PER_IP : FREE_FAILURES);
         if (seconds > 0) {
           await tx
             .updateTable('auth_failures')

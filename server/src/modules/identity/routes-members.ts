@@ -62,9 +62,14 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     method: 'POST', url: '/v1/invitations/accept', tags: ['identity'], scope: null, ipLimited: true,
     summary: 'Accept an invitation (new people choose a name and password; existing users give theirs)',
     body: z.strictObject({ token: z.string().min(10).max(200), name: personName.optional(), password: z.string().max(256) }),
-    response: z.object({ token: z.string(), user: z.object({ id: z.string(), email: z.string(), name: z.string() }), tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }), role: roleSchema }),
+    // `token` is null for integration members: they are API-only (keys), never a session.
+    response: z.object({ token: z.string().nullable(), user: z.object({ id: z.string(), email: z.string(), name: z.string() }), tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }), role: roleSchema }),
     handler: async ({ body }) => {
       const g = await d.members.accept(body);
+      if (g.role === 'integration') {
+        await d.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', g.tokenId).execute());
+        return { data: { token: null, user: g.user, tenant: g.tenant, role: g.role } };
+      }
       return { data: { token: g.token, user: g.user, tenant: g.tenant, role: g.role } };
     },
   });

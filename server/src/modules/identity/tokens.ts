@@ -56,6 +56,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export const TOKEN_CACHE_MS = 5_000;
 
 type Cached = { principal: Principal | null; until: number };
+type Loaded = { principal: Principal | null; expiresAt: Date | null };
 
 export class TokenResolver {
   readonly #cache = new Map<string, Cached>();
@@ -72,29 +73,31 @@ export class TokenResolver {
     const digest = hashToken(token);
     const hit = this.#cache.get(digest);
     if (hit && hit.until > Date.now()) return hit.principal;
-    const principal = await this.#load(digest);
+    const { principal, expiresAt } = await this.#load(digest);
     if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(digest, { principal, until: Date.now() + TOKEN_CACHE_MS });
+    // Never trusted past its expiry, even from the cache.
+    this.#cache.set(digest, { principal, until: Math.min(Date.now() + TOKEN_CACHE_MS, expiresAt?.getTime() ?? Infinity) });
     return principal;
   }
 
-  async #load(digest: string): Promise<Principal | null> {
+  async #load(digest: string): Promise<Loaded> {
     const row = await this.db.systemTx((tx) =>
       tx
         .selectFrom('auth_tokens as t')
         .innerJoin('tenants as n', 'n.id', 't.tenant_id')
         .leftJoin('memberships as m', (j) => j.onRef('m.tenant_id', '=', 't.tenant_id').onRef('m.user_id', '=', 't.user_id'))
         .leftJoin('users as u', 'u.id', 't.user_id')
-        .select(['t.id', 't.tenant_id', 't.user_id', 't.kind', 't.scopes', 't.last_used_at', 't.step_up_at'])
+        .select(['t.id', 't.tenant_id', 't.user_id', 't.kind', 't.scopes', 't.last_used_at', 't.step_up_at', 't.expires_at'])
         .select(['n.plan', 'm.role', 'u.platform_role'])
         .where('t.token_hash', '=', digest)
         .where('t.revoked_at', 'is', null)
         .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]))
         .executeTakeFirst(),
     );
-    if (!row) return null;
-    // A session belongs to a member: no membership (removed) → no access.
-    if (row.kind === 'session' && !row.role) return null;
+    if (!row) return { principal: null, expiresAt: null };
+    // A session belongs to a member: no membership (removed) → no access. Integration
+    // members are API-only: a session of theirs (say, from before a role change) is refused.
+    if (row.kind === 'session' && (!row.role || row.role === 'integration')) return { principal: null, expiresAt: null };
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       // Coarse on purpose: one write a minute per token, not one per request.
       void this.db
@@ -102,7 +105,7 @@ export class TokenResolver {
         .catch(() => {});
     }
     const role = row.kind === 'session' ? (row.role as Role) : null;
-    return {
+    const principal: Principal = {
       tenantId: row.tenant_id,
       actor: row.kind === 'api_key' || !row.user_id ? { type: 'api_key', id: row.id } : { type: 'user', id: row.user_id },
       userId: row.user_id,
@@ -114,5 +117,6 @@ export class TokenResolver {
       stepUpAt: row.step_up_at,
       platformRole: row.platform_role === 'operator' ? 'operator' : null,
     };
+    return { principal, expiresAt: row.expires_at };
   }
 }

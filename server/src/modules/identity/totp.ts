@@ -42,7 +42,9 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
       afterTimeStep: row.last_time_step ?? undefined,
     });
     if (!result.valid) return false;
-    const step = Math.floor(Date.now() / 1000 / PERIOD) + result.delta;
+    // The step that matched (recomputing it from a later clock reading could be one too far
+    // across a step boundary, refusing the next good code).
+    const step = 'timeStep' in result ? result.timeStep : Math.floor(Date.now() / 1000 / PERIOD) + result.delta;
     // Conditional update: two concurrent uses of one code cannot both win.
     const updated = await db.systemTx((tx) =>
       tx

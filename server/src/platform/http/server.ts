@@ -48,12 +48,12 @@ function classify(err: FastifyError | AppError | Error): { status: number; code:
   return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.', details: [] };
 }
 
-export function createHttpServer(opts: { logger: Logger; bodyLimit: number }): FastifyInstance {
+export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trustProxy: boolean }): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
-    trustProxy: true,
+    trustProxy: opts.trustProxy,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');

@@ -1,0 +1,216 @@
+// IDOR test generated from the OpenAPI document: every operation on a path with a path
+// parameter is called with tenant B's owner credentials (full scopes) on a real resource
+// of tenant A, with a valid body, and must answer 404 NOT_FOUND — never 403 or 2xx, never
+// A's data — and leave A's resource as it was. The same request as A must then succeed,
+// which proves the call reached the tenant check (right route, valid params and body).
+// A new endpoint with an id parameter fails here until it gets a fixture, so it cannot be
+// forgotten.
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AtriumClient } from '../../../../sdk/src/index.js';
+import { startTestApp, type TestTenant } from '../../testing/harness.js';
+
+type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown };
+type OpenApi = { paths: Record<string, Record<string, Operation>> };
+type Case = { method: string; path: string; op: Operation };
+
+/** A resource of the owner's tenant: its path parameters, how to re-read it as the owner, and strings only it contains. */
+type Resource = { params: Record<string, string>; read: () => Promise<unknown>; marks: string[] };
+type Fixture = (owner: TestTenant) => Promise<Resource>;
+
+/** Operations with a path parameter today; the generator must find at least these. */
+const KNOWN = [
+  'GET /v1/diffs/{id}', 'GET /v1/diffs/{id}/annotations', 'POST /v1/diffs/{id}/annotations',
+  'GET /v1/entities/{type}/{id}/history', 'GET /v1/entities/{type}/{id}/state',
+  'PATCH /v1/members/{id}', 'DELETE /v1/members/{id}', 'DELETE /v1/invitations/{id}', 'DELETE /v1/api-keys/{id}',
+  'GET /v1/workflows/{id}', 'PATCH /v1/workflows/{id}', 'DELETE /v1/workflows/{id}', 'POST /v1/workflows/{id}/restore',
+  'POST /v1/workflows/{id}/clone', 'GET /v1/workflows/{id}/versions', 'POST /v1/workflows/{id}/save-as-template',
+  'GET /v1/workflows/{id}/tasks', 'POST /v1/workflows/{id}/tasks', 'GET /v1/templates/{id}',
+  'GET /v1/tasks/{id}', 'PATCH /v1/tasks/{id}', 'DELETE /v1/tasks/{id}', 'POST /v1/tasks/{id}/annotations',
+];
+
+type Request = { body?: unknown; query?: Record<string, string>; prepare?: (owner: TestTenant, params: Record<string, string>) => Promise<unknown> };
+const WHY = 'done by another tenant';
+/**
+ * Valid request bodies (and query strings) per operation, so validation never answers first;
+ * `prepare` puts A's resource in the state the owner's own request needs to succeed.
+ */
+const REQUESTS: Record<string, Request> = {
+  'POST /v1/diffs/{id}/annotations': { body: { why: WHY, sentiment: -1 } },
+  'PATCH /v1/members/{id}': { body: { role: 'viewer', why: WHY } },
+  'PATCH /v1/workflows/{id}': { body: { name: 'renamed', why: WHY } },
+  'DELETE /v1/workflows/{id}': { body: { why: WHY } },
+  'POST /v1/workflows/{id}/restore': {
+    body: { why: WHY },
+    prepare: (owner, { id }) => data(owner.client, 'DELETE', `/v1/workflows/${id}`, { why: 'archived by its owner' }),
+  },
+  'POST /v1/workflows/{id}/clone': { body: { name: 'cloned', why: WHY } },
+  'POST /v1/workflows/{id}/save-as-template': { body: { name: 'copied template', why: WHY } },
+  'POST /v1/workflows/{id}/tasks': { body: { name: 'planted task', why: WHY } },
+  'PATCH /v1/tasks/{id}': { body: { status: 'in_progress', why: WHY } },
+  'DELETE /v1/tasks/{id}': { query: { why: WHY } },
+  'POST /v1/tasks/{id}/annotations': { body: { why: WHY, sentiment: -1 } },
+};
+
+const mark = (what: string) => `${what}-${randomBytes(5).toString('hex')}`;
+
+async function data<T>(client: AtriumClient, method: string, path: string, body?: unknown): Promise<T> {
+  return (await client.request<T>(method, path, { body })).data;
+}
+
+async function newDiff(owner: TestTenant): Promise<{ id: string; entityId: string; marker: string }> {
+  const marker = mark('secret');
+  const entityId = mark('lead');
+  const diff = await owner.client.diffs.record({ namespace: 'crm_import', entity_type: 'lead', entity_id: entityId, event: 'lead.created', after: { marker }, why: `why ${marker}` });
+  return { id: diff.id, entityId, marker };
+}
+
+// The document is read before the tests are declared, so each operation is its own test.
+const t = await startTestApp();
+afterAll(() => t.stop());
+
+const listEntry = async <T extends Record<string, unknown>>(owner: TestTenant, path: string, key: keyof T, id: string) =>
+  (await data<T[]>(owner.client, 'GET', path)).find((x) => x[key] === id) ?? null;
+
+/** Resource kinds, by the path up to its last parameter: sub-routes of a known kind are covered automatically. */
+async function newWorkflow(owner: TestTenant, marker: string): Promise<string> {
+  return (await data<{ id: string }>(owner.client, 'POST', '/v1/workflows', { name: marker, department: 'ops' })).id;
+}
+
+/** The workflow with its tasks, and its whole history (diffs with their whys). */
+const workflowState = async (owner: TestTenant, id: string) => ({
+  workflow: await data<unknown>(owner.client, 'GET', `/v1/workflows/${id}`),
+  versions: await data<unknown>(owner.client, 'GET', `/v1/workflows/${id}/versions`),
+});
+
+const FIXTURES: Record<string, Fixture> = {
+  '/v1/diffs/{id}': async (owner) => {
+    const d = await newDiff(owner);
+    return { params: { id: d.id }, marks: [d.marker], read: () => owner.client.diffs.get(d.id) };
+  },
+  '/v1/entities/{type}/{id}': async (owner) => {
+    const d = await newDiff(owner);
+    return {
+      params: { type: 'lead', id: d.entityId }, marks: [d.marker],
+      read: async () => {
+        const { state, as_of_diff_id } = await owner.client.entities.stateAt('lead', d.entityId);
+        return { history: (await owner.client.entities.history('lead', d.entityId)).items, state, as_of_diff_id };
+      },
+    };
+  },
+  '/v1/members/{id}': async (owner) => {
+    const email = `${mark('member')}@example.test`;
+    const invite = await data<{ token: string }>(owner.client, 'POST', '/v1/members', { email, role: 'member' });
+    const name = mark('Member');
+    const accepted = await data<{ user: { id: string } }>(t.client(), 'POST', '/v1/invitations/accept', {
+      token: invite.token, name, password: `lantern-${randomBytes(9).toString('base64url')}-orbit`,
+    });
+    const id = accepted.user.id;
+    return { params: { id }, marks: [email, name], read: () => listEntry(owner, '/v1/members', 'user_id', id) };
+  },
+  '/v1/invitations/{id}': async (owner) => {
+    const email = `${mark('invitee')}@example.test`;
+    const invite = await data<{ invitation: { id: string } }>(owner.client, 'POST', '/v1/members', { email, role: 'viewer' });
+    const id = invite.invitation.id;
+    return { params: { id }, marks: [email], read: () => listEntry(owner, '/v1/invitations', 'id', id) };
+  },
+  '/v1/api-keys/{id}': async (owner) => {
+    const name = mark('key');
+    const key = await data<{ id: string }>(owner.client, 'POST', '/v1/api-keys', { name, scopes: ['read'] });
+    return { params: { id: key.id }, marks: [name], read: () => listEntry(owner, '/v1/api-keys', 'id', key.id) };
+  },
+  '/v1/workflows/{id}': async (owner) => {
+    const marker = mark('workflow');
+    const id = await newWorkflow(owner, marker);
+    await data(owner.client, 'POST', `/v1/workflows/${id}/tasks`, { name: `${marker} task` });
+    return { params: { id }, marks: [marker], read: () => workflowState(owner, id) };
+  },
+  '/v1/tasks/{id}': async (owner) => {
+    const marker = mark('task');
+    const workflowId = await newWorkflow(owner, `${marker} flow`);
+    const task = await data<{ id: string }>(owner.client, 'POST', `/v1/workflows/${workflowId}/tasks`, { name: marker });
+    return {
+      params: { id: task.id }, marks: [marker],
+      read: async () => ({ task: await data<unknown>(owner.client, 'GET', `/v1/tasks/${task.id}`), ...(await workflowState(owner, workflowId)) }),
+    };
+  },
+  '/v1/templates/{id}': async (owner) => {
+    const marker = mark('template');
+    const workflowId = await newWorkflow(owner, `${marker} flow`);
+    const template = await data<{ id: string }>(owner.client, 'POST', `/v1/workflows/${workflowId}/save-as-template`, { name: marker });
+    return { params: { id: template.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/templates/${template.id}`) };
+  },
+};
+
+const PARAM = /\{([^}]+)\}/g;
+const kindOf = (path: string): string => path.slice(0, path.lastIndexOf('}') + 1);
+
+function fill(path: string, params: Record<string, string>): string {
+  return path.replace(PARAM, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`the fixture for ${kindOf(path)} gives no "${name}" for ${path}`);
+    return encodeURIComponent(value);
+  });
+}
+
+function casesOf(doc: OpenApi): Case[] {
+  const out: Case[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!path.includes('{')) continue;
+    for (const [method, op] of Object.entries(ops)) out.push({ method: method.toUpperCase(), path, op });
+  }
+  return out;
+}
+
+const doc = (await (await fetch(`${t.baseUrl}/v1/openapi.json`)).json()) as OpenApi;
+const cases = casesOf(doc);
+const a = await t.tenant('Tenant A');
+const b = await t.tenant('Tenant B');
+
+describe('IDOR: the generator', () => {
+  it('finds every operation with a path parameter known today', () => {
+    expect(cases.map((c) => `${c.method} ${c.path}`)).toEqual(expect.arrayContaining(KNOWN));
+  });
+
+  it('declares every templated path parameter in the document', () => {
+    for (const c of cases) {
+      const templated = [...c.path.matchAll(PARAM)].map((m) => m[1]).sort();
+      const declared = (c.op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      expect(declared, `${c.method} ${c.path}`).toEqual(templated);
+    }
+  });
+});
+
+describe('IDOR: tenant B on tenant A’s resources answers 404 and changes nothing', () => {
+  for (const c of cases) {
+    const name = `${c.method} ${c.path}`;
+    it(name, async () => {
+      const fixture = FIXTURES[kindOf(c.path)];
+      if (!fixture) expect.fail(`add a fixture for ${c.path} (resource kind ${kindOf(c.path)}) in idor.test.ts`);
+      const request = REQUESTS[name] ?? {};
+      if (c.op.requestBody && request.body === undefined) expect.fail(`add a valid request body for ${name} to REQUESTS in idor.test.ts`);
+      const missingQuery = (c.op.parameters ?? []).filter((p) => p.in === 'query' && p.required && request.query?.[p.name] === undefined);
+      if (missingQuery.length > 0) expect.fail(`add the required query (${missingQuery.map((p) => p.name).join(', ')}) for ${name} to REQUESTS`);
+
+      const resource = await fixture(a);
+      await request.prepare?.(a, resource.params);
+      const before = await resource.read();
+      expect(before, 'the fixture must create a resource its owner can read').not.toBeNull();
+      const url = fill(c.path, resource.params);
+      const send = (client: AtriumClient) => client.raw(c.method, url, { body: request.body, query: request.query });
+
+      const res = await send(b.client);
+      const text = await res.text();
+      expect(res.status, `${name} as another tenant: ${text}`).toBe(404);
+      const env = JSON.parse(text) as { data: unknown; error: { code: string } | null };
+      expect(env.error?.code).toBe('NOT_FOUND');
+      expect(env.data).toBeNull();
+      for (const secret of [a.tenantId, a.userId, ...resource.marks]) expect(text).not.toContain(secret);
+
+      expect(await resource.read(), 'tenant A’s resource must be unchanged').toEqual(before);
+
+      const own = await send(a.client);
+      expect(own.status, `${name} as the owner must succeed (else the 404 above proves nothing): ${await own.clone().text()}`).toBeLessThan(300);
+    });
+  }
+});

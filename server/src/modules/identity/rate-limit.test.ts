@@ -1,0 +1,119 @@
+// Rate limits over real HTTP: per tenant by plan (free 100/min, pro 500, enterprise 2 000)
+// with X-RateLimit-* headers and 429 + Retry-After, per IP on the auth endpoints (30/min),
+// and — on server Postgres — one limit shared by several serve processes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtriumClient } from '../../../../sdk/src/index.js';
+import { createApp, type App } from '../../app.js';
+import { loadConfig } from '../../platform/config.js';
+import { serverDatabaseUrl, startTestApp, type TestApp } from '../../testing/harness.js';
+import { envelope, newEmail, roomInWindow } from '../../testing/identity.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.stop());
+
+const header = (res: Response, name: string) => res.headers.get(name);
+const remaining = (res: Response) => Number(header(res, 'x-ratelimit-remaining'));
+
+async function expectRateLimited(res: Response, limit: number): Promise<void> {
+  expect(res.status).toBe(429);
+  expect((await envelope<null>(res)).error?.code).toBe('RATE_LIMITED');
+  const retry = Number(header(res, 'retry-after'));
+  expect(retry).toBeGreaterThanOrEqual(1);
+  expect(retry).toBeLessThanOrEqual(60);
+  expect(header(res, 'x-ratelimit-limit')).toBe(String(limit));
+  expect(header(res, 'x-ratelimit-remaining')).toBe('0');
+}
+
+describe('per-tenant limits by plan', () => {
+  it('a free tenant gets 100 requests a minute: X-RateLimit-* headers count down, the 101st is 429 with Retry-After, the next window is open again', { timeout: 120_000 }, async () => {
+    const free = await t.tenant('Free Co', { plan: 'free' });
+    const other = await t.tenant('Neighbour', { plan: 'free' });
+    await roomInWindow(15);
+    const seen: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const res = await free.client.raw('GET', '/v1/me');
+      expect(res.status, `request ${i + 1}`).toBe(200);
+      expect(header(res, 'x-ratelimit-limit')).toBe('100');
+      const reset = Number(header(res, 'x-ratelimit-reset'));
+      expect(reset).toBeGreaterThanOrEqual(1);
+      expect(reset).toBeLessThanOrEqual(60);
+      seen.push(remaining(res));
+    }
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+    await expectRateLimited(await free.client.raw('GET', '/v1/me'), 100);
+    // Every route of the tenant is limited, not only this one…
+    await expectRateLimited(await free.client.raw('GET', '/v1/diffs'), 100);
+    // …and only this tenant.
+    const neighbour = await other.client.raw('GET', '/v1/me');
+    expect(neighbour.status).toBe(200);
+    expect(remaining(neighbour)).toBe(99);
+
+    await roomInWindow(61); // the next minute
+    const again = await free.client.raw('GET', '/v1/me');
+    expect(again.status).toBe(200);
+    expect(remaining(again)).toBe(99);
+  });
+
+  it('pro and enterprise tenants get 500 and 2 000 a minute', async () => {
+    const pro = await t.tenant('Pro Co', { plan: 'pro' });
+    const enterprise = await t.tenant('Big Co', { plan: 'enterprise' });
+    expect(header(await pro.client.raw('GET', '/v1/me'), 'x-ratelimit-limit')).toBe('500');
+    expect(header(await enterprise.client.raw('GET', '/v1/me'), 'x-ratelimit-limit')).toBe('2000');
+  });
+});
+
+describe('per-IP limit on the auth endpoints', () => {
+  it('allows 30 sign-up/log-in requests a minute from one IP, then 429 RATE_LIMITED', async () => {
+    const anon = t.client();
+    const tenant = await t.tenant('Still Working');
+    await roomInWindow(15);
+    const seen: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Both endpoints share the budget; these requests fail on their own (a weak password,
+      // a malformed body) so that no account or IP lockout gets mixed in.
+      const res = i % 2
+        ? await anon.raw('POST', '/v1/auth/signup', { body: { organization: 'Burst', name: 'B', email: newEmail('burst'), password: 'password123' } })
+        : await anon.raw('POST', '/v1/auth/login', { body: { email: 'not-an-email', password: 'x' } });
+      expect(res.status, `request ${i + 1}`).toBe(400);
+      expect(header(res, 'x-ratelimit-limit')).toBe('30');
+      seen.push(remaining(res));
+    }
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
+    await expectRateLimited(await anon.raw('POST', '/v1/auth/login', { body: { email: newEmail(), password: 'whatever-password' } }), 30);
+    await expectRateLimited(await anon.raw('POST', '/v1/auth/signup', { body: { organization: 'O', name: 'N', email: newEmail(), password: 'Velvet-Harbour-123456!' } }), 30);
+    await expectRateLimited(await anon.raw('POST', '/v1/invitations/accept', { body: { token: 'inv_0123456789abcdef', password: 'x' } }), 30);
+    // Signed-in traffic from the same IP is counted per tenant, not against this limit.
+    const me = await tenant.client.raw('GET', '/v1/me');
+    expect(me.status).toBe(200);
+    expect(header(me, 'x-ratelimit-limit')).toBe('2000');
+  });
+});
+
+describe('limits across serve processes', () => {
+  // Embedded PGlite serves from one process: only server Postgres has several to share a count.
+  it.runIf(!!serverDatabaseUrl())('on server Postgres, two serve processes on one database share the count: the 101st request overall is refused', async () => {
+    const second: App = await createApp(
+      loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: t.databaseUrl!, logLevel: 'silent', seedDemo: false }),
+    );
+    try {
+      const address = await second.start('serve');
+      const free = await t.tenant('Shared Co', { plan: 'free' });
+      const clients = [free.client, new AtriumClient({ baseUrl: address!, token: free.token })];
+      await roomInWindow(20);
+      const seen: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const res = await clients[i % 2]!.raw('GET', '/v1/me');
+        expect(res.status, `request ${i + 1} (process ${(i % 2) + 1})`).toBe(200);
+        seen.push(remaining(res));
+      }
+      expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+      await expectRateLimited(await clients[0]!.raw('GET', '/v1/me'), 100);
+      await expectRateLimited(await clients[1]!.raw('GET', '/v1/me'), 100);
+    } finally {
+      await second.stop();
+    }
+  });
+});
