@@ -99,8 +99,8 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
     },
 
     registerRoutes(registry: RouteRegistry): void {
-      registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]) });
-      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp });
+      registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]), profile: (id) => tokens.profile(id) });
+      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, onTenantChanged: () => tokens.forget('all') });
       registerOidcRoutes(registry, { oidc, secureCookies: publicUrl.startsWith('https:') });
     },
   };

@@ -10,13 +10,29 @@ import { SESSION_TTL_SECONDS } from './account.js';
 import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { emailSchema, meSchema, personName, sessionSchema, totpCode } from './schemas.js';
 import type { TotpService } from './totp.js';
+import type { Profile } from './tokens.js';
 
-export type AuthRouteDeps = { db: Db; accounts: Accounts; totp: TotpService; secureCookies: boolean; forget: (tokenId: string) => void };
+export type AuthRouteDeps = {
+  db: Db;
+  accounts: Accounts;
+  totp: TotpService;
+  secureCookies: boolean;
+  forget: (tokenId: string) => void;
+  profile: (tokenId: string) => Profile | null;
+};
 
 const sessionOnly = (p: Principal): string => {
   if (p.kind !== 'session' || !p.userId) throw errors.forbidden('This needs a signed-in person, not an API key.');
   return p.userId;
 };
+
+async function loadProfile(d: AuthRouteDeps, p: Principal): Promise<Profile> {
+  return d.db.tenantTx(p.tenantId, async (tx) => {
+    const tenant = await tx.selectFrom('tenants').select(['id', 'name', 'plan']).executeTakeFirstOrThrow();
+    const user = p.userId ? await tx.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', p.userId).executeTakeFirst() : undefined;
+    return { tenant, user: user ? { ...user, totp_enabled: await d.totp.isEnabled(user.id) } : null };
+  });
+}
 
 export function registerAuthRoutes(r: RouteRegistry, d: AuthRouteDeps): void {
   const grant = (reply: FastifyReply, g: SessionGrant) => {
@@ -55,14 +71,12 @@ export function registerAuthRoutes(r: RouteRegistry, d: AuthRouteDeps): void {
     method: 'GET', url: '/v1/me', tags: ['identity'], scope: 'read', summary: 'The current user, tenant, role and plan',
     response: meSchema,
     handler: async ({ principal: p }) => {
-      const [tenant, user] = await Promise.all([
-        d.db.tenantTx(p.tenantId, (tx) => tx.selectFrom('tenants').select(['id', 'name', 'plan']).executeTakeFirstOrThrow()),
-        p.userId ? d.db.tenantTx(p.tenantId, (tx) => tx.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', p.userId!).executeTakeFirst()) : undefined,
-      ]);
+      // Resolved with the token moments ago (cached ≤ 5 s, cleared when it changes here).
+      const profile = d.profile(p.tokenId) ?? (await loadProfile(d, p));
       return {
         data: {
-          user: user ? { ...user, totp_enabled: await d.totp.isEnabled(user.id) } : null,
-          tenant,
+          user: profile.user,
+          tenant: profile.tenant,
           role: (p.role as z.infer<typeof meSchema>['role']) ?? null,
           scopes: [...p.scopes],
           auth: { kind: p.kind, token_id: p.tokenId, step_up_at: p.stepUpAt?.toISOString() ?? null },
@@ -98,6 +112,7 @@ export function registerAuthRoutes(r: RouteRegistry, d: AuthRouteDeps): void {
     body: z.strictObject({ code: totpCode }), response: z.object({ enabled: z.literal(false) }),
     handler: async ({ principal, body }) => {
       await d.totp.disable(sessionOnly(principal), body.code);
+      d.forget(principal.tokenId);
       await d.accounts.recordTwoFactor(principal, 'user.totp_disabled');
       return { data: { enabled: false as const } };
     },

@@ -13,7 +13,15 @@ import type { Role } from './schema.js';
 import { apiKeySchema, emailSchema, idParam, invitationSchema, memberSchema, personName, roleSchema, whyField } from './schemas.js';
 import type { TotpService } from './totp.js';
 
-export type MemberRouteDeps = { db: Db; ledger: Ledger; members: Members; apiKeys: ReturnType<typeof createApiKeys>; totp: TotpService };
+export type MemberRouteDeps = {
+  db: Db;
+  ledger: Ledger;
+  members: Members;
+  apiKeys: ReturnType<typeof createApiKeys>;
+  totp: TotpService;
+  /** Name or plan changed: cached principals and profiles are stale. */
+  onTenantChanged: () => void;
+};
 
 const tenantSchema = z.object({ id: z.string(), name: z.string(), plan: z.enum(['free', 'pro', 'enterprise']), created_at: z.string() });
 
@@ -126,6 +134,7 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
         });
         return after;
       });
+      d.onTenantChanged();
       return { data: { ...t, created_at: t.created_at.toISOString() } };
     },
   });

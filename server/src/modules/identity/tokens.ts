@@ -55,17 +55,34 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * this process clears it at once; other serve processes see it within this delay. */
 export const TOKEN_CACHE_MS = 5_000;
 
+/** What GET /v1/me shows, resolved with the token so the answer needs no extra query. */
+export type Profile = {
+  tenant: { id: string; name: string; plan: string };
+  user: { id: string; email: string; name: string; totp_enabled: boolean } | null;
+};
 type Cached = { principal: Principal | null; until: number };
-type Loaded = { principal: Principal | null; expiresAt: Date | null };
+type Loaded = { principal: Principal | null; profile: Profile | null; expiresAt: Date | null };
 
 export class TokenResolver {
   readonly #cache = new Map<string, Cached>();
+  readonly #profiles = new Map<string, { profile: Profile; until: number }>();
 
   constructor(private readonly db: Db) {}
 
+  /** The profile cached with a token resolved in the last few seconds (null if not cached). */
+  profile(tokenId: string): Profile | null {
+    const hit = this.#profiles.get(tokenId);
+    return hit && hit.until > Date.now() ? hit.profile : null;
+  }
+
   forget(tokenIds: readonly string[] | 'all'): void {
-    if (tokenIds === 'all') return this.#cache.clear();
+    if (tokenIds === 'all') {
+      this.#cache.clear();
+      this.#profiles.clear();
+      return;
+    }
     for (const [k, v] of this.#cache) if (v.principal && tokenIds.includes(v.principal.tokenId)) this.#cache.delete(k);
+    for (const id of tokenIds) this.#profiles.delete(id);
   }
 
   async resolve(token: string): Promise<Principal | null> {
@@ -73,10 +90,15 @@ export class TokenResolver {
     const digest = hashToken(token);
     const hit = this.#cache.get(digest);
     if (hit && hit.until > Date.now()) return hit.principal;
-    const { principal, expiresAt } = await this.#load(digest);
-    if (this.#cache.size > 10_000) this.#cache.clear();
+    const { principal, profile, expiresAt } = await this.#load(digest);
+    if (this.#cache.size > 10_000) {
+      this.#cache.clear();
+      this.#profiles.clear();
+    }
     // Never trusted past its expiry, even from the cache.
-    this.#cache.set(digest, { principal, until: Math.min(Date.now() + TOKEN_CACHE_MS, expiresAt?.getTime() ?? Infinity) });
+    const until = Math.min(Date.now() + TOKEN_CACHE_MS, expiresAt?.getTime() ?? Infinity);
+    this.#cache.set(digest, { principal, until });
+    if (principal && profile) this.#profiles.set(principal.tokenId, { profile, until });
     return principal;
   }
 
@@ -88,16 +110,17 @@ export class TokenResolver {
         .leftJoin('memberships as m', (j) => j.onRef('m.tenant_id', '=', 't.tenant_id').onRef('m.user_id', '=', 't.user_id'))
         .leftJoin('users as u', 'u.id', 't.user_id')
         .select(['t.id', 't.tenant_id', 't.user_id', 't.kind', 't.scopes', 't.last_used_at', 't.step_up_at', 't.expires_at'])
-        .select(['n.plan', 'm.role', 'u.platform_role'])
+        .leftJoin('user_totp as ut', 'ut.user_id', 't.user_id')
+        .select(['n.plan', 'n.name as tenant_name', 'm.role', 'u.platform_role', 'u.email', 'u.name as user_name', 'ut.enabled_at as totp_enabled_at'])
         .where('t.token_hash', '=', digest)
         .where('t.revoked_at', 'is', null)
         .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]))
         .executeTakeFirst(),
     );
-    if (!row) return { principal: null, expiresAt: null };
+    if (!row) return { principal: null, profile: null, expiresAt: null };
     // A session belongs to a member: no membership (removed) → no access. Integration
     // members are API-only: a session of theirs (say, from before a role change) is refused.
-    if (row.kind === 'session' && (!row.role || row.role === 'integration')) return { principal: null, expiresAt: null };
+    if (row.kind === 'session' && (!row.role || row.role === 'integration')) return { principal: null, profile: null, expiresAt: null };
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       // Coarse on purpose: one write a minute per token, not one per request.
       void this.db
@@ -117,6 +140,10 @@ export class TokenResolver {
       stepUpAt: row.step_up_at,
       platformRole: row.platform_role === 'operator' ? 'operator' : null,
     };
-    return { principal, expiresAt: row.expires_at };
+    const profile: Profile = {
+      tenant: { id: row.tenant_id, name: row.tenant_name, plan: row.plan },
+      user: row.user_id && row.email && row.user_name ? { id: row.user_id, email: row.email, name: row.user_name, totp_enabled: !!row.totp_enabled_at } : null,
+    };
+    return { principal, profile, expiresAt: row.expires_at };
   }
 }
