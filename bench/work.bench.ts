@@ -4,8 +4,9 @@
 //   (--workflows, --tasks-per-workflow), 25 members, a ledger of 20 000 flow_os diffs with
 //   one why in 20; ~100 requests (--requests). Target p95 < 150 ms. Peer: the rows the
 //   dashboard needs (active workflows, their tasks, members, 20 recent diffs with their
-//   whys, the why count) read with raw SQL on a separate pool: no HTTP, no auth, no RLS,
-//   no JSON envelope — what the database alone costs.
+//   whys, the why count) read with the same SQL sent raw on a separate pool: no HTTP, no
+//   auth, no RLS, no transaction, no health computation, no JSON — what the database alone
+//   costs. `--profile` prints where a request spends its time (stderr).
 //
 // work.task.update — PATCH /v1/tasks/:id changing the status (todo → in_progress → done →
 //   todo …) of tasks spread over the workflows: load + lock, version check, UPDATE, ledger
@@ -14,14 +15,20 @@
 //   (--updates). Target p95 < 15 ms on server Postgres. Peer: the same UPDATE of the task
 //   row as one raw pg statement.
 //
-// The data is bulk-loaded as the database owner with generate_series (realistic mix of
-// statuses, priorities, due dates from 20 days ago to 40 days ahead, assignees). Rounds
-// alternate ours/peer so machine noise hits both sides alike.
+// The data is bulk-loaded as the database owner with generate_series: workflows started
+// 0-29 days ago with a task due every other day, some ahead and some behind (overdue), a
+// blocker in one workflow in six, a few failures, assignees among the members, 1 task in 7
+// unassigned, 1 workflow in 25 archived. Rounds alternate ours/peer so machine noise hits
+// both sides alike. The tenant's plan limit is lifted in this process (every request still
+// pays the rate-limit count, none is answered 429).
 import { performance } from 'node:perf_hooks';
 import { AtriumClient } from '../sdk/src/index.js';
 import { PLAN_LIMITS_PER_MINUTE } from '../server/src/modules/identity/index.js';
+import { dashboard } from '../server/src/modules/work/dashboard.js';
+import { getTask } from '../server/src/modules/work/tasks.js';
+import { inTenant } from '../server/src/platform/context.js';
 import { txExecutor } from '../server/src/platform/db/index.js';
-import { emit, intOption, latency, main, progress, round, timed, withFreshApp, type BenchEnv } from './lib.js';
+import { emit, flag, intOption, latency, main, progress, round, timed, withFreshApp, type BenchEnv } from './lib.js';
 
 const TARGET_DASHBOARD_P95_MS = 150;
 const TARGET_UPDATE_P95_MS = 15;
@@ -72,9 +79,17 @@ const WHYS_SQL = `
   select 'ann_bench_' || id, tenant_id, id, 'user', actor_id, 'client asked for it, see thread ' || (id % 97)
   from diffs where tenant_id = $1 and id % 20 = 0`;
 
+/** The reads GET /v1/dashboard makes, as plain SQL: tenant as a parameter instead of RLS. */
+const PEER_WORKFLOWS_SQL = `select id, name, department, owner_id from workflows where tenant_id = $1 and status = 'active' order by updated_at desc`;
 const PEER_DASHBOARD_SQL = [
-  `select id, name, department, owner_id from workflows where tenant_id = $1 and status = 'active' order by updated_at desc`,
-  `select t.* from tasks t join workflows w on w.id = t.workflow_id where t.tenant_id = $1 and w.status = 'active'`,
+  `select workflow_id, count(*)::int as total, (count(*) filter (where status = 'done'))::int as done
+     from tasks where tenant_id = $1 and workflow_id = any($2::text[]) group by workflow_id`,
+  `select * from tasks where tenant_id = $1 and workflow_id = any($2::text[])
+      and (status = 'blocked' or (status in ('todo', 'in_progress') and due_date < $3::date)) order by due_date, rank`,
+  `select assignee_id, count(*)::int as n from tasks
+    where tenant_id = $1 and workflow_id = any($2::text[]) and status in ('todo', 'in_progress', 'blocked') group by assignee_id`,
+];
+const PEER_SOURCES_SQL = [
   `select m.user_id, m.role, u.name, u.email from memberships m join users u on u.id = m.user_id where m.tenant_id = $1 order by u.name`,
   `select * from diffs where tenant_id = $1 order by created_at desc, id desc limit 21`,
   `select count(*)::int as n from annotations where tenant_id = $1`,
@@ -106,15 +121,48 @@ async function getJson<T>(base: string, token: string, path: string, init: Reque
 }
 
 async function peerDashboard(env: BenchEnv, tenantId: string): Promise<number> {
-  let rows = 0;
+  const workflows = (await env.raw(PEER_WORKFLOWS_SQL, [tenantId])) as { id: string }[];
+  const ids = workflows.map((w) => w.id);
+  const today = new Date().toISOString().slice(0, 10);
+  let rows = workflows.length;
+  for (const text of PEER_DASHBOARD_SQL) rows += (await env.raw(text, text.includes('$3') ? [tenantId, ids, today] : [tenantId, ids])).length;
   let recent: { id: string | number }[] = [];
-  for (const [i, text] of PEER_DASHBOARD_SQL.entries()) {
+  for (const [i, text] of PEER_SOURCES_SQL.entries()) {
     const r = (await env.raw(text, [tenantId])) as { id: string | number }[];
-    if (i === 3) recent = r;
+    if (i === 1) recent = r;
     rows += r.length;
   }
-  await env.raw(PEER_ANNOTATIONS_SQL, [tenantId, recent.map((r) => r.id)]);
+  rows += (await env.raw(PEER_ANNOTATIONS_SQL, [tenantId, recent.map((r) => r.id)])).length;
   return rows;
+}
+
+/** `--profile`: where a dashboard request spends its time (in-process, same data), on stderr. */
+async function profileDashboard(env: BenchEnv, base: string, tenantId: string, token: string): Promise<void> {
+  const { app } = env;
+  const parts: Record<string, number[]> = { sources: [], core: [], json: [], http: [] };
+  for (let i = 0; i < 30; i++) {
+    const { ms: sourcesMs, value: sources } = await timed(() =>
+      app.db.tenantTx(tenantId, async (tx) => ({
+        directory: await app.identity.directory(tx),
+        recentDiffs: (await app.ledger.recent(tx, 20)).items,
+        annotationCount: await app.ledger.annotationCount(tx),
+      })),
+    );
+    const { ms: coreMs, value: result } = await timed(() => app.db.tenantTx(tenantId, (tx) => dashboard(tx, new Date(), sources)));
+    const jsonStart = performance.now();
+    JSON.stringify({ data: result });
+    const jsonMs = performance.now() - jsonStart;
+    const { ms: httpMs } = await timed(() => getJson<Pulse>(base, token, '/v1/dashboard'));
+    if (i >= 5) {
+      parts.sources!.push(sourcesMs);
+      parts.core!.push(coreMs);
+      parts.json!.push(jsonMs);
+      parts.http!.push(httpMs);
+    }
+  }
+  const p50 = (xs: number[]) => latency(xs).p50_ms;
+  progress(`dashboard profile (p50 of 25): directory+recent diffs+why count ${p50(parts.sources!)} ms, ` +
+    `workflows+tasks+health+lists (dashboard.ts) ${p50(parts.core!)} ms, JSON.stringify ${p50(parts.json!)} ms, whole HTTP request ${p50(parts.http!)} ms`);
 }
 
 async function dashboardBench(env: BenchEnv, base: string, tenantId: string, token: string, workflows: number, perWorkflow: number): Promise<void> {
@@ -129,6 +177,7 @@ async function dashboardBench(env: BenchEnv, base: string, tenantId: string, tok
     await getJson<Pulse>(base, token, '/v1/dashboard');
     await peerDashboard(env, tenantId);
   }
+  if (flag('profile')) await profileDashboard(env, base, tenantId, token);
   const me = await getJson<unknown>(base, token, '/v1/me').then(async () => {
     const s: number[] = [];
     for (let i = 0; i < 50; i++) s.push((await timed(() => getJson<unknown>(base, token, '/v1/me'))).ms);
@@ -148,7 +197,7 @@ async function dashboardBench(env: BenchEnv, base: string, tenantId: string, tok
   emit({
     bench: 'work.dashboard',
     p50_ms: a.p50_ms, p95_ms: a.p95_ms, p99_ms: a.p99_ms, max_ms: a.max_ms, mean_ms: a.mean_ms,
-    peer: 'the rows the dashboard reads, as raw SQL on a separate pool (no HTTP, auth, RLS or JSON)',
+    peer: 'the same reads as plain SQL on a separate pool (no HTTP, auth, RLS, transaction, health computation or JSON)',
     peer_p50_ms: b.p50_ms, peer_p95_ms: b.p95_ms, peer_p99_ms: b.p99_ms,
     ratio: round(a.mean_ms / b.mean_ms, 2), ratio_is: 'ours mean ms / peer mean ms',
     http_floor_p50_ms: me.p50_ms, http_floor_is: 'GET /v1/me on the same server (HTTP + auth + tenant tx)',
@@ -160,7 +209,28 @@ async function dashboardBench(env: BenchEnv, base: string, tenantId: string, tok
 
 const NEXT: Record<string, string> = { todo: 'in_progress', in_progress: 'done', done: 'todo' };
 
-async function updateBench(env: BenchEnv, base: string, client: AtriumClient, token: string, tenantId: string, workflows: number, perWorkflow: number): Promise<void> {
+/** `--profile`: where a PATCH spends its time — the command's transaction, the view read, the rest (HTTP, auth, rate limit), on stderr. */
+async function profileUpdate(env: BenchEnv, base: string, token: string, tenantId: string, userId: string, ids: string[], status: Map<string, string>): Promise<void> {
+  const { app } = env;
+  const parts: Record<string, number[]> = { command: [], view: [], http: [], me: [] };
+  for (let i = 0; i < 60; i++) {
+    const id = ids[i % ids.length]!;
+    let to = NEXT[status.get(id)!]!;
+    const command = await timed(() => inTenant(app.db, { tenantId, actor: { type: 'user', id: userId } }, (ctx) => app.work.updateTask(ctx, id, { status: to as 'todo' })));
+    status.set(id, to);
+    const view = await timed(() => app.db.tenantTx(tenantId, (tx) => getTask(tx, id, new Date())));
+    to = NEXT[to]!;
+    const http = await timed(() => getJson<unknown>(base, token, `/v1/tasks/${id}`, { method: 'PATCH', body: JSON.stringify({ status: to }) }));
+    status.set(id, to);
+    const me = await timed(() => getJson<unknown>(base, token, '/v1/me'));
+    if (i >= 10) for (const [k, v] of Object.entries({ command, view, http, me })) parts[k]!.push(v.ms);
+  }
+  const p50 = (xs: number[]) => latency(xs).p50_ms;
+  progress(`task update profile (p50 of 50): command transaction (load+lock, UPDATE, diff, health) ${p50(parts.command!)} ms, ` +
+    `task view read ${p50(parts.view!)} ms, whole HTTP PATCH ${p50(parts.http!)} ms, GET /v1/me (HTTP + auth + rate limit) ${p50(parts.me!)} ms`);
+}
+
+async function updateBench(env: BenchEnv, base: string, client: AtriumClient, token: string, tenantId: string, userId: string, workflows: number, perWorkflow: number): Promise<void> {
   const n = intOption('updates', 'ATRIUM_BENCH_WORK_UPDATES', 500);
   // Open tasks of active workflows that are not blocked/failed (those need a why to enter, not to leave): one per workflow, round robin.
   const picked = (await env.raw(
@@ -191,7 +261,14 @@ async function updateBench(env: BenchEnv, base: string, client: AtriumClient, to
     await env.raw(PEER_UPDATE_SQL, [id, to]);
     status.set(id, to);
   };
+  // Counted from here: every diff recorded from now on must reach the stream's subscriber.
   const before = ((await env.raw(`select count(*)::int as n from diffs where tenant_id = $1`, [tenantId])) as { n: number }[])[0]!.n;
+  received = 0;
+  let extra = 0;
+  if (flag('profile')) {
+    await profileUpdate(env, base, token, tenantId, userId, picked.slice(-60).map((t) => t.id), status);
+    extra = 120;
+  }
   for (let i = 0; i < 30; i++) await patch(picked[i % picked.length]!.id); // warm-up
   const mine: number[] = [];
   const theirs: number[] = [];
@@ -205,7 +282,7 @@ async function updateBench(env: BenchEnv, base: string, client: AtriumClient, to
   const recorded = after - before;
   for (let i = 0; received < recorded && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
   close();
-  if (recorded < n + 30) throw new Error(`only ${recorded} diffs recorded for ${n + 30} updates`);
+  if (recorded < n + 30 + extra) throw new Error(`only ${recorded} diffs recorded for ${n + 30 + extra} updates`);
   if (received < recorded) throw new Error(`the realtime stream delivered ${received} of ${recorded} diffs`);
   const a = latency(mine);
   const b = latency(theirs);
@@ -216,7 +293,7 @@ async function updateBench(env: BenchEnv, base: string, client: AtriumClient, to
     peer_p50_ms: b.p50_ms, peer_p95_ms: b.p95_ms, peer_p99_ms: b.p99_ms,
     ratio: round(a.mean_ms / b.mean_ms, 2), ratio_is: 'ours mean ms / peer mean ms',
     target: `p95 < ${TARGET_UPDATE_P95_MS} ms`, meets_target: a.p95_ms < TARGET_UPDATE_P95_MS,
-    updates: a.n, diffs_recorded: recorded, health_diffs: recorded - (n + 30), realtime_events_received: received,
+    updates: a.n, diffs_recorded: recorded, health_diffs: recorded - (n + 30 + extra), realtime_events_received: received,
     tasks_per_workflow: perWorkflow, workflows, db: env.db,
   });
 }
@@ -232,7 +309,7 @@ async function bench(env: BenchEnv): Promise<void> {
   const base = await app.http.listen({ port: 0, host: '127.0.0.1' });
   const client = new AtriumClient({ baseUrl: base, token: tenant.token });
   await dashboardBench(env, base, tenant.tenantId, tenant.token, workflows, perWorkflow);
-  await updateBench(env, base, client, tenant.token, tenant.tenantId, workflows, perWorkflow);
+  await updateBench(env, base, client, tenant.token, tenant.tenantId, tenant.userId, workflows, perWorkflow);
 }
 
 main(() => withFreshApp({}, 2, bench));

@@ -1,11 +1,13 @@
 // The Pulse: everything the dashboard and the department canvas show, from current
-// state (plus recent diffs from the ledger), in a handful of set-based queries.
+// state (plus recent diffs from the ledger), in a handful of set-based queries: counts come
+// from the database, and only the tasks that can be late or blocked are read in full.
+import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
 import type { DirectoryEntry } from '../identity/index.js';
 import type { DiffView } from '../ledger/index.js';
 import { healthOf, isOverdue, type Health } from './health.js';
-import { healthInputs } from './health-store.js';
-import { taskView, type TaskView } from './model.js';
+import { atRisk, progressOf } from './health-store.js';
+import { taskView, type TaskRow, type TaskView } from './model.js';
 
 const OPEN = ['todo', 'in_progress', 'blocked'] as const;
 export const DEPARTMENTS = ['ops', 'sales', 'creative', 'knowledge', 'hr', 'finance'] as const;
@@ -15,29 +17,55 @@ export type DashboardSources = { directory: DirectoryEntry[]; recentDiffs: DiffV
 
 type Dot = { id: string; name: string; department: string; owner_id: string | null; health: Health; reasons: string[]; progress: { done: number; total: number } };
 
-async function dots(tx: Tx, now: Date, department?: string): Promise<Dot[]> {
+/**
+ * Active workflows with their health dot, and the tasks that decide health (blocked, or open
+ * and due before today) in full: three queries, none of which reads every task of the tenant.
+ */
+async function dots(tx: Tx, now: Date, department?: string): Promise<{ dots: Dot[]; ids: string[]; atRisk: TaskRow[] }> {
   let q = tx.selectFrom('workflows').select(['id', 'name', 'department', 'owner_id']).where('status', '=', 'active');
   if (department) q = q.where('department', '=', department);
   const rows = await q.orderBy('updated_at', 'desc').execute();
-  const inputs = await healthInputs(tx, rows.map((r) => r.id));
-  return rows.map((w) => {
-    const i = inputs.get(w.id)!;
-    const h = healthOf(i.tasks, now);
-    return { ...w, health: h.status, reasons: h.reasons, progress: { done: i.done, total: i.total } };
+  const ids = rows.map((r) => r.id);
+  const progress = await progressOf(tx, ids);
+  const risky = ids.length === 0 ? [] : await tx.selectFrom('tasks').selectAll().where('workflow_id', 'in', ids).where(atRisk(now)).orderBy('due_date').orderBy('rank').execute();
+  const byWorkflow = new Map<string, TaskRow[]>();
+  for (const t of risky) {
+    const list = byWorkflow.get(t.workflow_id);
+    if (list) list.push(t);
+    else byWorkflow.set(t.workflow_id, [t]);
+  }
+  const out = rows.map((w) => {
+    const h = healthOf(byWorkflow.get(w.id) ?? [], now);
+    return { ...w, health: h.status, reasons: h.reasons, progress: progress.get(w.id)! };
   });
+  return { dots: out, ids, atRisk: risky };
 }
 
 export async function dashboard(tx: Tx, now: Date, sources: DashboardSources, department?: string) {
-  const workflows = await dots(tx, now, department);
-  const active = new Set(workflows.map((w) => w.id));
-  const open = (await tx.selectFrom('tasks').selectAll().where('status', 'in', OPEN).orderBy('due_date').execute()).filter((t) => active.has(t.workflow_id));
-  const view = (t: (typeof open)[number]): TaskView => taskView(t, -1, now);
-  const overdue = open.filter((t) => isOverdue(t, now));
-  const blocked = open.filter((t) => t.status === 'blocked');
-  const workload = sources.directory.map((m) => {
-    const mine = open.filter((t) => t.assignee_id === m.user_id);
-    return { user_id: m.user_id, name: m.name, role: m.role, open_tasks: mine.length, overdue: mine.filter((t) => isOverdue(t, now)).length, blocked: mine.filter((t) => t.status === 'blocked').length };
-  });
+  const { dots: workflows, ids, atRisk: risky } = await dots(tx, now, department);
+  const view = (t: TaskRow): TaskView => taskView(t, -1, now);
+  const overdue = risky.filter((t) => isOverdue(t, now));
+  const blocked = risky.filter((t) => t.status === 'blocked');
+  // Open tasks per assignee (null: unassigned), counted by the database.
+  const openRows = ids.length === 0 ? [] : await tx
+    .selectFrom('tasks')
+    .select(['assignee_id', sql<number>`count(*)::int`.as('n')])
+    .where('workflow_id', 'in', ids)
+    .where('status', 'in', OPEN)
+    .groupBy('assignee_id')
+    .execute();
+  const open = new Map(openRows.map((r) => [r.assignee_id, r.n]));
+  const tally = (tasks: TaskRow[]) => {
+    const m = new Map<string | null, number>();
+    for (const t of tasks) m.set(t.assignee_id, (m.get(t.assignee_id) ?? 0) + 1);
+    return m;
+  };
+  const overdueBy = tally(overdue);
+  const blockedBy = tally(blocked);
+  const workload = sources.directory.map((m) => ({
+    user_id: m.user_id, name: m.name, role: m.role,
+    open_tasks: open.get(m.user_id) ?? 0, overdue: overdueBy.get(m.user_id) ?? 0, blocked: blockedBy.get(m.user_id) ?? 0,
+  }));
   const counts = { green: 0, yellow: 0, red: 0 };
   for (const w of workflows) counts[w.health] += 1;
   return {
@@ -46,7 +74,7 @@ export async function dashboard(tx: Tx, now: Date, sources: DashboardSources, de
     overdue_tasks: { count: overdue.length, items: overdue.slice(0, 50).map(view) },
     blocked_tasks: { count: blocked.length, items: blocked.slice(0, 50).map(view) },
     workload,
-    unassigned_open_tasks: open.filter((t) => !t.assignee_id).length,
+    unassigned_open_tasks: open.get(null) ?? 0,
     recent_diffs: sources.recentDiffs,
     annotation_count: sources.annotationCount,
     generated_at: now.toISOString(),
@@ -55,7 +83,7 @@ export async function dashboard(tx: Tx, now: Date, sources: DashboardSources, de
 
 /** Department canvas: each department's health and counts, and the handoffs between them. */
 export async function departments(tx: Tx, now: Date) {
-  const all = await dots(tx, now);
+  const { dots: all } = await dots(tx, now);
   const names = [...new Set([...DEPARTMENTS, ...all.map((w) => w.department)])];
   const nodes = names.map((id) => {
     const mine = all.filter((w) => w.department === id);

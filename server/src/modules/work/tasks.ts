@@ -66,7 +66,7 @@ export async function createTask(ctx: Ctx, d: WorkDeps, workflowId: string, inpu
       id: newId('task'), tenant_id: ctx.tenantId, workflow_id: workflowId, name: input.name, description: input.description ?? '',
       status, assignee_id: input.assignee_id ?? null, due_date: input.due_date ?? null, priority: input.priority ?? 'normal',
       tags: input.tags ?? [], rank: await rankAt(ctx.tx, workflowId, input.position),
-      blocked_at: status === 'blocked' ? new Date() : null, completed_at: status === 'done' ? new Date() : null,
+      blocked_at: status === 'blocked' ? d.now() : null, completed_at: status === 'done' ? d.now() : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -90,7 +90,8 @@ export async function updateTask(ctx: Ctx, d: WorkDeps, id: string, input: TaskF
     .set({
       ...fields,
       ...(position !== undefined ? { rank: await rankAt(ctx.tx, before.workflow_id, position, id) } : {}),
-      ...(statusChanged ? { blocked_at: fields.status === 'blocked' ? new Date() : null, completed_at: fields.status === 'done' ? new Date() : null } : {}),
+      // Stamped by the module's clock, the one health is judged by (injectable in tests).
+      ...(statusChanged ? { blocked_at: fields.status === 'blocked' ? d.now() : null, completed_at: fields.status === 'done' ? d.now() : null } : {}),
       version: sql`version + 1`,
       updated_at: sql`date_trunc('milliseconds', now())`,
     })

@@ -35,7 +35,7 @@ const SEMVER = /^\d+\.\d+\.\d+$/;
 export async function saveAsTemplate(ctx: Ctx, ledger: Ledger, workflowId: string, input: { name?: string; version?: string; why?: string }): Promise<Template> {
   const w = await ctx.tx.selectFrom('workflows').selectAll().where('id', '=', workflowId).executeTakeFirst();
   if (!w) throw errors.notFound('Workflow');
-  if (input.version && !SEMVER.test(input.version)) throw errors.validation([{ path: 'body.version', message: 'semantic version like 1.0.0' }]);
+  if (input.version !== undefined && !SEMVER.test(input.version)) throw errors.validation([{ path: 'body.version', message: 'semantic version like 1.0.0' }]);
   const tasks = await ctx.tx.selectFrom('tasks').selectAll().where('workflow_id', '=', workflowId).orderBy('rank').execute();
   const start = Date.parse(`${w.start_date ?? w.created_at.toISOString().slice(0, 10)}T00:00:00Z`);
   const specs: TemplateTask[] = tasks.map((t) => ({

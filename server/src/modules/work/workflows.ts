@@ -166,7 +166,7 @@ export async function listWorkflows(tx: Tx, f: WorkflowFilters, now: Date): Prom
   if (f.department) q = q.where('department', '=', f.department);
   const column = f.sort === 'owner' ? 'owner_id' : f.sort;
   const rows = await q.orderBy(column, f.order).orderBy('id').limit(2000).execute();
-  const inputs = await healthInputs(tx, rows.map((r) => r.id));
+  const inputs = await healthInputs(tx, rows.map((r) => r.id), now);
   const views = rows.map((w) => {
     const i = inputs.get(w.id)!;
     return workflowView(w, healthOf(i.tasks, now), { done: i.done, total: i.total });
