@@ -99,6 +99,7 @@ export async function departments(tx: Tx, now: Date) {
     .innerJoin('workflows as source', 'source.id', 'target.started_from')
     .select(['source.department as from', 'target.department as to', 'target.id as workflow_id', 'target.name as workflow_name', 'source.id as source_workflow_id'])
     .whereRef('source.department', '!=', 'target.department')
+    .where('target.status', '=', 'active')
     .execute();
   const grouped = new Map<string, { from: string; to: string; count: number; workflows: { id: string; name: string; started_from: string }[] }>();
   for (const e of edges) {

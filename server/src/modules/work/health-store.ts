@@ -59,8 +59,15 @@ export async function healthInputs(tx: Tx, workflowIds: string[], now: Date): Pr
 
 /** Recomputes a workflow's health after a change; records `workflow.health_changed` when it moved. */
 export async function refreshHealth(ctx: Ctx, ledger: Ledger, workflowId: string, now: Date, causationId: number | null): Promise<HealthVerdict> {
+  // Touching the row first locks it, so concurrent task changes in one workflow judge health
+  // one after another (never from a stale "before"), and "last updated" follows task activity.
+  const current = await ctx.tx
+    .updateTable('workflows')
+    .set({ updated_at: sql`date_trunc('milliseconds', now())` })
+    .where('id', '=', workflowId)
+    .returning('health')
+    .executeTakeFirstOrThrow();
   const verdict = healthOf((await healthTasks(ctx.tx, [workflowId], now)).get(workflowId)!, now);
-  const current = await ctx.tx.selectFrom('workflows').select('health').where('id', '=', workflowId).executeTakeFirstOrThrow();
   if (current.health !== verdict.status) {
     await ctx.tx.updateTable('workflows').set({ health: verdict.status }).where('id', '=', workflowId).execute();
     await ledger.record(ctx, {

@@ -42,10 +42,13 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     params: idParam,
     body: z.strictObject({ ...taskFields, name: taskFields.name.optional(), version: z.number().int().min(1).optional(), ...why }),
     response: taskSchema,
-    handler: async ({ principal, params, body, req }) => {
-      await inTenant(db, ctxOf(principal), (ctx) => updateTask(ctx, d, params.id, { ...body, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }));
-      return { data: await show(principal, params.id) };
-    },
+    handler: async ({ principal, params, body, req }) => ({
+      // The answer is read in the command's own transaction: one round trip set fewer on the hot path.
+      data: await inTenant(db, ctxOf(principal), async (ctx) => {
+        await updateTask(ctx, d, params.id, { ...body, version: body.version ?? versionFromIfMatch(req.headers['if-match']) });
+        return getTask(ctx.tx, params.id, d.now());
+      }),
+    }),
   });
 
   r.add({
