@@ -5,6 +5,8 @@ import type {
   NewApiKey, Role, Session, SignupInput, TotpSetup,
 } from './types.js';
 
+import { workApi, type WorkApi } from './work.js';
+
 export class AtriumError extends Error {
   constructor(
     readonly status: number,
@@ -66,6 +68,9 @@ export class AtriumClient {
     }
     return { data: env.data, meta: env.meta };
   }
+
+  /** Workflows, tasks, templates, dashboard (module work). */
+  readonly work: WorkApi = workApi(this);
 
   readonly diffs = {
     list: async (filters: DiffFilters & { limit?: number; cursor?: string } = {}): Promise<Page<Diff>> => {
