@@ -16,6 +16,8 @@ export type QueueOptions = {
 };
 export type EnqueueOptions = { singletonKey?: string; startAfterSeconds?: number; priority?: number };
 
+const GRANTS_LOCK_KEY = 472_019_332; // arbitrary, constant: "atrium job grants"
+
 type Definition = { name: string; options: QueueOptions; handler: JobHandler<never> };
 
 export class Jobs {
@@ -50,13 +52,20 @@ export class Jobs {
       });
     }
     // Enqueueing happens inside tenant transactions (role atrium_app). That role may add jobs
-    // but never read them: job payloads of every tenant live in one table.
-    await this.db.ownerExecutor.executeSql(
-      `grant usage on schema pgboss to atrium_app, atrium_system;
-       revoke all on all tables in schema pgboss from atrium_app;
-       grant select on pgboss.queue to atrium_app;
-       grant insert, select (id) on pgboss.job to atrium_app;
-       grant select, insert, update on all tables in schema pgboss to atrium_system`,
+    // but never read them: job payloads of every tenant live in one table. Serve and worker
+    // processes start together, and concurrent GRANTs on one object fail ("tuple concurrently
+    // updated"), hence the lock.
+    await this.db.ownerSession((session) =>
+      session.script(
+        `begin;
+         select pg_advisory_xact_lock(${GRANTS_LOCK_KEY});
+         grant usage on schema pgboss to atrium_app, atrium_system;
+         revoke all on all tables in schema pgboss from atrium_app;
+         grant select on pgboss.queue to atrium_app;
+         grant insert, select (id) on pgboss.job to atrium_app;
+         grant select, insert, update on all tables in schema pgboss to atrium_system;
+         commit;`,
+      ),
     );
     this.#started = true;
     if (work) {
