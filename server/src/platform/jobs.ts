@@ -16,7 +16,7 @@ export type QueueOptions = {
 };
 export type EnqueueOptions = { singletonKey?: string; startAfterSeconds?: number; priority?: number };
 
-const GRANTS_LOCK_KEY = 472_019_332; // arbitrary, constant: "atrium job grants"
+const STARTUP_LOCK_KEY = 472_019_332; // arbitrary, constant: "atrium job engine start-up"
 
 type Definition = { name: string; options: QueueOptions; handler: JobHandler<never> };
 
@@ -41,32 +41,29 @@ export class Jobs {
   }
 
   async start({ work }: { work: boolean }): Promise<void> {
-    await this.#boss.start();
-    for (const def of this.#defs.values()) {
-      await this.#boss.createQueue(def.name, {
-        name: def.name,
-        retryLimit: def.options.retryLimit ?? 5,
-        retryDelay: def.options.retryDelaySeconds ?? 2,
-        retryBackoff: def.options.retryBackoff ?? true,
-        expireInSeconds: def.options.expireInSeconds ?? 300,
-      });
-    }
-    // Enqueueing happens inside tenant transactions (role atrium_app). That role may add jobs
-    // but never read them: job payloads of every tenant live in one table. Serve and worker
-    // processes start together, and concurrent GRANTs on one object fail ("tuple concurrently
-    // updated"), hence the lock.
-    await this.db.ownerSession((session) =>
-      session.script(
-        `begin;
-         select pg_advisory_xact_lock(${GRANTS_LOCK_KEY});
-         grant usage on schema pgboss to atrium_app, atrium_system;
+    // Serve and worker processes start together: queue creation and GRANTs on one object
+    // race ("tuple concurrently updated"), so one process at a time does them.
+    await this.#oneAtATime(async () => {
+      await this.#boss.start();
+      for (const def of this.#defs.values()) {
+        await this.#boss.createQueue(def.name, {
+          name: def.name,
+          retryLimit: def.options.retryLimit ?? 5,
+          retryDelay: def.options.retryDelaySeconds ?? 2,
+          retryBackoff: def.options.retryBackoff ?? true,
+          expireInSeconds: def.options.expireInSeconds ?? 300,
+        });
+      }
+      // Enqueueing happens inside tenant transactions (role atrium_app). That role may add
+      // jobs but never read them: job payloads of every tenant live in one table.
+      await this.db.ownerExecutor.executeSql(
+        `grant usage on schema pgboss to atrium_app, atrium_system;
          revoke all on all tables in schema pgboss from atrium_app;
          grant select on pgboss.queue to atrium_app;
          grant insert, select (id) on pgboss.job to atrium_app;
-         grant select, insert, update on all tables in schema pgboss to atrium_system;
-         commit;`,
-      ),
-    );
+         grant select, insert, update on all tables in schema pgboss to atrium_system`,
+      );
+    });
     this.#started = true;
     if (work) {
       for (const def of this.#defs.values()) {
@@ -82,6 +79,19 @@ export class Jobs {
         this.#workerIds.push(id);
       }
     }
+  }
+
+  /** Server Postgres: a session advisory lock held on its own connection (PGlite is one process). */
+  async #oneAtATime(fn: () => Promise<void>): Promise<void> {
+    if (this.db.kind !== 'postgres') return fn();
+    await this.db.ownerSession(async (session) => {
+      await session.executeSql(`select pg_advisory_lock(${STARTUP_LOCK_KEY})`);
+      try {
+        await fn();
+      } finally {
+        await session.executeSql(`select pg_advisory_unlock(${STARTUP_LOCK_KEY})`);
+      }
+    });
   }
 
   /** Enqueue in the caller's transaction: the job exists if and only if the transaction commits. */
