@@ -1,8 +1,8 @@
 // Audit export: the filtered ledger, oldest first, streamed page by page (keyset, one short
 // transaction per page) so memory stays flat however many rows there are.
 import type { Writable } from 'node:stream';
-import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
+import { writeWithBackpressure } from '../../platform/streams.js';
 import type { Db } from '../../platform/db/index.js';
 import type { DiffView } from './model.js';
 import { filteredDiffs, withAnnotations, type DiffFilters } from './queries.js';
@@ -30,14 +30,11 @@ export function formatPage(format: ExportFormat, diffs: DiffView[], first: boole
   return stringify(first ? [[...CSV_COLUMNS], ...rows] : rows);
 }
 
-async function write(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
-}
 
 export async function exportDiffs(db: Db, tenantId: string, f: DiffFilters, format: ExportFormat, out: Writable): Promise<number> {
   let last: { at: Date; id: number } | null = null;
   let total = 0;
-  if (format === 'csv') await write(out, formatPage('csv', [], true));
+  if (format === 'csv') await writeWithBackpressure(out, formatPage('csv', [], true));
   for (;;) {
     if (out.destroyed) return total;
     const page: DiffView[] = await db.tenantTx(tenantId, async (tx) => {
@@ -51,7 +48,7 @@ export async function exportDiffs(db: Db, tenantId: string, f: DiffFilters, form
       if (tail) last = { at: tail.created_at, id: tail.id };
       return withAnnotations(tx, rows);
     });
-    if (page.length > 0) await write(out, formatPage(format, page, false));
+    if (page.length > 0) await writeWithBackpressure(out, formatPage(format, page, false));
     total += page.length;
     if (page.length < PAGE) return total;
   }

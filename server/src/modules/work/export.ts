@@ -1,8 +1,8 @@
 // CSV export of workflows and their tasks: one row per task (a workflow without tasks
 // gets one row), streamed one page of workflows at a time.
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
+import { writeWithBackpressure } from '../../platform/streams.js';
 import type { Db } from '../../platform/db/index.js';
 import { healthOf } from './health.js';
 
@@ -12,12 +12,9 @@ const HEADER = [
 ];
 const PAGE = 200;
 
-async function write(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
-}
 
 export async function exportWorkflowsCsv(db: Db, tenantId: string, now: Date, out: Writable): Promise<number> {
-  await write(out, stringify([HEADER]));
+  await writeWithBackpressure(out, stringify([HEADER]));
   let after = '';
   let rows = 0;
   for (;;) {
@@ -34,7 +31,7 @@ export async function exportWorkflowsCsv(db: Db, tenantId: string, now: Date, ou
       }
       return { lines, last: workflows.at(-1)!.id };
     });
-    if (chunk.lines.length > 0) await write(out, stringify(chunk.lines));
+    if (chunk.lines.length > 0) await writeWithBackpressure(out, stringify(chunk.lines));
     rows += chunk.lines.length;
     if (!chunk.last || chunk.lines.length === 0) return rows;
     after = chunk.last;
