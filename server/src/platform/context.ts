@@ -32,6 +32,9 @@ export type Ctx = {
 
 export type CtxSource = { tenantId: string; actor: Actor; requestId?: string; correlationId?: string };
 
+/** The Ctx source of a request's caller: their tenant and themselves as the actor. */
+export const actingAs = (p: Principal, requestId?: string): CtxSource => ({ tenantId: p.tenantId, actor: p.actor, requestId });
+
 async function withHooks<T>(
   open: (fn: (tx: Tx) => Promise<T>) => Promise<T>,
   source: CtxSource,

@@ -1,6 +1,6 @@
 // Sign-up, log-in and log-out. Every outcome that matters is a diff in namespace
 // `identity` — never with a password, hash or token in it.
-import { inPlatformFor, inTenant, SYSTEM_ACTOR, type Principal } from '../../platform/context.js';
+import { actingAs, inPlatformFor, inTenant, SYSTEM_ACTOR, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
@@ -140,7 +140,7 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
 
   /** 2FA turned on or off: a diff in every tenant of the user. */
   async function recordTwoFactor(p: Principal, event: 'user.totp_enabled' | 'user.totp_disabled'): Promise<void> {
-    await inTenant(db, { tenantId: p.tenantId, actor: p.actor }, (ctx) =>
+    await inTenant(db, actingAs(p), (ctx) =>
       ledger.record(ctx, { namespace: 'identity', entityType: 'user', entityId: p.userId!, event, after: { totp_enabled: event === 'user.totp_enabled' } }),
     );
   }

@@ -2,7 +2,7 @@
 // Scopes are `read`, `write`, `admin`, or per module `<module>:<read|write|admin>`;
 // a key never gets more than its creator's role allows.
 import { sql } from 'kysely';
-import { inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
@@ -51,7 +51,7 @@ export function createApiKeys(deps: { db: Db; ledger: Ledger; onRevoked: (tokenI
       const allowed = ROLE_SCOPES[p.role as Role] ?? [];
       const beyond = input.scopes.filter((s) => !allowed.includes(s.split(':').pop() as Scope));
       if (beyond.length > 0) throw errors.forbidden('A key cannot have more rights than you.', beyond.map((s) => ({ path: 'body.scopes', message: 'beyond your role', scope: s })));
-      return inTenant(db, { tenantId: p.tenantId, actor: p.actor }, async (ctx) => {
+      return inTenant(db, actingAs(p), async (ctx) => {
         const { id, token } = await issueToken(ctx.tx, {
           tenantId: p.tenantId, userId: null, kind: 'api_key', name: input.name, scopes: [...new Set(input.scopes)],
           ttlSeconds: input.expires_in_days ? input.expires_in_days * 86_400 : undefined, createdBy: p.actor.id,
@@ -64,7 +64,7 @@ export function createApiKeys(deps: { db: Db; ledger: Ledger; onRevoked: (tokenI
 
     async revoke(p: Principal, id: string) {
       assertCan(p.role as Role | null, 'api_keys.revoke');
-      await inTenant(db, { tenantId: p.tenantId, actor: p.actor }, async (ctx) => {
+      await inTenant(db, actingAs(p), async (ctx) => {
         const r = await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('kind', '=', 'api_key').where('revoked_at', 'is', null).executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('API key');
         await ledger.record(ctx, { namespace: 'identity', entityType: 'api_key', entityId: id, event: 'api_key.revoked', after: { revoked: true } });

@@ -2,7 +2,7 @@
 // The last owner can never be removed or demoted.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { inPlatformFor, inTenant, type Ctx, type Principal } from '../../platform/context.js';
+import { actingAs, inPlatformFor, inTenant, type Ctx, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -20,7 +20,6 @@ const INVITE_TTL_DAYS = 7;
 export type MemberView = { id: string; user_id: string; email: string; name: string; role: Role; joined_at: string };
 export type InvitationView = { id: string; email: string; role: Role; invited_by: string; expires_at: string; created_at: string; status: 'pending' | 'accepted' | 'revoked' | 'expired' };
 
-const ctxOf = (p: Principal) => ({ tenantId: p.tenantId, actor: p.actor });
 
 function invitationView(i: { id: string; email: string; role: Role; invited_by: string; expires_at: Date; created_at: Date; accepted_at: Date | null; revoked_at: Date | null }): InvitationView {
   const status = i.accepted_at ? 'accepted' : i.revoked_at ? 'revoked' : i.expires_at < new Date() ? 'expired' : 'pending';
@@ -93,7 +92,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
       assertCan(p.role as Role | null, 'members.invite');
       const email = input.email.trim().toLowerCase();
       const token = `inv_${randomBytes(24).toString('base64url')}`;
-      const invitation = await inTenant(db, ctxOf(p), async (ctx) => {
+      const invitation = await inTenant(db, actingAs(p), async (ctx) => {
         const already = await ctx.tx.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').select('m.user_id').where('u.email', '=', email).executeTakeFirst();
         if (already) throw errors.conflict('ALREADY_MEMBER', 'This person is already a member.');
         const row = await ctx.tx
@@ -112,7 +111,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
 
     async revokeInvitation(p: Principal, id: string) {
       assertCan(p.role as Role | null, 'members.invite');
-      await inTenant(db, ctxOf(p), async (ctx) => {
+      await inTenant(db, actingAs(p), async (ctx) => {
         const r = await ctx.tx.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('Invitation');
         await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: id, event: 'invitation.revoked', after: { revoked: true } });
@@ -154,7 +153,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
 
     async changeRole(p: Principal, userId: string, role: Role, why?: string) {
       assertCan(p.role as Role | null, 'members.change_role');
-      const result = await inTenant(db, ctxOf(p), async (ctx) => {
+      const result = await inTenant(db, actingAs(p), async (ctx) => {
         const current = await memberRow(ctx, userId);
         assertCanAssign(p.role as Role, current.role, role);
         if (current.role === role) return current;
@@ -169,7 +168,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
 
     async remove(p: Principal, userId: string, why?: string) {
       assertCan(p.role as Role | null, 'members.remove');
-      await inTenant(db, ctxOf(p), async (ctx) => {
+      await inTenant(db, actingAs(p), async (ctx) => {
         const current = await memberRow(ctx, userId);
         if (current.role === 'owner') {
           assertCanAssign(p.role as Role, 'owner', 'viewer');

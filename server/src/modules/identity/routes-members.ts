@@ -1,7 +1,7 @@
 // Members and invitations, API keys, tenant settings, and the platform operator's view.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { inTenant } from '../../platform/context.js';
+import { actingAs, inTenant } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -124,7 +124,7 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     handler: async ({ principal, body }) => {
       assertCan(principal.role as Role, body.plan ? 'tenant.change_plan' : 'tenant.update');
       await d.totp.requireFreshStepUp(principal);
-      const t = await inTenant(d.db, { tenantId: principal.tenantId, actor: principal.actor }, async (ctx) => {
+      const t = await inTenant(d.db, actingAs(principal), async (ctx) => {
         const before = await ctx.tx.selectFrom('tenants').select(['name', 'plan']).forUpdate().executeTakeFirstOrThrow();
         const patch = { ...(body.name ? { name: body.name } : {}), ...(body.plan ? { plan: body.plan } : {}) };
         const after = await ctx.tx.updateTable('tenants').set(patch).returning(['id', 'name', 'plan', 'created_at']).executeTakeFirstOrThrow();

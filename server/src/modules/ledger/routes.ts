@@ -1,6 +1,6 @@
 // HTTP surface of the ledger (contract: shared/design/API.md).
 import { z } from 'zod';
-import { inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
@@ -31,7 +31,6 @@ const limit = z.coerce.number().int().min(1).max(200).default(50);
 const idParam = z.strictObject({ id: z.string().min(1).max(100) });
 const entityParams = z.strictObject({ type: name, id: z.string().min(1).max(200) });
 
-const ctxOf = (p: Principal, requestId: string) => ({ tenantId: p.tenantId, actor: p.actor, requestId });
 
 export type LedgerRouteDeps = {
   db: Db;
@@ -77,7 +76,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
           { path: 'body.namespace', message: 'reserved' },
         ]);
       }
-      const diff = await inTenant(db, ctxOf(principal, requestId), async (ctx) => {
+      const diff = await inTenant(db, actingAs(principal, requestId), async (ctx) => {
         let causationId: number | null = null;
         if (body.causation_id !== undefined) {
           causationId = parseDiffId(body.causation_id);
@@ -121,7 +120,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
     body: z.strictObject({ why: z.string().trim().min(1).max(5000), sentiment: sentimentSchema.optional() }),
     response: annotationSchema,
     handler: async ({ principal, requestId, params, body }) => ({
-      data: await inTenant(db, ctxOf(principal, requestId), (ctx) => annotate(ctx, params.id, body)),
+      data: await inTenant(db, actingAs(principal, requestId), (ctx) => annotate(ctx, params.id, body)),
     }),
   });
 

@@ -1,6 +1,6 @@
 // HTTP surface of tasks, the dashboard, departments and the CSV export.
 import { z } from 'zod';
-import { inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
 import type { Identity } from '../identity/index.js';
@@ -12,7 +12,6 @@ import { createTask, deleteTask, getTask, updateTask } from './tasks.js';
 import { workflowWithTasks, type WorkDeps } from './workflows.js';
 
 export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { identity: Pick<Identity, 'directory' | 'isMember'> }): void {
-  const ctxOf = (p: Principal) => ({ tenantId: p.tenantId, actor: p.actor });
   const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => getTask(tx, id, d.now()));
 
   r.add({
@@ -26,7 +25,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     summary: 'Add a task (at the end, or at `position`)', params: idParam,
     body: z.strictObject({ ...taskFields, ...why }), response: taskSchema,
     handler: async ({ principal, params, body }) => {
-      const id = await inTenant(db, ctxOf(principal), (ctx) => createTask(ctx, d, params.id, body));
+      const id = await inTenant(db, actingAs(principal), (ctx) => createTask(ctx, d, params.id, body));
       return { data: await show(principal, id) };
     },
   });
@@ -44,7 +43,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     response: taskSchema,
     handler: async ({ principal, params, body, req }) => ({
       // The answer is read in the command's own transaction: one round trip set fewer on the hot path.
-      data: await inTenant(db, ctxOf(principal), async (ctx) => {
+      data: await inTenant(db, actingAs(principal), async (ctx) => {
         await updateTask(ctx, d, params.id, { ...body, version: body.version ?? versionFromIfMatch(req.headers['if-match']) });
         return getTask(ctx.tx, params.id, d.now());
       }),
@@ -56,7 +55,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     query: z.strictObject({ why: z.string().trim().min(1).max(5000).optional() }),
     response: z.object({ deleted: z.literal(true) }),
     handler: async ({ principal, params, query, req }) => {
-      await inTenant(db, ctxOf(principal), (ctx) => deleteTask(ctx, d, params.id, { why: query.why, version: versionFromIfMatch(req.headers['if-match']) }));
+      await inTenant(db, actingAs(principal), (ctx) => deleteTask(ctx, d, params.id, { why: query.why, version: versionFromIfMatch(req.headers['if-match']) }));
       return { data: { deleted: true as const } };
     },
   });
@@ -67,7 +66,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     body: z.strictObject({ why: z.string().trim().min(1).max(5000), sentiment: sentiment.optional() }),
     response: z.object({ id: z.string(), diff_id: z.string(), why: z.string(), sentiment: sentiment }).passthrough(),
     handler: async ({ principal, params, body }) => ({
-      data: await inTenant(db, ctxOf(principal), async (ctx) => {
+      data: await inTenant(db, actingAs(principal), async (ctx) => {
         await getTask(ctx.tx, params.id, d.now()); // 404 for another tenant's or unknown task
         return d.ledger.annotateLatest(ctx, { entityType: 'task', entityId: params.id }, body);
       }),

@@ -1,6 +1,6 @@
 // HTTP surface of workflows and templates (contract: shared/design/API.md).
 import { z } from 'zod';
-import { inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -16,7 +16,6 @@ const settings = z.record(z.string(), z.json());
 const version = z.number().int().min(1).optional();
 
 export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): void {
-  const ctxOf = (p: Principal) => ({ tenantId: p.tenantId, actor: p.actor });
   const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => workflowWithTasks(tx, id, d.now()));
 
   r.add({
@@ -46,7 +45,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     }),
     response: workflowSchema,
     handler: async ({ principal, body }) => {
-      const id = await inTenant(db, ctxOf(principal), (ctx) => createWorkflow(ctx, d, body));
+      const id = await inTenant(db, actingAs(principal), (ctx) => createWorkflow(ctx, d, body));
       return { data: await show(principal, id) };
     },
   });
@@ -67,7 +66,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     response: workflowSchema,
     handler: async ({ principal, params, body, req }) => {
       const { sentiment: _s, ...patch } = body;
-      await inTenant(db, ctxOf(principal), (ctx) => updateWorkflow(ctx, d, params.id, { ...patch, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }));
+      await inTenant(db, actingAs(principal), (ctx) => updateWorkflow(ctx, d, params.id, { ...patch, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }));
       return { data: await show(principal, params.id) };
     },
   });
@@ -78,7 +77,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     body: z.strictObject({ why: z.string().trim().min(1).max(5000).optional(), version }).optional(),
     response: workflowSchema,
     handler: async ({ principal, params, query, body, req }) => {
-      await inTenant(db, ctxOf(principal), (ctx) => setArchived(ctx, d, params.id, true, body?.why ?? query.why, body?.version ?? versionFromIfMatch(req.headers['if-match'])));
+      await inTenant(db, actingAs(principal), (ctx) => setArchived(ctx, d, params.id, true, body?.why ?? query.why, body?.version ?? versionFromIfMatch(req.headers['if-match'])));
       return { data: await show(principal, params.id) };
     },
   });
@@ -87,7 +86,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     method: 'POST', url: '/v1/workflows/:id/restore', tags: ['work'], scope: 'write', summary: 'Restore an archived workflow',
     params: idParam, body: z.strictObject({ ...why }).optional(), response: workflowSchema,
     handler: async ({ principal, params, body }) => {
-      await inTenant(db, ctxOf(principal), (ctx) => setArchived(ctx, d, params.id, false, body?.why));
+      await inTenant(db, actingAs(principal), (ctx) => setArchived(ctx, d, params.id, false, body?.why));
       return { data: await show(principal, params.id) };
     },
   });
@@ -98,7 +97,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     params: idParam, body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), start_date: calendarDate.optional(), ...why }).optional(),
     response: workflowSchema,
     handler: async ({ principal, params, body }) => {
-      const id = await inTenant(db, ctxOf(principal), (ctx) => cloneWorkflow(ctx, d, params.id, body ?? {}));
+      const id = await inTenant(db, actingAs(principal), (ctx) => cloneWorkflow(ctx, d, params.id, body ?? {}));
       return { data: await show(principal, id) };
     },
   });
@@ -124,7 +123,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), version: z.string().max(20).optional(), ...why }).optional(),
     response: templateSchema,
     handler: async ({ principal, params, body }) => ({
-      data: await inTenant(db, ctxOf(principal), (ctx) => saveAsTemplate(ctx, d.ledger, params.id, body ?? {})),
+      data: await inTenant(db, actingAs(principal), (ctx) => saveAsTemplate(ctx, d.ledger, params.id, body ?? {})),
     }),
   });
 
