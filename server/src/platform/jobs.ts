@@ -5,14 +5,13 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { txExecutor, type Db, type Tx } from './db/index.js';
 
-export type JobMeta = { id: string; retryCount: number };
+export type JobMeta = { id: string };
 export type JobHandler<T> = (data: T, meta: JobMeta) => Promise<void>;
 export type QueueOptions = {
   retryLimit?: number;
   retryDelaySeconds?: number;
   retryBackoff?: boolean;
   expireInSeconds?: number;
-  concurrency?: number;
 };
 export type EnqueueOptions = { singletonKey?: string; startAfterSeconds?: number; priority?: number };
 
@@ -69,10 +68,10 @@ export class Jobs {
       for (const def of this.#defs.values()) {
         const id = await this.#boss.work<unknown>(
           def.name,
-          { batchSize: def.options.concurrency ?? 1, pollingIntervalSeconds: 0.5 },
+          { batchSize: 1, pollingIntervalSeconds: 0.5 },
           async (jobs) => {
             for (const job of jobs) {
-              await def.handler(job.data as never, { id: job.id, retryCount: 0 });
+              await def.handler(job.data as never, { id: job.id });
             }
           },
         );
