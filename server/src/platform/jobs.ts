@@ -12,6 +12,9 @@ export type QueueOptions = {
   retryDelaySeconds?: number;
   retryBackoff?: boolean;
   expireInSeconds?: number;
+  /** pg-boss queue policy; `short` keeps at most one waiting job per singleton key (a request to do
+   * something "soon", where asking twice means nothing more). */
+  policy?: 'standard' | 'short';
 };
 export type EnqueueOptions = { singletonKey?: string; startAfterSeconds?: number; priority?: number };
 
@@ -51,6 +54,7 @@ export class Jobs {
           retryDelay: def.options.retryDelaySeconds ?? 2,
           retryBackoff: def.options.retryBackoff ?? true,
           expireInSeconds: def.options.expireInSeconds ?? 300,
+          policy: def.options.policy ?? 'standard',
         });
       }
       // Enqueueing happens inside tenant transactions (role atrium_app). That role may add

@@ -40,7 +40,8 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
   const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice));
   const feed = new DiffFeed(db, hub);
 
-  jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3 }, (job) =>
+  // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
+  jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3, policy: 'short' }, (job) =>
     db.systemTx(async (tx) => {
       await snapshotEntity(tx, job.tenantId, job, config.snapshotEvery, config.snapshotLagSeconds);
     }),
