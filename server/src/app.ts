@@ -21,6 +21,9 @@ import { counterStoreFor, RateLimiter } from './platform/http/rate-limit.js';
 import cookie from '@fastify/cookie';
 import { createLedger } from './modules/ledger/index.js';
 import { createWork } from './modules/work/index.js';
+import { createNotifications } from './modules/notifications/index.js';
+import { createRules } from './modules/rules/index.js';
+import { registerWebApp } from './platform/http/static.js';
 
 export const VERSION = '0.1.0';
 /** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
@@ -38,6 +41,8 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const identity = createIdentity({ db, ledger, mailer, log, config });
   const work = createWork({ db, ledger, identity, now: opts.now });
+  const notifications = createNotifications({ db, ledger, identity, mailer });
+  const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
   const metrics = createMetrics(() => jobs.queueDepths());
 
   let http: FastifyInstance | null = null;
@@ -57,6 +62,9 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     ledger.registerRoutes(registry);
     identity.registerRoutes(registry);
     work.registerRoutes(registry);
+    notifications.registerRoutes(registry);
+    rules.registerRoutes(registry);
+    registerWebApp(app);
     let openapi: Record<string, unknown> | null = null;
     registry.add({
       method: 'GET', url: '/v1/openapi.json', tags: ['platform'], scope: null, summary: 'This document',
@@ -70,7 +78,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   }
 
   return {
-    config, log, db, jobs, hub, ledger, identity, work, metrics,
+    config, log, db, jobs, hub, ledger, identity, work, notifications, rules, metrics,
     get http(): FastifyInstance {
       if (!http) throw new Error('HTTP server not started');
       return http;
@@ -87,6 +95,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
       if (config.jobs) await jobs.start({ work: startRole !== 'serve' });
       await identity.start();
       await ledger.start();
+      await rules.start(startRole);
       if (startRole === 'worker') return null;
       http = buildHttp();
       if (!listen) {
@@ -98,6 +107,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
 
     async stop(): Promise<void> {
       if (http) await http.close();
+      await rules.stop();
       await hub.stop();
       if (config.jobs) await jobs.stop();
       await db.close();

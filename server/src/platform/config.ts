@@ -26,6 +26,9 @@ export const configSchema = z.object({
   ATRIUM_OIDC_CLIENT_ID: z.string().optional(),
   ATRIUM_OIDC_CLIENT_SECRET: z.string().optional(),
   ATRIUM_OIDC_LABEL: z.string().default('Single sign-on'),
+  ATRIUM_RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
+  ATRIUM_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  ATRIUM_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
 });
 
 export type AtriumConfig = {
@@ -49,6 +52,11 @@ export type AtriumConfig = {
   smtpUrl: string | undefined;
   mailFrom: string;
   oidc: { issuer: string; clientId: string; clientSecret: string | undefined; label: string } | undefined;
+  /** Rules: a causation chain deeper than this stops (loop cut). */
+  maxChainDepth: number;
+  /** Webhooks may target loopback/private networks (self-hosted intranets; tests). Link-local never. */
+  webhookAllowPrivate: boolean;
+  webhookRetryBaseSeconds: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
@@ -81,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       c.ATRIUM_OIDC_ISSUER && c.ATRIUM_OIDC_CLIENT_ID
         ? { issuer: c.ATRIUM_OIDC_ISSUER, clientId: c.ATRIUM_OIDC_CLIENT_ID, clientSecret: c.ATRIUM_OIDC_CLIENT_SECRET, label: c.ATRIUM_OIDC_LABEL }
         : undefined,
+    maxChainDepth: c.ATRIUM_RULES_MAX_CHAIN_DEPTH,
+    webhookAllowPrivate: c.ATRIUM_WEBHOOK_ALLOW_PRIVATE,
+    webhookRetryBaseSeconds: c.ATRIUM_WEBHOOK_RETRY_BASE_SECONDS,
     ...overrides,
   };
 }

@@ -18,7 +18,12 @@ export type Principal = {
   /** Last successful 2FA check of this session (step-up). */
   stepUpAt: Date | null;
   platformRole: 'operator' | null;
+  /** Set only when an approved change is re-applied on the requester's behalf (rules module). */
+  approval?: ApprovalGrant;
 };
+
+/** An approver's decision carried into the re-applied command, so the held change passes its rule. */
+export type ApprovalGrant = { id: string; ruleId: string; approver: Actor; why: string; sentiment: -1 | 0 | 1 };
 
 export type Ctx = {
   readonly tenantId: string;
@@ -26,14 +31,22 @@ export type Ctx = {
   readonly tx: Tx;
   readonly requestId?: string;
   readonly correlationId?: string;
+  readonly approval?: ApprovalGrant;
+  /** Set when the work is an effect of another diff (a rule's action): every diff recorded in
+   * this Ctx gets it as causation and carries its metadata (rule, run, chain depth). */
+  readonly cause?: Cause;
   /** Runs after the transaction commits (never if it rolls back). */
   onCommit(fn: () => void): void;
 };
 
-export type CtxSource = { tenantId: string; actor: Actor; requestId?: string; correlationId?: string };
+export type Cause = { diffId: number; metadata: Record<string, string | number | boolean | null> };
+
+export type CtxSource = { tenantId: string; actor: Actor; requestId?: string; correlationId?: string; approval?: ApprovalGrant; cause?: Cause };
 
 /** The Ctx source of a request's caller: their tenant and themselves as the actor. */
-export const actingAs = (p: Principal, requestId?: string): CtxSource => ({ tenantId: p.tenantId, actor: p.actor, requestId });
+export const actingAs = (p: Principal, requestId?: string): CtxSource => ({
+  tenantId: p.tenantId, actor: p.actor, requestId, ...(p.approval && { approval: p.approval }),
+});
 
 async function withHooks<T>(
   open: (fn: (tx: Tx) => Promise<T>) => Promise<T>,

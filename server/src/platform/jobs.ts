@@ -109,6 +109,21 @@ export class Jobs {
     });
   }
 
+  /** Many jobs of one queue in one statement, in the caller's transaction. */
+  async enqueueMany(tx: Tx, name: string, data: readonly object[]): Promise<void> {
+    if (!this.#defs.has(name)) throw new Error(`unknown queue ${name}`);
+    if (data.length === 0) return;
+    const def = this.#defs.get(name)!.options;
+    await this.#boss.insert(
+      data.map((d) => ({
+        name, data: d,
+        retryLimit: def.retryLimit ?? 5, retryDelay: def.retryDelaySeconds ?? 2, retryBackoff: def.retryBackoff ?? true,
+        expireInSeconds: def.expireInSeconds ?? 300,
+      })),
+      { db: txExecutor(tx) as PgBoss.Db },
+    );
+  }
+
   /** Wakes this process's workers now instead of at the next poll (call after commit). */
   nudge(): void {
     for (const id of this.#workerIds) this.#boss.notifyWorker(id);

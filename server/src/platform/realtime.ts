@@ -15,6 +15,7 @@ type Listener = (notice: TenantNotice) => void;
 export class RealtimeHub {
   readonly #subs = new Map<string, Map<string, Set<Listener>>>(); // channel → tenant → listeners
   readonly #unlisten: Unlisten[] = [];
+  readonly #everyTenant = new Map<string, Set<Listener>>(); // channel → listeners of all tenants
   readonly #pending = new Map<string, Map<string, RangeNotice>>(); // channel → tenant → merged range
   #flushing: Promise<void> | null = null;
 
@@ -36,6 +37,7 @@ export class RealtimeHub {
           return;
         }
         for (const fn of tenants.get(notice.t) ?? []) fn(notice);
+        for (const fn of this.#everyTenant.get(channel) ?? []) fn(notice);
       }),
     );
   }
@@ -50,6 +52,15 @@ export class RealtimeHub {
       set.delete(fn);
       if (set.size === 0) tenants.delete(tenantId);
     };
+  }
+
+  /** Every tenant's notices on a channel (platform consumers such as the rule evaluator). */
+  subscribeAll(channel: string, fn: Listener): () => void {
+    if (!this.#subs.has(channel)) throw new Error(`not listening on ${channel}`);
+    const set = this.#everyTenant.get(channel) ?? new Set();
+    this.#everyTenant.set(channel, set);
+    set.add(fn);
+    return () => set.delete(fn);
   }
 
   /** Queues a notice; notices of one tick are merged per tenant and sent together. */

@@ -91,6 +91,8 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
       return !!(await tx.selectFrom('memberships').select('user_id').where('user_id', '=', userId).executeTakeFirst());
     },
 
+    /** Sensitive decisions (approvals): a user with 2FA must have confirmed a code in the last 10 minutes. */
+    requireFreshStepUp: (p: Principal) => totp.requireFreshStepUp(p),
     createTenantWithOwner: (input: NewTenant): Promise<CreatedTenant> => createTenantWithOwner(db, ledger, input),
     issueToken: (input: IssueTokenInput) => db.systemTx((tx) => issueToken(tx, input)),
     async demoTenant(): Promise<{ tenantId: string; name: string } | null> {

@@ -12,12 +12,12 @@ import type { Jobs } from '../../platform/jobs.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { WhyPolicy, type CriticalEvent } from './policy.js';
-import { createRecorder, DIFF_CHANNEL, type DiffInput, type RecordedDiff, type Sentiment } from './record.js';
+import { createRecorder, DIFF_CHANNEL, type BeforeRecord, type DiffInput, type RecordedDiff, type Sentiment } from './record.js';
 import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
 import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
 
-export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef };
+export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef, BeforeRecord };
 export type { DiffView } from './model.js';
 export type { Page } from './queries.js';
 export { diffSchema } from './schemas.js';
@@ -37,7 +37,8 @@ export type LedgerDeps = {
 
 export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
   const policy = new WhyPolicy();
-  const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice));
+  const beforeRecord: BeforeRecord[] = [];
+  const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord);
   const feed = new DiffFeed(db, hub);
 
   // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
@@ -53,6 +54,8 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
     /** Declares a change that may never be recorded without a why (422 WHY_REQUIRED). */
     requireWhy: (rule: CriticalEvent) => policy.register(rule),
     criticalEvents: () => policy.list(),
+    /** A pre-commit policy over every diff about to be recorded (see BeforeRecord). */
+    beforeRecord: (hook: BeforeRecord) => void beforeRecord.push(hook),
 
     /** Reads for other modules, inside their own tenant transaction. */
     recent: (tx: Tx, limit: number) => listDiffs(tx, {}, limit),
@@ -68,6 +71,16 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
       return row.n;
     },
 
+    /** An entity's state as of `at`, inside the caller's transaction. */
+    stateIn: (tx: Tx, ref: EntityRef, at: Date) => stateAt(tx, ref, at),
+    /** Entities of a type whose latest diff is older than `olderThan` (scheduled rules). */
+    async quietEntities(tx: Tx, q: { entityType: string; namespace?: string; olderThan: Date; limit: number }) {
+      let inner = tx.selectFrom('diffs').select(['entity_id', 'id', 'created_at']).distinctOn('entity_id').where('entity_type', '=', q.entityType);
+      if (q.namespace) inner = inner.where('namespace', '=', q.namespace);
+      const rows = await tx.selectFrom(inner.orderBy('entity_id').orderBy('id', 'desc').as('latest')).selectAll()
+        .where('created_at', '<', q.olderThan).orderBy('created_at').limit(q.limit).execute();
+      return rows.map((r) => ({ entityId: r.entity_id, lastDiffId: r.id, lastAt: r.created_at }));
+    },
     /** Replays an entity; asks for snapshots when the fold was long, so the next replay is short. */
     async stateAt(tenantId: string, ref: EntityRef, at: Date): Promise<ReplayedState> {
       return db.tenantTx(tenantId, async (tx) => {

@@ -9,6 +9,7 @@ export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([
   'identity',
   'flow_os',
   'rules',
+  'notifications',
   'ai',
   'agents',
   'orchestration',

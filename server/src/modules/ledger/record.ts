@@ -34,10 +34,22 @@ export type DiffNotice = { t: string; min: number; max: number };
 
 type Row = { id: number; created_at: Date };
 
+/**
+ * Runs inside the writer's transaction before its diffs are inserted (pre-commit policies:
+ * the rules module's guards and approvals). It may refuse by throwing — the whole command
+ * rolls back — or return the inputs amended (e.g. a causation link).
+ */
+export type BeforeRecord = (ctx: Ctx, inputs: readonly DiffInput[]) => Promise<readonly DiffInput[]>;
+
 /** `publish` runs after commit: the realtime feed learns of the new ids. */
-export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) => void) {
-  async function recordBatch(ctx: Ctx, inputs: readonly DiffInput[]): Promise<RecordedDiff[]> {
-    if (inputs.length === 0) return [];
+export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) => void, hooks: readonly BeforeRecord[] = []) {
+  async function recordBatch(ctx: Ctx, given: readonly DiffInput[]): Promise<RecordedDiff[]> {
+    if (given.length === 0) return [];
+    const cause = ctx.cause;
+    let inputs: readonly DiffInput[] = cause
+      ? given.map((d) => ({ ...d, causationId: d.causationId ?? cause.diffId, metadata: { ...cause.metadata, ...d.metadata } }))
+      : given;
+    for (const hook of hooks) inputs = await hook(ctx, inputs);
     for (const d of inputs) {
       const needsWhy = policy.requiresWhy({
         namespace: d.namespace,

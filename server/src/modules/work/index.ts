@@ -6,7 +6,11 @@ import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { registerTaskRoutes } from './routes-tasks.js';
 import { registerWorkflowRoutes } from './routes-workflows.js';
-import { TASK_NEEDS_WHY, updateTask } from './tasks.js';
+import { createTask, TASK_NEEDS_WHY, updateTask } from './tasks.js';
+import { assigneeRecord, finishedWorkflows } from './history.js';
+import { findTemplate } from './templates.js';
+import { loadWorkflow } from './workflows.js';
+import type { Tx } from '../../platform/db/index.js';
 import { createWorkflow, type NewWorkflow } from './workflows.js';
 import type { Ctx } from '../../platform/context.js';
 
@@ -25,6 +29,14 @@ export function createWork({ db, ledger, identity, now = () => new Date() }: Wor
     /** Commands for other modules and the demo seed (each inside the caller's Ctx). */
     createWorkflow: (ctx: Ctx, input: NewWorkflow) => createWorkflow(ctx, deps, input),
     updateTask: (ctx: Ctx, id: string, input: Parameters<typeof updateTask>[3]) => updateTask(ctx, deps, id, input),
+    createTask: (ctx: Ctx, workflowId: string, input: Parameters<typeof createTask>[3]) => createTask(ctx, deps, workflowId, input),
+    /** 404 unless the template (built-in or this tenant's) exists. */
+    assertTemplate: async (tx: Tx, id: string) => void (await findTemplate(tx, id)),
+    /** 404 unless the workflow exists in this tenant. */
+    assertWorkflow: async (tx: Tx, id: string) => void (await loadWorkflow(tx, id)),
+    /** Track records for predictions. */
+    finishedWorkflows: (tx: Tx) => finishedWorkflows(tx),
+    assigneeRecord: (tx: Tx, userId: string) => assigneeRecord(tx, userId, now().toISOString().slice(0, 10)),
     tasksOf: (ctx: Ctx, workflowId: string) => ctx.tx.selectFrom('tasks').select(['id', 'name', 'status', 'version']).where('workflow_id', '=', workflowId).orderBy('rank').execute(),
 
     registerRoutes(registry: RouteRegistry): void {

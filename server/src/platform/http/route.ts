@@ -1,5 +1,6 @@
 // Routes are declared once with zod schemas: the same schemas validate requests and
 // generate the OpenAPI document, and each route states the scope it needs.
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../context.js';
@@ -101,11 +102,31 @@ function parsePart<S extends AnySchema | undefined>(where: string, schema: S, va
   return r.data;
 }
 
+/**
+ * Thrown inside a command by a pre-commit policy that holds the change for a person to approve
+ * (the transaction has rolled back by the time the registry sees it). The registered hold
+ * handler records the request so it can be re-applied, and the client gets 202.
+ */
+export class ChangeHeld extends Error {
+  constructor(readonly hold: unknown) {
+    super('change held for approval');
+    this.name = 'ChangeHeld';
+  }
+}
+export type HeldRequest = { principal: Principal; method: HttpMethod; url: string; body: unknown; requestId: string };
+export type HoldHandler = (held: ChangeHeld, request: HeldRequest) => Promise<Envelope>;
+export type Dispatched = { status: number; body: { data?: unknown; error?: { code: string; message: string; details?: ErrorDetail[] } | null } };
+
+/** Internal re-dispatch header: a one-time random token known only to this process. */
+const DISPATCH_HEADER = 'x-atrium-dispatch';
+
 export type Authenticator = (req: FastifyRequest, opts: { required: boolean }) => Promise<Principal | null>;
 export type Limits = { limiter: RateLimiter; perTenant: (p: Principal) => number; perIpOnAuth: number };
 
 export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
+  readonly #dispatched = new Map<string, Principal>();
+  #onHeld: HoldHandler | null = null;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -121,9 +142,10 @@ export class RouteRegistry {
       method: def.method,
       url: def.url,
       handler: async (req, reply) => {
-        if (def.ipLimited) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
-        const principal = await this.authenticate(req, { required: def.scope !== null });
-        if (principal) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
+        const dispatchedAs = this.#dispatchedPrincipal(req);
+        if (def.ipLimited && !dispatchedAs) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
+        const principal = dispatchedAs ?? (await this.authenticate(req, { required: def.scope !== null }));
+        if (principal && !dispatchedAs) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
         if (def.scope !== null) {
           if (!principal) throw errors.unauthenticated();
           const module = def.tags[0] ?? '';
@@ -145,7 +167,15 @@ export class RouteRegistry {
           if (outcome !== STREAMED) outcome.status ??= def.successStatus;
           return outcome;
         };
-        const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, run) : await run();
+        const held = async () => {
+          try {
+            return await run();
+          } catch (err) {
+            if (!(err instanceof ChangeHeld) || !this.#onHeld || !principal) throw err;
+            return this.#onHeld(err, { principal, method: def.method, url: req.url, body: req.body, requestId: req.id });
+          }
+        };
+        const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, held) : await held();
         if (result === STREAMED) return reply;
         return reply.code(result.status ?? 200).send({
           data: result.data,
@@ -154,6 +184,40 @@ export class RouteRegistry {
         });
       },
     });
+  }
+
+  /** Who handles changes held for approval (the rules module). */
+  onHeld(handler: HoldHandler): void {
+    this.#onHeld = handler;
+  }
+
+  /**
+   * Runs a request through the full route pipeline (validation, handler, envelope) as the given
+   * principal, without credentials: used to re-apply an approved change exactly as it was asked.
+   * The token is random, single-use and never leaves the process (fastify inject).
+   */
+  async dispatch(principal: Principal, request: { method: HttpMethod; url: string; body: unknown }): Promise<Dispatched> {
+    const token = randomBytes(24).toString('base64url');
+    this.#dispatched.set(token, principal);
+    try {
+      const res = await this.app.inject({
+        method: request.method,
+        url: request.url,
+        headers: { [DISPATCH_HEADER]: token, ...(request.body !== undefined && { 'content-type': 'application/json' }) },
+        ...(request.body !== undefined && { payload: JSON.stringify(request.body) }),
+      });
+      return { status: res.statusCode, body: res.json() as Dispatched['body'] };
+    } finally {
+      this.#dispatched.delete(token);
+    }
+  }
+
+  #dispatchedPrincipal(req: FastifyRequest): Principal | null {
+    const token = req.headers[DISPATCH_HEADER];
+    if (typeof token !== 'string') return null;
+    const principal = this.#dispatched.get(token) ?? null;
+    this.#dispatched.delete(token);
+    return principal;
   }
 }
 

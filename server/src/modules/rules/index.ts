@@ -1,0 +1,89 @@
+// Reflex Arc (module rules, namespace rules): SENSE every committed diff (evaluator over a
+// durable commit-order cursor), REACT through durable jobs (runner) or before commit
+// (guards, approvals), REMEMBER every run and effect (rule_runs + diffs with causation).
+import type { Logger } from 'pino';
+import type { Db } from '../../platform/db/index.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { RealtimeHub } from '../../platform/realtime.js';
+import type { SecretBox } from '../../platform/secrets.js';
+import type { Identity } from '../identity/index.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Notifications } from '../notifications/index.js';
+import type { Work } from '../work/index.js';
+import { createApprovals } from './approvals.js';
+import { createEvaluator } from './evaluator.js';
+import { precommitHook } from './precommit.js';
+import { registerRuleRoutes } from './routes.js';
+import { RuleCache } from './ruleset.js';
+import { ACT_QUEUE, createRunner, type ActJob } from './runner.js';
+import { sweep, SWEEP_QUEUE } from './sweep.js';
+
+export { RULE_PACKS } from './packs.js';
+export { OPERATORS, compileCondition, type Condition } from './conditions.js';
+
+export const RULES_CHANNEL = 'atrium_rules';
+
+export type RulesDeps = {
+  db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; work: Work; notifications: Notifications;
+  identity: Pick<Identity, 'directory' | 'requireFreshStepUp' | 'secrets'>;
+  config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; jobs: boolean };
+  now?: () => Date;
+};
+
+export function createRules(d: RulesDeps) {
+  const now = d.now ?? (() => new Date());
+  const cache = new RuleCache();
+  const urlPolicy = { allowPrivate: d.config.webhookAllowPrivate };
+  const secrets = (): SecretBox => d.identity.secrets();
+  const effects = { ledger: d.ledger, notifications: d.notifications, work: d.work, now };
+  let registry: RouteRegistry | null = null;
+
+  d.ledger.beforeRecord(precommitHook({ cache, ledger: d.ledger }));
+  const runner = createRunner({ ...effects, db: d.db, jobs: d.jobs, log: d.log, secrets, urlPolicy, webhookBaseDelaySeconds: d.config.webhookRetryBaseSeconds });
+  const evaluator = createEvaluator({ db: d.db, jobs: d.jobs, hub: d.hub, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
+  const approvals = createApprovals({
+    db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity,
+    registry: () => {
+      if (!registry) throw new Error('approvals need the HTTP registry');
+      return registry;
+    },
+  });
+
+  d.jobs.define<ActJob>(ACT_QUEUE, { retryLimit: 3, retryDelaySeconds: 1 }, (job) => runner.act(job));
+  d.jobs.define<object>(SWEEP_QUEUE, { retryLimit: 0, policy: 'short' }, () => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, now()).then(() => undefined));
+
+  /** This process forgets a tenant's compiled rules now; the others on NOTIFY. */
+  function onRulesChanged(tenantId: string): void {
+    cache.forget(tenantId);
+    d.hub.publish(RULES_CHANNEL, { t: tenantId, min: 0, max: 0 });
+  }
+
+  return {
+    approvals,
+    /** Runs the evaluator until the ledger is consumed (tests, bench, CLI). */
+    drain: () => evaluator.drain(),
+    /** Runs the scheduled-rule sweep now at the given time (the cron job does it every minute). */
+    sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
+    pendingApprovals: approvals.pendingCount,
+
+    async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
+      await d.hub.listen(RULES_CHANNEL);
+      d.hub.subscribeAll(RULES_CHANNEL, (n) => cache.forget(n.t));
+      if (role !== 'serve' && d.config.jobs) {
+        await d.jobs.schedule(SWEEP_QUEUE, '* * * * *');
+        evaluator.start();
+      }
+    },
+    async stop(): Promise<void> {
+      await evaluator.stop();
+    },
+    registerRoutes(r: RouteRegistry): void {
+      registry = r;
+      r.onHeld((held, req) => approvals.hold(held, req));
+      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work: d.work, secrets, urlPolicy, effects, approvals, onRulesChanged });
+    },
+  };
+}
+
+export type Rules = ReturnType<typeof createRules>;

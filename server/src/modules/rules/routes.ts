@@ -1,0 +1,276 @@
+// HTTP surface of the Reflex Arc: rules, simulation, runs, packs and approvals.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { errors } from '../../platform/errors.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import type { Json } from '../../platform/schema.js';
+import type { EffectDeps } from './actions.js';
+import type { Approvals } from './approvals.js';
+import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
+import { RULE_PACKS } from './packs.js';
+import { simulate } from './simulate.js';
+import { checkRule, createRule, deleteRule, loadRule, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
+import { diffPublicId, parseDiffId } from '../ledger/model.js';
+import type { RuleRow } from './ruleset.js';
+
+export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; onRulesChanged: (tenantId: string) => void };
+
+const idParam = z.strictObject({ id: z.string().min(1).max(100) });
+const why = z.string().trim().min(1).max(5000);
+const sentiment = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
+const windowQuery = {
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+};
+const DAY = 86_400_000;
+
+function window(w: { since?: string; until?: string; limit: number }) {
+  const until = w.until ? new Date(w.until) : new Date();
+  const since = w.since ? new Date(w.since) : new Date(until.getTime() - 7 * DAY);
+  if (since >= until) throw errors.validation([{ path: 'body.since', message: 'must be before until' }]);
+  if (until.getTime() - since.getTime() > 366 * DAY) throw errors.validation([{ path: 'body.since', message: 'a window is at most 366 days' }]);
+  return { since, until, limit: w.limit };
+}
+
+const ruleResult = z.object({ rule: ruleViewSchema, warnings: z.array(z.string()), secrets: z.record(z.string(), z.string()) });
+
+export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
+  const write = <T>(p: Principal, fn: Parameters<typeof inTenant<T>>[2]) =>
+    inTenant(d.db, actingAs(p), async (ctx) => {
+      const out = await fn(ctx);
+      ctx.onCommit(() => d.onRulesChanged(p.tenantId));
+      return out;
+    });
+
+  r.add({
+    method: 'GET', url: '/v1/rules', tags: ['rules'], scope: 'read', summary: 'Rules of the workspace',
+    query: z.strictObject({ enabled: z.enum(['true', 'false']).optional(), kind: z.enum(['reactive', 'precommit', 'scheduled']).optional() }),
+    response: z.array(ruleViewSchema),
+    handler: async ({ principal, query }) => d.db.tenantTx(principal.tenantId, async (tx) => {
+      let q = tx.selectFrom('rules').select(['id']).where('deleted_at', 'is', null).orderBy('created_at', 'desc').limit(1000);
+      if (query.enabled) q = q.where('enabled', '=', query.enabled === 'true');
+      if (query.kind) q = q.where('kind', '=', query.kind);
+      const ids = await q.execute();
+      return { data: await Promise.all(ids.map(async ({ id }) => ruleView(await loadRule(tx, id)))) };
+    }),
+  });
+
+  r.add({
+    method: 'POST', url: '/v1/rules', tags: ['rules'], scope: 'admin', successStatus: 201,
+    summary: 'Create a rule; `warnings` say when its filters have matched nothing yet; `secrets` shows generated webhook secrets once',
+    body: ruleInput, response: ruleResult,
+    handler: async ({ principal, body }) => {
+      const out = await write(principal, async (ctx) => {
+        const made = await createRule(ctx, d, body);
+        return { ...made, warnings: await unmatchedWarnings(ctx.tx, body.trigger) };
+      });
+      return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
+    },
+  });
+
+  r.add({
+    method: 'GET', url: '/v1/rules/:id', tags: ['rules'], scope: 'read', summary: 'One rule with its recent activity', params: idParam,
+    response: ruleViewSchema.extend({ stats: z.object({ runs_7d: z.number(), failed_7d: z.number(), last_run_at: z.string().nullable() }) }),
+    handler: async ({ principal, params }) => d.db.tenantTx(principal.tenantId, async (tx) => {
+      const rule = ruleView(await loadRule(tx, params.id));
+      const s = await tx.selectFrom('rule_runs').where('rule_id', '=', params.id)
+        .select([sql<number>`count(*) filter (where created_at > now() - interval '7 days')::int`.as('runs'),
+          sql<number>`count(*) filter (where created_at > now() - interval '7 days' and status = 'failed')::int`.as('failed'),
+          sql<Date | null>`max(created_at)`.as('last')]).executeTakeFirstOrThrow();
+      return { data: { ...rule, stats: { runs_7d: s.runs, failed_7d: s.failed, last_run_at: s.last ? new Date(s.last).toISOString() : null } } };
+    }),
+  });
+
+  r.add({
+    method: 'PATCH', url: '/v1/rules/:id', tags: ['rules'], scope: 'admin', summary: 'Change a rule (name, trigger, actions, enabled); `version` guards concurrent edits',
+    params: idParam, body: rulePatch.extend({ why: why.optional() }), response: ruleResult,
+    handler: async ({ principal, params, body }) => {
+      const out = await write(principal, async (ctx) => {
+        const made = await updateRule(ctx, d, params.id, body);
+        return { ...made, warnings: body.trigger ? await unmatchedWarnings(ctx.tx, body.trigger) : [] };
+      });
+      return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
+    },
+  });
+
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    r.add({
+      method: 'POST', url: `/v1/rules/:id/${verb}`, tags: ['rules'], scope: 'admin', summary: `${verb === 'enable' ? 'Switch on' : 'Switch off'} a rule`,
+      params: idParam, body: z.strictObject({ why: why.optional() }).optional(), response: ruleResult,
+      handler: async ({ principal, params, body }) => {
+        const out = await write(principal, (ctx) => updateRule(ctx, d, params.id, { enabled, why: body?.why }));
+        return { data: { rule: out.rule, warnings: [], secrets: {} } };
+      },
+    });
+  }
+
+  r.add({
+    method: 'DELETE', url: '/v1/rules/:id', tags: ['rules'], scope: 'admin', summary: 'Delete a rule (its runs and diffs stay)', params: idParam,
+    body: z.strictObject({ why: why.optional() }).optional(), response: z.object({ deleted: z.literal(true) }),
+    handler: async ({ principal, params, body }) => {
+      await write(principal, (ctx) => deleteRule(ctx, d, params.id, body?.why));
+      return { data: { deleted: true as const } };
+    },
+  });
+
+  const simulationSchema = z.object({
+    window: z.object({ since: z.string(), until: z.string() }), scanned: z.number(), scan_truncated: z.boolean(), matched: z.number(),
+    matches: z.array(z.unknown()), warnings: z.array(z.string()).optional(),
+  });
+  r.add({
+    method: 'POST', url: '/v1/rules/:id/simulate', tags: ['rules'], scope: 'read',
+    summary: 'What-if: which past diffs this rule would have matched and what it would have done (writes nothing)',
+    params: idParam, body: z.strictObject(windowQuery).optional(), response: simulationSchema,
+    handler: async ({ principal, params, body }) => {
+      const w = window(body ?? { limit: 100 });
+      const row = await d.db.tenantTx(principal.tenantId, (tx) => tx.selectFrom('rules').select(['id', 'tenant_id', 'name', 'kind', 'enabled', 'trigger', 'actions', 'created_at'])
+        .where('id', '=', params.id).where('deleted_at', 'is', null).executeTakeFirst());
+      if (!row) throw errors.notFound('Rule');
+      return { data: await simulate(d.db, d.effects, principal.tenantId, row as RuleRow, w) };
+    },
+  });
+
+  r.add({
+    method: 'POST', url: '/v1/rules/simulate', tags: ['rules'], scope: 'read', summary: 'What-if for a draft rule (not saved) over a past window',
+    body: z.strictObject({ rule: ruleInput, ...windowQuery }), response: simulationSchema,
+    handler: async ({ principal, body }) => {
+      const w = window(body);
+      await d.db.tenantTx(principal.tenantId, (tx) => checkRule(tx, d, body.rule));
+      const row: RuleRow = {
+        id: 'draft', tenant_id: principal.tenantId, name: body.rule.name, kind: kindOf(body.rule), enabled: true,
+        trigger: body.rule.trigger as RuleRow['trigger'], actions: body.rule.actions as unknown as Json[], created_at: new Date(0),
+      };
+      return { data: await simulate(d.db, d.effects, principal.tenantId, row, w) };
+    },
+  });
+
+  const runSchema = z.object({
+    id: z.string(), rule_id: z.string(), diff_id: z.string(), action_index: z.number(), action_type: z.string(), entity_type: z.string(), entity_id: z.string(),
+    status: z.string(), effect: z.unknown(), effect_diff_id: z.string().nullable(), error: z.string().nullable(), attempts: z.number(),
+    duration_ms: z.number().nullable(), created_at: z.string(), finished_at: z.string().nullable(),
+  });
+  type RunRow = { id: string; rule_id: string; diff_id: number; action_index: number; action_type: string; entity_type: string; entity_id: string; status: string; effect: Json | null; effect_diff_id: number | null; error: string | null; attempts: number; duration_ms: number | null; created_at: Date; finished_at: Date | null };
+  const runView = (x: RunRow) => ({
+    ...x, diff_id: diffPublicId(x.diff_id), effect_diff_id: x.effect_diff_id === null ? null : diffPublicId(x.effect_diff_id),
+    duration_ms: x.duration_ms === null ? null : Math.round(x.duration_ms * 100) / 100, created_at: x.created_at.toISOString(), finished_at: x.finished_at?.toISOString() ?? null,
+  });
+
+  r.add({
+    method: 'GET', url: '/v1/rule-runs', tags: ['rules'], scope: 'read', summary: 'What fired, on which diff, with what effect (newest first)',
+    query: z.strictObject({
+      rule_id: z.string().max(100).optional(), entity_type: z.string().max(40).optional(), entity_id: z.string().max(100).optional(),
+      diff_id: z.string().max(40).optional(), status: z.enum(['queued', 'succeeded', 'failed', 'loop_cut', 'skipped']).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100), before: z.string().max(100).optional(),
+    }),
+    response: z.array(runSchema),
+    handler: async ({ principal, query }) => d.db.tenantTx(principal.tenantId, async (tx) => {
+      let q = tx.selectFrom('rule_runs').select(['id', 'rule_id', 'diff_id', 'action_index', 'action_type', 'entity_type', 'entity_id', 'status', 'effect', 'effect_diff_id', 'error', 'attempts', 'duration_ms', 'created_at', 'finished_at'])
+        .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit);
+      if (query.rule_id) q = q.where('rule_id', '=', query.rule_id);
+      if (query.entity_type) q = q.where('entity_type', '=', query.entity_type);
+      if (query.entity_id) q = q.where('entity_id', '=', query.entity_id);
+      if (query.status) q = q.where('status', '=', query.status);
+      if (query.diff_id) q = q.where('diff_id', '=', parseDiffId(query.diff_id) ?? -1);
+      if (query.before) {
+        const pivot = await tx.selectFrom('rule_runs').select(['created_at', 'id']).where('id', '=', query.before).executeTakeFirst();
+        if (!pivot) throw errors.badRequest('BAD_CURSOR', 'Unknown `before` run id.', [{ path: 'query.before', message: 'unknown id' }]);
+        q = q.where((eb) => eb.or([eb('created_at', '<', pivot.created_at), eb.and([eb('created_at', '=', pivot.created_at), eb('id', '<', pivot.id)])]));
+      }
+      const rows = await q.execute();
+      return { data: rows.map(runView), meta: rows.length === query.limit ? { next_before: rows.at(-1)!.id } : {} };
+    }),
+  });
+
+  r.add({
+    method: 'GET', url: '/v1/rule-runs/:id', tags: ['rules'], scope: 'read', summary: 'One run, with its webhook delivery log', params: idParam,
+    response: runSchema.extend({ deliveries: z.array(z.object({ attempt: z.number(), status_code: z.number().nullable(), error: z.string().nullable(), duration_ms: z.number(), next_retry_at: z.string().nullable(), created_at: z.string() })) }),
+    handler: async ({ principal, params }) => d.db.tenantTx(principal.tenantId, async (tx) => {
+      const run = await tx.selectFrom('rule_runs').select(['id', 'rule_id', 'diff_id', 'action_index', 'action_type', 'entity_type', 'entity_id', 'status', 'effect', 'effect_diff_id', 'error', 'attempts', 'duration_ms', 'created_at', 'finished_at'])
+        .where('id', '=', params.id).executeTakeFirst();
+      if (!run) throw errors.notFound('Rule run');
+      const deliveries = await tx.selectFrom('webhook_deliveries').select(['attempt', 'status_code', 'error', 'duration_ms', 'next_retry_at', 'created_at']).where('run_id', '=', params.id).orderBy('attempt').execute();
+      return { data: { ...runView(run), deliveries: deliveries.map((x) => ({ ...x, next_retry_at: x.next_retry_at?.toISOString() ?? null, created_at: x.created_at.toISOString() })) } };
+    }),
+  });
+
+  const packSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), enabled: z.boolean(), rule_id: z.string().nullable(), rule: z.unknown() });
+  r.add({
+    method: 'GET', url: '/v1/rule-packs', tags: ['rules'], scope: 'read', summary: 'Built-in rule packs and whether each is on', response: z.array(packSchema),
+    handler: async ({ principal }) => d.db.tenantTx(principal.tenantId, async (tx) => {
+      const on = await tx.selectFrom('rules').select(['id', 'pack_id', 'enabled']).where('pack_id', 'is not', null).where('deleted_at', 'is', null).execute();
+      return { data: RULE_PACKS.map((p) => { const r = on.find((x) => x.pack_id === p.id); return { id: p.id, name: p.name, description: p.description, enabled: !!r?.enabled, rule_id: r?.id ?? null, rule: p.rule }; }) };
+    }),
+  });
+  r.add({
+    method: 'POST', url: '/v1/rule-packs/:id/enable', tags: ['rules'], scope: 'admin', summary: 'Switch a pack on (creates its rule, or re-enables it)', params: idParam,
+    response: ruleViewSchema,
+    handler: async ({ principal, params }) => {
+      const pack = RULE_PACKS.find((p) => p.id === params.id);
+      if (!pack) throw errors.notFound('Rule pack');
+      const rule = await write(principal, async (ctx) => {
+        const existing = await ctx.tx.selectFrom('rules').select('id').where('pack_id', '=', pack.id).where('deleted_at', 'is', null).executeTakeFirst();
+        if (existing) return (await updateRule(ctx, d, existing.id, { enabled: true })).rule;
+        return (await createRule(ctx, d, { ...pack.rule, pack_id: pack.id })).rule;
+      });
+      return { data: rule, status: 201 };
+    },
+  });
+  r.add({
+    method: 'POST', url: '/v1/rule-packs/:id/disable', tags: ['rules'], scope: 'admin', summary: 'Switch a pack off (its rule is disabled, history kept)', params: idParam,
+    response: z.object({ enabled: z.literal(false) }),
+    handler: async ({ principal, params }) => {
+      if (!RULE_PACKS.some((p) => p.id === params.id)) throw errors.notFound('Rule pack');
+      await write(principal, async (ctx) => {
+        const existing = await ctx.tx.selectFrom('rules').select(['id', 'enabled']).where('pack_id', '=', params.id).where('deleted_at', 'is', null).executeTakeFirst();
+        if (existing?.enabled) await updateRule(ctx, d, existing.id, { enabled: false });
+      });
+      return { data: { enabled: false as const } };
+    },
+  });
+
+  // Approvals: the human-in-the-loop queue.
+  const approvalSchema = z.object({ id: z.string(), status: z.enum(['pending', 'approved', 'rejected']), summary: z.string() }).passthrough();
+  r.add({
+    method: 'GET', url: '/v1/approvals', tags: ['rules'], scope: 'read', summary: 'Held changes (default: pending first, newest first)',
+    query: z.strictObject({ status: z.enum(['pending', 'approved', 'rejected']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    response: z.array(approvalSchema),
+    handler: async ({ principal, query }) => ({ data: await d.approvals.list(principal, query) }),
+  });
+  r.add({
+    method: 'GET', url: '/v1/approvals/:id', tags: ['rules'], scope: 'read', summary: 'One held change with the proposed before/after', params: idParam, response: approvalSchema,
+    handler: async ({ principal, params }) => ({ data: await d.approvals.get(principal, params.id) }),
+  });
+  r.add({
+    method: 'POST', url: '/v1/approvals/:id/approve', tags: ['rules'], scope: 'write',
+    summary: 'Approve with a why: the change is applied exactly as proposed (needs 2FA step-up when the approver has 2FA)',
+    params: idParam, body: z.strictObject({ why, sentiment: sentiment.optional() }), response: z.object({ approval: approvalSchema, result: z.unknown() }),
+    handler: async ({ principal, params, body }) => ({ data: await d.approvals.approve(principal, params.id, body) }),
+  });
+  r.add({
+    method: 'POST', url: '/v1/approvals/:id/reject', tags: ['rules'], scope: 'write', summary: 'Reject with a reason (the requester may withdraw their own)',
+    params: idParam, body: z.strictObject({ reason: why, sentiment: sentiment.optional() }), response: approvalSchema,
+    handler: async ({ principal, params, body }) => ({ data: await d.approvals.reject(principal, params.id, body) }),
+  });
+  r.add({
+    method: 'POST', url: '/v1/approvals/approve', tags: ['rules'], scope: 'write', summary: 'Approve several with one why; each result says applied or why not',
+    body: z.strictObject({ ids: z.array(z.string().min(1).max(100)).min(1).max(50), why, sentiment: sentiment.optional() }),
+    response: z.array(z.object({ id: z.string(), ok: z.boolean(), error: z.object({ code: z.string(), message: z.string() }).nullable() })),
+    handler: async ({ principal, body }) => {
+      const out: { id: string; ok: boolean; error: { code: string; message: string } | null }[] = [];
+      for (const id of body.ids) {
+        try {
+          await d.approvals.approve(principal, id, body);
+          out.push({ id, ok: true, error: null });
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          if (!e.code) throw err;
+          out.push({ id, ok: false, error: { code: e.code, message: e.message ?? '' } });
+        }
+      }
+      return { data: out };
+    },
+  });
+}

@@ -1,0 +1,123 @@
+// A tenant's active rules, compiled and indexed by namespace/event so that matching a diff
+// looks at only the rules that could apply. Kept in memory per process; dropped when a rule
+// changes (NOTIFY on commit, and the evaluator also checks a cheap epoch per batch).
+import type { Json, JsonObject } from '../../platform/schema.js';
+import { compileCondition, readsEntity, type Facts, type Predicate } from './conditions.js';
+import { normaliseTrigger, type StoredAction, type Trigger } from './model.js';
+import type { RuleKind } from './schema.js';
+
+export type RuleRow = {
+  id: string; tenant_id: string; name: string; kind: RuleKind; enabled: boolean;
+  trigger: JsonObject; actions: Json[]; created_at: Date;
+};
+
+export type CompiledRule = {
+  id: string;
+  tenantId: string;
+  name: string;
+  kind: RuleKind;
+  trigger: Trigger;
+  test: Predicate | null;
+  needsEntity: boolean;
+  actions: StoredAction[];
+  /** Rules apply to changes committed after they were made, never retroactively. */
+  since: Date;
+};
+
+export type DiffFacts = {
+  namespace: string; entity_type: string; event: string; created_at: Date;
+  before: Json | null; after: Json | null; metadata: Json; actor: Json;
+};
+
+export function compileRule(row: RuleRow): CompiledRule {
+  const trigger = normaliseTrigger(row.trigger as Trigger);
+  return {
+    id: row.id, tenantId: row.tenant_id, name: row.name, kind: row.kind, trigger,
+    test: trigger.when ? compileCondition(trigger.when) : null,
+    needsEntity: trigger.when ? readsEntity(trigger.when) : false,
+    actions: row.actions as StoredAction[],
+    since: row.created_at,
+  };
+}
+
+const ANY = '*';
+const key = (namespace: string, event: string) => `${namespace}\u0000${event}`;
+
+/** Rules of one kind, indexed by (namespace | *, event | *). */
+export class RuleIndex {
+  readonly #byKey = new Map<string, CompiledRule[]>();
+  readonly all: CompiledRule[] = [];
+
+  constructor(rules: readonly CompiledRule[]) {
+    for (const r of rules) {
+      const k = key(r.trigger.namespace ?? ANY, r.trigger.event ?? ANY);
+      this.#byKey.set(k, [...(this.#byKey.get(k) ?? []), r]);
+      this.all.push(r);
+    }
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Rules whose namespace / entity type / event / start filters pass (conditions not yet tested). */
+  candidates(diff: Pick<DiffFacts, 'namespace' | 'entity_type' | 'event' | 'created_at'>): CompiledRule[] {
+    if (this.all.length === 0) return [];
+    const out: CompiledRule[] = [];
+    for (const k of [key(diff.namespace, diff.event), key(diff.namespace, ANY), key(ANY, diff.event), key(ANY, ANY)]) {
+      for (const r of this.#byKey.get(k) ?? []) {
+        if (r.trigger.entity_type && r.trigger.entity_type !== diff.entity_type) continue;
+        if (diff.created_at < r.since) continue;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
+  /** Rules that match; `entity` (the entity's state) is consulted only by rules that read it. */
+  match(diff: DiffFacts, entity?: Json | null): CompiledRule[] {
+    const facts: Facts = { before: diff.before, after: diff.after, metadata: diff.metadata, actor: diff.actor, entity: entity ?? null };
+    return this.candidates(diff).filter((r) => !r.test || r.test(facts));
+  }
+}
+
+export type TenantRules = { reactive: RuleIndex; precommit: RuleIndex; scheduled: CompiledRule[] };
+
+export function indexRules(rows: readonly RuleRow[]): TenantRules {
+  const compiled = rows.filter((r) => r.enabled).map(compileRule);
+  return {
+    reactive: new RuleIndex(compiled.filter((r) => r.kind === 'reactive')),
+    precommit: new RuleIndex(compiled.filter((r) => r.kind === 'precommit')),
+    scheduled: compiled.filter((r) => r.kind === 'scheduled'),
+  };
+}
+
+/** Per-process cache of tenants' compiled rules. */
+export class RuleCache {
+  readonly #tenants = new Map<string, TenantRules>();
+  /** Bumped by every `forget`: a load that raced an invalidation is not kept. */
+  #generation = 0;
+
+  get(tenantId: string): TenantRules | undefined {
+    return this.#tenants.get(tenantId);
+  }
+
+  set(tenantId: string, rules: TenantRules): void {
+    this.#tenants.set(tenantId, rules);
+  }
+
+  forget(tenantId?: string): void {
+    this.#generation += 1;
+    if (tenantId === undefined) this.#tenants.clear();
+    else this.#tenants.delete(tenantId);
+  }
+
+  async load(tenantId: string, fetch: () => Promise<RuleRow[]>): Promise<TenantRules> {
+    const hit = this.#tenants.get(tenantId);
+    if (hit) return hit;
+    const generation = this.#generation;
+    const rules = indexRules(await fetch());
+    if (generation === this.#generation) this.#tenants.set(tenantId, rules);
+    return rules;
+  }
+}

@@ -1,0 +1,138 @@
+// The durable job behind every matched action (`rules.act`). A run row is the idempotency key
+// (rule + triggering diff + action): the effect and the run's `succeeded` commit together, so a
+// retried or duplicated job finds the run done and does nothing.
+import type { Logger } from 'pino';
+import { inTenant, type Cause, type Ctx } from '../../platform/context.js';
+import type { Db, Tx } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { Json, JsonObject } from '../../platform/schema.js';
+import type { SecretBox } from '../../platform/secrets.js';
+import { diffPublicId } from '../ledger/model.js';
+import { runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
+import type { StoredAction } from './model.js';
+import type { TemplateScope } from './template.js';
+import type { UrlPolicy } from './url-safety.js';
+import { asJson, cloudEvent, deliver, MAX_WEBHOOK_ATTEMPTS, retryDelaySeconds } from './webhook.js';
+
+export const ACT_QUEUE = 'rules.act';
+export type ActJob = { tenantId: string; runId: string };
+
+export type RunnerDeps = EffectDeps & {
+  db: Db; jobs: Jobs; log: Logger; secrets: () => SecretBox; urlPolicy: UrlPolicy; webhookBaseDelaySeconds: number;
+};
+
+type Loaded = {
+  run: { id: string; rule_id: string; action_index: number; status: string; attempts: number };
+  rule: { id: string; name: string; enabled: boolean; deleted_at: Date | null; actions: Json[] };
+  diff: TriggerDiff;
+  why: string | null;
+};
+
+const obj = (v: Json | null | undefined): JsonObject | null => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
+
+async function load(tx: Tx, runId: string, lock: boolean): Promise<Loaded | null> {
+  let q = tx.selectFrom('rule_runs').select(['id', 'rule_id', 'action_index', 'status', 'attempts', 'diff_id']).where('id', '=', runId);
+  if (lock) q = q.forUpdate();
+  const run = await q.executeTakeFirst();
+  if (!run) return null;
+  const rule = await tx.selectFrom('rules').select(['id', 'name', 'enabled', 'deleted_at', 'actions']).where('id', '=', run.rule_id).executeTakeFirstOrThrow();
+  const d = await tx.selectFrom('diffs')
+    .select(['id', 'namespace', 'entity_type', 'entity_id', 'event', 'value_before', 'value_after', 'metadata', 'actor_type', 'actor_id', 'created_at'])
+    .where('id', '=', run.diff_id).executeTakeFirstOrThrow();
+  const ann = await tx.selectFrom('annotations').select('why').where('diff_id', '=', run.diff_id).orderBy('created_at').limit(1).executeTakeFirst();
+  return {
+    run, rule,
+    diff: { ...d, before: d.value_before, after: d.value_after },
+    why: ann?.why ?? null,
+  };
+}
+
+/** Metadata every effect diff carries: which rule and run, and how deep in a causation chain. */
+export function causeOf(l: { diff: TriggerDiff; rule: { id: string } }, runId: string): Cause {
+  const depth = typeof l.diff.metadata.chain_depth === 'number' ? l.diff.metadata.chain_depth : 0;
+  return { diffId: l.diff.id, metadata: { rule_id: l.rule.id, run_id: runId, chain_depth: depth + 1 } };
+}
+
+export function scopeOf(l: { diff: TriggerDiff; rule: { id: string; name: string }; why: string | null }, entity: JsonObject | null): TemplateScope {
+  return {
+    before: l.diff.before, after: l.diff.after, metadata: l.diff.metadata, entity,
+    actor: { type: l.diff.actor_type, id: l.diff.actor_id }, why: l.why ?? '',
+    rule: { id: l.rule.id, name: l.rule.name },
+    diff: { id: diffPublicId(l.diff.id), event: l.diff.event, entity_type: l.diff.entity_type, entity_id: l.diff.entity_id },
+  };
+}
+
+export function createRunner(d: RunnerDeps) {
+  const settle = (tx: Tx, runId: string, set: { status: 'succeeded' | 'failed' | 'skipped' | 'queued'; effect?: Json; effect_diff_id?: number | null; error?: string | null; attempts: number; duration_ms: number }) =>
+    tx.updateTable('rule_runs').set({
+      status: set.status, effect: set.effect === undefined ? null : JSON.stringify(set.effect), effect_diff_id: set.effect_diff_id ?? null,
+      error: set.error ?? null, attempts: set.attempts, duration_ms: set.duration_ms, finished_at: set.status === 'queued' ? null : new Date(),
+    }).where('id', '=', runId).execute();
+
+  const asRule = (tenantId: string, l: Loaded, runId: string) => ({ tenantId, actor: { type: 'rule' as const, id: l.rule.id }, cause: causeOf(l, runId) });
+
+  async function act(job: ActJob): Promise<void> {
+    const started = performance.now();
+    const peek = await d.db.tenantTx(job.tenantId, (tx) => load(tx, job.runId, false));
+    if (!peek || !['queued', 'failed'].includes(peek.run.status)) return;
+    const action = peek.rule.actions[peek.run.action_index] as StoredAction | undefined;
+    if (action?.type === 'webhook') return webhook(job, peek, action, started);
+    try {
+      await inTenant(d.db, asRule(job.tenantId, peek, job.runId), async (ctx: Ctx) => {
+        const l = await load(ctx.tx, job.runId, true);
+        if (!l || !['queued', 'failed'].includes(l.run.status)) return;
+        const attempts = l.run.attempts + 1;
+        if (!l.rule.enabled || l.rule.deleted_at || !action) {
+          await settle(ctx.tx, l.run.id, { status: 'skipped', error: 'the rule was disabled or deleted before its action ran', attempts, duration_ms: performance.now() - started });
+          return;
+        }
+        const entity = obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state);
+        const e = await runEffect(d, { ctx, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
+        await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: e.diffId ?? null, attempts, duration_ms: performance.now() - started });
+      });
+    } catch (err) {
+      // The effect rolled back; the failure is recorded (and shown in /v1/rule-runs).
+      const message = err instanceof Error ? err.message : String(err);
+      await d.db.tenantTx(job.tenantId, (tx) => settle(tx, job.runId, { status: 'failed', error: message.slice(0, 1000), attempts: peek.run.attempts + 1, duration_ms: performance.now() - started }));
+      // Refusals (validation, guards, missing entities) will not change on retry; other errors may.
+      if (!(err instanceof AppError)) throw err;
+    }
+  }
+
+  async function webhook(job: ActJob, peek: Loaded, action: StoredAction & { type: 'webhook' }, started: number): Promise<void> {
+    const attempt = peek.run.attempts + 1;
+    const secret = action.secret_sealed ? d.secrets().open(action.secret_sealed) : '';
+    const event = cloudEvent({
+      runId: job.runId, ruleId: peek.rule.id, event: peek.diff.event, entityType: peek.diff.entity_type, entityId: peek.diff.entity_id, time: peek.diff.created_at,
+      data: {
+        diff: { id: diffPublicId(peek.diff.id), namespace: peek.diff.namespace, event: peek.diff.event, before: peek.diff.before, after: peek.diff.after,
+          metadata: peek.diff.metadata, actor: { type: peek.diff.actor_type, id: peek.diff.actor_id }, created_at: peek.diff.created_at.toISOString(), why: peek.why },
+        rule: { id: peek.rule.id, name: peek.rule.name }, attempt,
+      },
+    });
+    // No transaction is open while the receiver is called.
+    const result = await deliver(action.url, secret, event, d.urlPolicy, d.now);
+    const retry = !result.ok && attempt < MAX_WEBHOOK_ATTEMPTS;
+    const delay = retry ? retryDelaySeconds(attempt, d.webhookBaseDelaySeconds, result.retryAfter) : null;
+    await inTenant(d.db, asRule(job.tenantId, peek, job.runId), async (ctx) => {
+      const run = await ctx.tx.selectFrom('rule_runs').select(['status']).where('id', '=', job.runId).forUpdate().executeTakeFirstOrThrow();
+      if (run.status === 'succeeded') return;
+      await ctx.tx.insertInto('webhook_deliveries').values({
+        id: newId('whd'), tenant_id: job.tenantId, run_id: job.runId, attempt, url: action.url, status_code: result.statusCode, error: result.error,
+        duration_ms: result.durationMs, next_retry_at: delay === null ? null : new Date(Date.now() + delay * 1000),
+      }).execute();
+      const after = asJson({ url: action.url, status_code: result.statusCode, attempt, error: result.error });
+      if (result.ok || !retry) {
+        const diff = await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule_run', entityId: job.runId, event: result.ok ? 'webhook.delivered' : 'webhook.failed', after });
+        await settle(ctx.tx, job.runId, { status: result.ok ? 'succeeded' : 'failed', effect: after, effect_diff_id: diff.id, error: result.error, attempts: attempt, duration_ms: performance.now() - started });
+      } else {
+        await settle(ctx.tx, job.runId, { status: 'queued', effect: after, error: result.error, attempts: attempt, duration_ms: performance.now() - started });
+        await d.jobs.enqueue(ctx.tx, ACT_QUEUE, job, { startAfterSeconds: delay! });
+      }
+    });
+  }
+
+  return { act };
+}

@@ -1,0 +1,142 @@
+// Rule commands: create, update, enable/disable, delete — each a diff in namespace `rules`.
+// Webhook secrets are sealed before they are stored and never leave in a response.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Ctx } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/index.js';
+import { errors, type ErrorDetail } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Json, JsonObject } from '../../platform/schema.js';
+import type { SecretBox } from '../../platform/secrets.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Work } from '../work/index.js';
+import { conditionProblems } from './conditions.js';
+import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
+import { assertSafeUrl, type UrlPolicy } from './url-safety.js';
+
+export type StoreDeps = { ledger: Ledger; work: Pick<Work, 'assertTemplate' | 'assertWorkflow'>; secrets: () => SecretBox; urlPolicy: UrlPolicy };
+
+type RuleRecord = {
+  id: string; name: string; description: string; enabled: boolean; kind: RuleView['kind']; trigger: JsonObject; actions: Json[];
+  pack_id: string | null; created_by: string; created_at: Date; updated_at: Date; version: number;
+};
+
+export function ruleView(r: RuleRecord): RuleView {
+  return {
+    id: r.id, name: r.name, description: r.description, enabled: r.enabled, kind: r.kind, trigger: r.trigger,
+    actions: (r.actions as StoredAction[]).map(publicAction), pack_id: r.pack_id, created_by: r.created_by,
+    created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(), version: r.version,
+  };
+}
+
+/** What a diff of a rule shows: its definition without any secret. */
+const auditState = (r: RuleRecord): JsonObject => ({ name: r.name, enabled: r.enabled, kind: r.kind, trigger: r.trigger, actions: (r.actions as StoredAction[]).map(publicAction) });
+
+/** Validation beyond the schema: condition semantics, sizes, action mixes, references, URLs. */
+export async function checkRule(tx: Tx, d: StoreDeps, input: { trigger: Trigger; actions: readonly Action[] }): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  if (triggerBytes(input.trigger) > LIMITS.triggerBytes) problems.push({ path: 'body.trigger', message: `larger than ${LIMITS.triggerBytes} bytes` });
+  const trigger = normaliseTrigger(input.trigger);
+  if (trigger.when) problems.push(...conditionProblems(trigger.when, ['body', 'trigger', 'when']));
+  const pre = input.actions.filter((a) => PRECOMMIT_ACTIONS.has(a.type));
+  if (pre.length > 0 && input.actions.length > 1) problems.push({ path: 'body.actions', message: 'guard and require_approval act before commit: a rule has exactly one of them and no other action' });
+  if (pre.length > 0 && trigger.stale_for_hours) problems.push({ path: 'body.trigger.stale_for_hours', message: 'a scheduled rule cannot guard or hold a change' });
+  if (trigger.stale_for_hours && !trigger.entity_type) problems.push({ path: 'body.trigger.entity_type', message: 'a scheduled rule names the entity type it watches' });
+  input.actions.forEach((a, i) => {
+    if (a.type === 'tag' && !a.add?.length && !a.remove?.length) problems.push({ path: `body.actions.${i}`, message: 'tag needs `add` or `remove`' });
+  });
+  if (problems.length > 0) throw errors.validation(problems);
+  for (const [i, a] of input.actions.entries()) {
+    if (a.type === 'webhook') assertSafeUrl(a.url, d.urlPolicy, `body.actions.${i}.url`);
+    // References must exist in this tenant (another tenant's id is simply not found).
+    if (a.type === 'start_workflow' && a.template_id) await d.work.assertTemplate(tx, a.template_id);
+    if (a.type === 'create_task' && a.workflow !== 'same') await d.work.assertWorkflow(tx, a.workflow);
+  }
+}
+
+/** Seals webhook secrets (generating one when absent); returns the actions to store and secrets to show once. */
+function sealActions(d: StoreDeps, actions: readonly Action[], previous: readonly StoredAction[] = []): { stored: StoredAction[]; shown: Record<number, string> } {
+  const shown: Record<number, string> = {};
+  const stored = actions.map((a, i): StoredAction => {
+    if (a.type !== 'webhook') return a;
+    const { secret, ...rest } = a;
+    const prev = previous[i];
+    if (!secret && prev?.type === 'webhook' && prev.secret_sealed) return { ...rest, secret_sealed: prev.secret_sealed };
+    const plain = secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+    if (!secret) shown[i] = plain;
+    return { ...rest, secret_sealed: d.secrets().seal(plain) };
+  });
+  return { stored, shown };
+}
+
+/** Warnings for filters nothing in this tenant has produced yet (allowed: rules may come first). */
+export async function unmatchedWarnings(tx: Tx, trigger: Trigger): Promise<string[]> {
+  const t = normaliseTrigger(trigger);
+  const warnings: string[] = [];
+  let q = tx.selectFrom('diffs').select('id').limit(1);
+  if (t.namespace) q = q.where('namespace', '=', t.namespace);
+  if (t.entity_type) q = q.where('entity_type', '=', t.entity_type);
+  if (t.event) q = q.where('event', '=', t.event);
+  if ((t.namespace || t.entity_type || t.event) && !(await q.executeTakeFirst())) {
+    const what = [t.namespace && `namespace "${t.namespace}"`, t.entity_type && `entity type "${t.entity_type}"`, t.event && `event "${t.event}"`].filter(Boolean).join(', ');
+    warnings.push(`Nothing with ${what} has been recorded in this workspace yet, so this rule has not matched anything so far.`);
+  }
+  return warnings;
+}
+
+export async function loadRule(tx: Tx, id: string, lock = false): Promise<RuleRecord> {
+  let q = tx.selectFrom('rules').select(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version'])
+    .where('id', '=', id).where('deleted_at', 'is', null);
+  if (lock) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  if (!r) throw errors.notFound('Rule');
+  return r;
+}
+
+export async function createRule(ctx: Ctx, d: StoreDeps, input: RuleInput & { pack_id?: string }): Promise<{ rule: RuleView; secrets: Record<number, string> }> {
+  await checkRule(ctx.tx, d, input);
+  const { stored, shown } = sealActions(d, input.actions);
+  const row = await ctx.tx.insertInto('rules').values({
+    id: newId('rule'), tenant_id: ctx.tenantId, name: input.name, description: input.description ?? '', enabled: input.enabled ?? true,
+    kind: kindOf(input), trigger: input.trigger as JsonObject, actions: JSON.stringify(stored), pack_id: input.pack_id ?? null, created_by: ctx.actor.id,
+  }).returning(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version']).executeTakeFirstOrThrow();
+  await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: row.id, event: 'rule.created', after: auditState(row), metadata: input.pack_id ? { pack_id: input.pack_id } : {} });
+  return { rule: ruleView(row), secrets: shown };
+}
+
+export type RulePatch = Partial<RuleInput> & { version?: number; why?: string };
+
+export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: RulePatch): Promise<{ rule: RuleView; secrets: Record<number, string> }> {
+  const before = await loadRule(ctx.tx, id, true);
+  if (patch.version !== undefined && patch.version !== before.version) {
+    throw errors.conflict('VERSION_CONFLICT', `The rule is at version ${before.version}, not ${patch.version}.`, [{ path: 'version', message: 'stale', current: before.version }]);
+  }
+  const trigger = patch.trigger ?? (before.trigger as Trigger);
+  const actions = patch.actions ?? (before.actions as StoredAction[]);
+  let shown: Record<number, string> = {};
+  let stored = before.actions as StoredAction[];
+  if (patch.trigger || patch.actions) await checkRule(ctx.tx, d, { trigger, actions });
+  if (patch.actions) ({ stored, shown } = sealActions(d, patch.actions, before.actions as StoredAction[]));
+  const after = await ctx.tx.updateTable('rules').set({
+    name: patch.name ?? before.name, description: patch.description ?? before.description, enabled: patch.enabled ?? before.enabled,
+    trigger: trigger as JsonObject, actions: JSON.stringify(stored), kind: kindOf({ trigger, actions }),
+    version: sql`version + 1`, updated_at: sql`clock_timestamp()`,
+  }).where('id', '=', id)
+    .returning(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version']).executeTakeFirstOrThrow();
+  const event = patch.enabled !== undefined && patch.enabled !== before.enabled && Object.keys(patch).every((k) => ['enabled', 'version', 'why'].includes(k))
+    ? (patch.enabled ? 'rule.enabled' : 'rule.disabled') : 'rule.updated';
+  const b = auditState(before);
+  const a = auditState(after);
+  const changedKeys = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  await d.ledger.record(ctx, {
+    namespace: 'rules', entityType: 'rule', entityId: id, event,
+    before: Object.fromEntries(changedKeys.map((k) => [k, b[k]!])), after: Object.fromEntries(changedKeys.map((k) => [k, a[k]!])), why: patch.why,
+  });
+  return { rule: ruleView(after), secrets: shown };
+}
+
+export async function deleteRule(ctx: Ctx, d: StoreDeps, id: string, why?: string): Promise<void> {
+  const before = await loadRule(ctx.tx, id, true);
+  await ctx.tx.updateTable('rules').set({ deleted_at: sql`now()`, enabled: false, updated_at: sql`clock_timestamp()`, version: sql`version + 1` }).where('id', '=', id).execute();
+  await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: id, event: 'rule.deleted', before: auditState(before), after: null, why });
+}

@@ -1,0 +1,46 @@
+// Serves the built web app (web/dist, made by `npm run build:web`) at `/`: hashed assets
+// cached for a year (served pre-compressed when the build wrote .br/.gz next to them),
+// index.html never cached, and any other HTML navigation outside /v1 answered with
+// index.html so the app's own router can take it (SPA fallback). API-looking paths and
+// non-HTML requests keep the usual 404 envelope.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export const WEB_DIST = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
+const NOT_APP = /^\/(v1|healthz|readyz|metrics)(\/|$|\?)/;
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Atrium</title>
+<p>The web app is not built yet. Run <code>npm run build:web</code> (or <code>npm start</code>, which builds it) and reload.</p>`;
+
+function wantsHtml(req: FastifyRequest): boolean {
+  return req.method === 'GET' && !NOT_APP.test(req.url) && (req.headers.accept ?? '').includes('text/html');
+}
+
+export function registerWebApp(app: FastifyInstance, dir: string = WEB_DIST): void {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) {
+    app.get('/*', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!wantsHtml(req)) return reply.callNotFound();
+      return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    });
+    return;
+  }
+  void app.register(fastifyStatic, {
+    root: dir,
+    wildcard: false,
+    preCompressed: true,
+    cacheControl: false,
+    globIgnore: ['**/*.gz', '**/*.br'],
+    setHeaders: (res, path) => {
+      res.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+    },
+  });
+  app.get('/*', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!wantsHtml(req)) return reply.callNotFound();
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html', dir);
+  });
+}
