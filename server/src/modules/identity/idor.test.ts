@@ -27,7 +27,15 @@ const KNOWN = [
   'POST /v1/workflows/{id}/clone', 'GET /v1/workflows/{id}/versions', 'POST /v1/workflows/{id}/save-as-template',
   'GET /v1/workflows/{id}/tasks', 'POST /v1/workflows/{id}/tasks', 'GET /v1/templates/{id}',
   'GET /v1/tasks/{id}', 'PATCH /v1/tasks/{id}', 'DELETE /v1/tasks/{id}', 'POST /v1/tasks/{id}/annotations',
+  'GET /v1/rules/{id}', 'PATCH /v1/rules/{id}', 'DELETE /v1/rules/{id}', 'POST /v1/rules/{id}/simulate', 'GET /v1/rule-runs/{id}',
+  'GET /v1/approvals/{id}', 'POST /v1/approvals/{id}/approve', 'POST /v1/approvals/{id}/reject', 'POST /v1/notifications/{id}/read',
 ];
+
+/**
+ * Paths whose id names something global, not a tenant's resource: a rule pack is code, and
+ * enabling one creates a rule in the caller's own tenant (covered by the rules tests).
+ */
+const GLOBAL = new Set(['/v1/rule-packs/{id}']);
 
 type Request = { body?: unknown; query?: Record<string, string>; prepare?: (owner: TestTenant, params: Record<string, string>) => Promise<unknown> };
 const WHY = 'done by another tenant';
@@ -50,6 +58,13 @@ const REQUESTS: Record<string, Request> = {
   'PATCH /v1/tasks/{id}': { body: { status: 'in_progress', why: WHY } },
   'DELETE /v1/tasks/{id}': { query: { why: WHY } },
   'POST /v1/tasks/{id}/annotations': { body: { why: WHY, sentiment: -1 } },
+  'PATCH /v1/rules/{id}': { body: { name: 'renamed rule', why: WHY } },
+  'DELETE /v1/rules/{id}': { body: { why: WHY } },
+  'POST /v1/rules/{id}/enable': { body: { why: WHY } },
+  'POST /v1/rules/{id}/disable': { body: { why: WHY } },
+  'POST /v1/rules/{id}/simulate': { body: { limit: 5 } },
+  'POST /v1/approvals/{id}/approve': { body: { why: WHY } },
+  'POST /v1/approvals/{id}/reject': { body: { reason: WHY } },
 };
 
 const mark = (what: string) => `${what}-${randomBytes(5).toString('hex')}`;
@@ -83,7 +98,51 @@ const workflowState = async (owner: TestTenant, id: string) => ({
   versions: await data<unknown>(owner.client, 'GET', `/v1/workflows/${id}/versions`),
 });
 
+/** A change held by a require_approval rule on a custom event (which also notifies the owner). */
+async function heldChange(owner: TestTenant): Promise<{ approvalId: string; marker: string }> {
+  const marker = mark('held');
+  const ns = `hold_${randomBytes(3).toString('hex')}`;
+  await data(owner.client, 'POST', '/v1/rules', { name: `Hold ${marker}`, trigger: { namespace: ns }, actions: [{ type: 'require_approval' }] });
+  const res = await owner.client.raw('POST', '/v1/diffs', { body: { namespace: ns, entity_type: 'deal', entity_id: marker, event: 'deal.closed', after: { marker } } });
+  const env = (await res.json()) as { data: { id: string } };
+  if (res.status !== 202) throw new Error(`expected the change to be held: ${res.status}`);
+  return { approvalId: env.data.id, marker };
+}
+
 const FIXTURES: Record<string, Fixture> = {
+  '/v1/rules/{id}': async (owner) => {
+    const marker = mark('rule');
+    const { rule } = await data<{ rule: { id: string } }>(owner.client, 'POST', '/v1/rules', {
+      name: marker, trigger: { namespace: 'crm_import', event: 'lead.created' }, actions: [{ type: 'notify', to: 'owner', message: marker }],
+    });
+    return { params: { id: rule.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/rules/${rule.id}`) };
+  },
+  '/v1/rule-runs/{id}': async (owner) => {
+    const marker = mark('run');
+    const ns = `run_${randomBytes(3).toString('hex')}`;
+    const { rule } = await data<{ rule: { id: string } }>(owner.client, 'POST', '/v1/rules', {
+      name: marker, trigger: { namespace: ns }, actions: [{ type: 'notify', to: 'owner', message: marker }],
+    });
+    await owner.client.diffs.record({ namespace: ns, entity_type: 'lead', entity_id: marker, event: 'lead.created', after: { marker } });
+    let run: { id: string; status: string } | undefined;
+    for (let i = 0; i < 100 && run?.status !== 'succeeded'; i++) {
+      run = (await data<{ id: string; status: string }[]>(owner.client, 'GET', `/v1/rule-runs?rule_id=${rule.id}`))[0];
+      if (run?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!run) throw new Error('the rule never ran');
+    return { params: { id: run.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/rule-runs/${run!.id}`) };
+  },
+  '/v1/approvals/{id}': async (owner) => {
+    const { approvalId, marker } = await heldChange(owner);
+    return { params: { id: approvalId }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/approvals/${approvalId}`) };
+  },
+  '/v1/notifications/{id}': async (owner) => {
+    const { marker } = await heldChange(owner);
+    const mine = await data<{ id: string; title: string }[]>(owner.client, 'GET', '/v1/notifications');
+    const n = mine.find((x) => x.title.includes(marker));
+    if (!n) throw new Error('no notification for the held change');
+    return { params: { id: n.id }, marks: [marker], read: () => listEntry(owner, '/v1/notifications', 'id', n.id) };
+  },
   '/v1/diffs/{id}': async (owner) => {
     const d = await newDiff(owner);
     return { params: { id: d.id }, marks: [d.marker], read: () => owner.client.diffs.get(d.id) };
@@ -156,7 +215,7 @@ function fill(path: string, params: Record<string, string>): string {
 function casesOf(doc: OpenApi): Case[] {
   const out: Case[] = [];
   for (const [path, ops] of Object.entries(doc.paths)) {
-    if (!path.includes('{')) continue;
+    if (!path.includes('{') || GLOBAL.has(kindOf(path))) continue;
     for (const [method, op] of Object.entries(ops)) out.push({ method: method.toUpperCase(), path, op });
   }
   return out;
