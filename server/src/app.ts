@@ -21,6 +21,7 @@ import { counterStoreFor, RateLimiter } from './platform/http/rate-limit.js';
 import cookie from '@fastify/cookie';
 import { createLedger } from './modules/ledger/index.js';
 import { createWork } from './modules/work/index.js';
+import { createAi } from './modules/ai/index.js';
 import { createNotifications } from './modules/notifications/index.js';
 import { createRules } from './modules/rules/index.js';
 import { registerWebApp } from './platform/http/static.js';
@@ -35,12 +36,13 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 export async function createApp(config: AtriumConfig, opts: { logger?: Logger; db?: Db; now?: () => Date } = {}) {
   const log = opts.logger ?? createLogger(config);
   const db = opts.db ?? (await openDb(config));
-  const jobs = new Jobs(db, log);
+  const jobs = new Jobs(db, log, { maintenanceIntervalSeconds: config.jobMaintenanceSeconds });
   const hub = new RealtimeHub(db, log);
   const ledger = createLedger({ db, jobs, hub, config });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const identity = createIdentity({ db, ledger, mailer, log, config });
   const work = createWork({ db, ledger, identity, now: opts.now });
+  const ai = createAi({ db, ledger, config, secrets: identity.secrets, now: opts.now });
   const notifications = createNotifications({ db, ledger, identity, mailer });
   const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
   const metrics = createMetrics(() => jobs.queueDepths());
@@ -62,6 +64,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     ledger.registerRoutes(registry);
     identity.registerRoutes(registry);
     work.registerRoutes(registry);
+    ai.registerRoutes(registry);
     notifications.registerRoutes(registry);
     rules.registerRoutes(registry);
     registerWebApp(app);
@@ -78,7 +81,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   }
 
   return {
-    config, log, db, jobs, hub, ledger, identity, work, notifications, rules, metrics,
+    config, log, db, jobs, hub, ledger, identity, work, ai, notifications, rules, metrics,
     get http(): FastifyInstance {
       if (!http) throw new Error('HTTP server not started');
       return http;

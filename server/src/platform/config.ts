@@ -28,7 +28,18 @@ export const configSchema = z.object({
   ATRIUM_OIDC_LABEL: z.string().default('Single sign-on'),
   ATRIUM_RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
   ATRIUM_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  ATRIUM_JOB_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  ATRIUM_RULES_ACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   ATRIUM_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+  ATRIUM_OPENAI_BASE_URL: z.string().url().optional(),
+  ATRIUM_OPENAI_API_KEY: z.string().optional(),
+  ATRIUM_OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  ATRIUM_OPENAI_EMBED_MODEL: z.string().optional(),
+  ATRIUM_ANTHROPIC_API_KEY: z.string().optional(),
+  ATRIUM_ANTHROPIC_BASE_URL: z.string().url().optional(),
+  ATRIUM_ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ATRIUM_AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  ATRIUM_AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 });
 
 export type AtriumConfig = {
@@ -57,6 +68,21 @@ export type AtriumConfig = {
   /** Webhooks may target loopback/private networks (self-hosted intranets; tests). Link-local never. */
   webhookAllowPrivate: boolean;
   webhookRetryBaseSeconds: number;
+  /** How often the job engine expires stuck jobs (those of a killed worker) for retry. */
+  jobMaintenanceSeconds: number;
+  /** A rule action still running after this long is presumed dead and retried. */
+  ruleActionTimeoutSeconds: number;
+  /** AI gateway providers from the environment (tenants can add their own in settings). */
+  ai: AiConfig;
+};
+
+export type AiConfig = {
+  openai: { baseUrl: string; apiKey: string | undefined; model: string; embedModel: string | undefined } | undefined;
+  anthropic: { baseUrl: string | undefined; apiKey: string | undefined; model: string } | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  /** First backoff step; doubles per retry, with jitter (tests make it small). */
+  retryBaseMs: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
@@ -92,6 +118,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxChainDepth: c.ATRIUM_RULES_MAX_CHAIN_DEPTH,
     webhookAllowPrivate: c.ATRIUM_WEBHOOK_ALLOW_PRIVATE,
     webhookRetryBaseSeconds: c.ATRIUM_WEBHOOK_RETRY_BASE_SECONDS,
+    jobMaintenanceSeconds: c.ATRIUM_JOB_MAINTENANCE_SECONDS,
+    ruleActionTimeoutSeconds: c.ATRIUM_RULES_ACTION_TIMEOUT_SECONDS,
+    ai: {
+      openai: c.ATRIUM_OPENAI_BASE_URL
+        ? { baseUrl: c.ATRIUM_OPENAI_BASE_URL, apiKey: c.ATRIUM_OPENAI_API_KEY, model: c.ATRIUM_OPENAI_MODEL, embedModel: c.ATRIUM_OPENAI_EMBED_MODEL }
+        : undefined,
+      anthropic: c.ATRIUM_ANTHROPIC_API_KEY || c.ATRIUM_ANTHROPIC_BASE_URL
+        ? { baseUrl: c.ATRIUM_ANTHROPIC_BASE_URL, apiKey: c.ATRIUM_ANTHROPIC_API_KEY, model: c.ATRIUM_ANTHROPIC_MODEL }
+        : undefined,
+      timeoutMs: c.ATRIUM_AI_TIMEOUT_MS,
+      maxRetries: c.ATRIUM_AI_MAX_RETRIES,
+      retryBaseMs: 250,
+    },
     ...overrides,
   };
 }

@@ -31,8 +31,12 @@ export class Jobs {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    opts: { maintenanceIntervalSeconds?: number } = {},
   ) {
-    this.#boss = new PgBoss({ db: db.ownerExecutor as PgBoss.Db, schema: 'pgboss', supervise: true, schedule: true });
+    this.#boss = new PgBoss({
+      db: db.ownerExecutor as PgBoss.Db, schema: 'pgboss', supervise: true, schedule: true,
+      maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 120,
+    });
     this.#boss.on('error', (err) => this.log.error({ err }, 'job engine error'));
   }
 
@@ -70,13 +74,16 @@ export class Jobs {
     this.#started = true;
     if (work) {
       for (const def of this.#defs.values()) {
-        const id = await this.#boss.work<unknown>(
+        let id = '';
+        id = await this.#boss.work<unknown>(
           def.name,
           { batchSize: 1, pollingIntervalSeconds: 0.5 },
           async (jobs) => {
             for (const job of jobs) {
               await def.handler(job.data as never, { id: job.id });
             }
+            // pg-boss waits a polling interval after every fetch; while there is work, fetch again at once.
+            if (jobs.length > 0) this.#boss.notifyWorker(id);
           },
         );
         this.#workerIds.push(id);

@@ -27,7 +27,7 @@ export const RULES_CHANNEL = 'atrium_rules';
 export type RulesDeps = {
   db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; work: Work; notifications: Notifications;
   identity: Pick<Identity, 'directory' | 'requireFreshStepUp' | 'secrets'>;
-  config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; jobs: boolean };
+  config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; ruleActionTimeoutSeconds: number; jobs: boolean };
   now?: () => Date;
 };
 
@@ -50,7 +50,7 @@ export function createRules(d: RulesDeps) {
     },
   });
 
-  d.jobs.define<ActJob>(ACT_QUEUE, { retryLimit: 3, retryDelaySeconds: 1 }, (job) => runner.act(job));
+  d.jobs.define<ActJob>(ACT_QUEUE, { retryLimit: 3, retryDelaySeconds: 1, expireInSeconds: d.config.ruleActionTimeoutSeconds }, (job) => runner.act(job));
   d.jobs.define<object>(SWEEP_QUEUE, { retryLimit: 0, policy: 'short' }, () => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, now()).then(() => undefined));
 
   /** This process forgets a tenant's compiled rules now; the others on NOTIFY. */

@@ -48,7 +48,7 @@ describe('notify on a blocked task', () => {
     await api.patchTask(task.id, { status: 'blocked', why: 'waiting for the brand book' });
     const runs = await waitFor('a succeeded run', async () => (await runsOf(a.client, rule.id)).find((r) => r.status === 'succeeded'));
     const inbox = await notifications(a.client);
-    expect(inbox[0]).toMatchObject({ title: rule.name ? 'Notify owner when a task is blocked' : '', body: 'Write copy is blocked: waiting for the brand book', read: false, entity: { type: 'task', id: task.id } });
+    expect(inbox[0]).toMatchObject({ title: 'Notify owner when a task is blocked', body: 'Write copy is blocked: waiting for the brand book', read: false, entity: { type: 'task', id: task.id } });
     const sent = (await diffsOf(a.client, 'namespace=notifications&event=notification.sent'))[0]!;
     expect(sent.causation_id).toBe(runs.diff_id);
     expect(sent.actor).toEqual({ type: 'rule', id: rule.id });
