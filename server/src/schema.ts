@@ -5,6 +5,7 @@ import type { LedgerTables } from './modules/ledger/schema.js';
 import type { WorkTables } from './modules/work/schema.js';
 import type { RulesTables } from './modules/rules/schema.js';
 import type { NotificationTables } from './modules/notifications/schema.js';
+import type { AiTables } from './modules/ai/schema.js';
 import type { PlatformTables } from './platform/schema.js';
 
-export interface Database extends PlatformTables, IdentityTables, LedgerTables, WorkTables, RulesTables, NotificationTables {}
+export interface Database extends PlatformTables, IdentityTables, LedgerTables, WorkTables, RulesTables, NotificationTables, AiTables {}

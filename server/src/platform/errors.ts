@@ -66,5 +66,12 @@ export const ERROR_CODES = {
   VERSION_CONFLICT: 'The resource changed since the given version (optimistic concurrency).',
   ARCHIVED: 'The workflow is archived; restore it first.',
   NOT_ARCHIVED: 'The workflow is not archived.',
+  UNKNOWN_ALIAS: 'The AI model alias is not defined for this workspace; details list the valid ones.',
+  INVALID_SCHEMA: 'The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.',
+  PROMPT_TOO_LONG: 'The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).',
+  BUDGET_EXCEEDED: 'The workspace’s monthly AI budget is used up.',
+  UNSAFE_PROVIDER_URL: 'The provider URL points at a link-local or cloud-metadata address.',
+  TEMPLATE_VARIABLES_MISSING: 'The prompt template needs variables that were not given.',
+  AI_UNAVAILABLE: 'No provider in the alias’s chain could answer (the offline provider included).',
   INTERNAL: 'An unexpected server error; the request id identifies it in the logs.',
 } as const;

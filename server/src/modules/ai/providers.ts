@@ -1,0 +1,69 @@
+// Providers a tenant can use: `offline` (always), the ones configured by environment
+// (`openai`, `anthropic`) and the workspace's own from its settings (same id → the
+// workspace's wins). Client objects of the AI SDK are built once per (provider, key, URL).
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { EmbeddingModel, LanguageModel } from 'ai';
+import { isIP } from 'node:net';
+import type { AiConfig } from '../../platform/config.js';
+import { guardedFetch } from './url-guard.js';
+import type { ProviderKind } from './types.js';
+
+export type ProviderConfig = {
+  id: string;
+  kind: ProviderKind;
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  /** The model aliases point at when the workspace did not choose one. */
+  model: string;
+  embedModel: string | undefined;
+  source: 'builtin' | 'env' | 'workspace';
+};
+
+export const OFFLINE: ProviderConfig = { id: 'offline', kind: 'offline', baseUrl: undefined, apiKey: undefined, model: 'offline-extractive-1', embedModel: 'use-lite-512', source: 'builtin' };
+
+export function envProviders(ai: AiConfig): ProviderConfig[] {
+  const out: ProviderConfig[] = [];
+  if (ai.openai) out.push({ id: 'openai', kind: 'openai-compatible', baseUrl: ai.openai.baseUrl, apiKey: ai.openai.apiKey, model: ai.openai.model, embedModel: ai.openai.embedModel, source: 'env' });
+  if (ai.anthropic) out.push({ id: 'anthropic', kind: 'anthropic', baseUrl: ai.anthropic.baseUrl, apiKey: ai.anthropic.apiKey, model: ai.anthropic.model, embedModel: undefined, source: 'env' });
+  return out;
+}
+
+const isLoopback = (url: string | undefined): boolean => {
+  if (!url) return false;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+};
+
+/** Why a provider cannot be called, or null. A local server (loopback) needs no key: Ollama has none. */
+export function unconfiguredReason(p: ProviderConfig): string | null {
+  if (p.kind === 'offline') return null;
+  if (p.kind === 'openai-compatible' && !p.baseUrl) return 'no base URL';
+  if (!p.apiKey && !(p.kind === 'openai-compatible' && isLoopback(p.baseUrl))) return 'no API key';
+  return null;
+}
+
+/** The key of a provider's circuit breaker: one per endpoint, whichever tenant calls it. */
+export const breakerKey = (p: ProviderConfig): string => `${p.kind}:${p.baseUrl ?? 'default'}`;
+
+type Client = { language(model: string): LanguageModel; embedding?(model: string): EmbeddingModel };
+const clients = new Map<string, Client>();
+const MAX_CLIENTS = 200;
+
+export function clientFor(p: ProviderConfig, fetchImpl: typeof fetch = guardedFetch()): Client {
+  const key = JSON.stringify([p.id, p.kind, p.baseUrl, p.apiKey]);
+  let c = clients.get(key);
+  if (c) return c;
+  if (p.kind === 'openai-compatible') {
+    const provider = createOpenAICompatible({ name: p.id, baseURL: p.baseUrl!, apiKey: p.apiKey, fetch: fetchImpl, includeUsage: true, supportsStructuredOutputs: true });
+    c = { language: (m) => provider.chatModel(m), embedding: (m) => provider.embeddingModel(m) };
+  } else if (p.kind === 'anthropic') {
+    const provider = createAnthropic({ apiKey: p.apiKey ?? '', ...(p.baseUrl ? { baseURL: p.baseUrl } : {}), fetch: fetchImpl });
+    c = { language: (m) => provider.messages(m) };
+  } else {
+    throw new Error('the offline provider has no client');
+  }
+  if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value as string);
+  clients.set(key, c);
+  return c;
+}

@@ -1,0 +1,131 @@
+// How the gateway survives providers: failures classified (what to retry, what to skip),
+// exponential backoff with full jitter that honours Retry-After, and a circuit breaker per
+// provider endpoint — 5 consecutive failures open it, after 60 s one probe is let through
+// (half-open): success closes it, failure opens it for another 60 s. Breaker state lives in
+// this process (each serve process learns on its own; see docs/ai.md).
+import { APICallError, NoObjectGeneratedError, NoOutputGeneratedError } from 'ai';
+import { AppError } from '../../platform/errors.js';
+import { OfflineCannotSatisfy } from './offline.js';
+
+export const BREAKER_THRESHOLD = 5;
+export const BREAKER_COOLDOWN_MS = 60_000;
+/** A Retry-After longer than this is not waited for: the next provider is tried instead. */
+export const MAX_RETRY_WAIT_MS = 10_000;
+const MAX_BACKOFF_MS = 8_000;
+
+export type FailureKind = 'timeout' | 'rate_limited' | 'server' | 'network' | 'invalid_output' | 'client' | 'refused' | 'circuit_open' | 'unconfigured';
+export type Failure = { kind: FailureKind; status?: number; retryAfterMs?: number; message: string };
+
+/** Failures that say the provider is unwell (they count toward the breaker). */
+export const countsForBreaker = (f: Failure): boolean => ['timeout', 'rate_limited', 'server', 'network'].includes(f.kind);
+/** Failures worth another attempt at the same provider. */
+export const retryable = (f: Failure): boolean => ['rate_limited', 'server', 'network', 'invalid_output'].includes(f.kind);
+
+export function retryAfterMs(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  const ms = headers?.['retry-after-ms'];
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Number(raw) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function classify(err: unknown, timedOut: boolean): Failure {
+  if (timedOut) return { kind: 'timeout', message: 'the provider did not answer in time' };
+  if (err instanceof OfflineCannotSatisfy) return { kind: 'invalid_output', message: err.message };
+  if (NoObjectGeneratedError.isInstance(err) || NoOutputGeneratedError.isInstance(err)) return { kind: 'invalid_output', message: (err as Error).message };
+  const appErr = findCause(err, (e): e is AppError => e instanceof AppError);
+  if (appErr) return { kind: 'refused', message: appErr.message };
+  if (APICallError.isInstance(err)) {
+    const status = err.statusCode;
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterMs: retryAfterMs(err.responseHeaders), message: 'rate limited by the provider' };
+    if (status !== undefined && status >= 500) return { kind: 'server', status, retryAfterMs: retryAfterMs(err.responseHeaders), message: `provider error ${status}` };
+    if (status === 408) return { kind: 'timeout', status, message: 'the provider timed out' };
+    if (status !== undefined) return { kind: 'client', status, message: `the provider refused the request (${status})` };
+    return { kind: 'network', message: `network error: ${err.message}` };
+  }
+  const e = err as { name?: string; message?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return { kind: 'timeout', message: 'the provider did not answer in time' };
+  if (e?.name === 'TypeError' || /fetch failed|ECONNREFUSED|ECONNRESET|socket/i.test(e?.message ?? '')) return { kind: 'network', message: `network error: ${e.message}` };
+  if (/json|parse|schema|type validation/i.test(e?.message ?? '') || e?.name?.includes('Validation') || e?.name?.includes('Parse')) {
+    return { kind: 'invalid_output', message: e.message ?? 'invalid output' };
+  }
+  return { kind: 'server', message: e?.message ?? String(err) };
+}
+
+function findCause<T>(err: unknown, is: (e: unknown) => e is T): T | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) if (is(e)) return e;
+  return undefined;
+}
+
+/** Delay before retry number `attempt` (0-based): Retry-After when given, else full-jitter exponential. */
+export function backoffMs(attempt: number, baseMs: number, failure: Failure, random: () => number = Math.random): number {
+  if (failure.retryAfterMs !== undefined) return failure.retryAfterMs;
+  return Math.round(random() * Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt));
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+export type BreakerView = { state: BreakerState; consecutive_failures: number; opened_at: string | null; retry_at: string | null };
+
+export class CircuitBreaker {
+  #failures = 0;
+  #openedAt: number | null = null;
+  #probing = false;
+
+  constructor(private readonly now: () => number, private readonly threshold = BREAKER_THRESHOLD, private readonly cooldownMs = BREAKER_COOLDOWN_MS) {}
+
+  get state(): BreakerState {
+    if (this.#openedAt === null) return 'closed';
+    return this.now() - this.#openedAt >= this.cooldownMs ? 'half_open' : 'open';
+  }
+
+  /** May a call go through now? In half-open, exactly one probe is let through until it reports. */
+  tryPass(): boolean {
+    const s = this.state;
+    if (s === 'closed') return true;
+    if (s === 'open' || this.#probing) return false;
+    this.#probing = true;
+    return true;
+  }
+
+  success(): void {
+    this.#failures = 0;
+    this.#openedAt = null;
+    this.#probing = false;
+  }
+
+  failure(): void {
+    this.#failures++;
+    if (this.#probing || this.#failures >= this.threshold) this.#openedAt = this.now();
+    this.#probing = false;
+  }
+
+  /** A call that passed but ended without a verdict on the provider (e.g. a bad request): frees the probe. */
+  release(): void {
+    this.#probing = false;
+  }
+
+  view(): BreakerView {
+    const opened = this.#openedAt;
+    return {
+      state: this.state,
+      consecutive_failures: this.#failures,
+      opened_at: opened === null ? null : new Date(opened).toISOString(),
+      retry_at: opened === null ? null : new Date(opened + this.cooldownMs).toISOString(),
+    };
+  }
+}
+
+export class Breakers {
+  readonly #all = new Map<string, CircuitBreaker>();
+  constructor(private readonly now: () => number) {}
+  of(key: string): CircuitBreaker {
+    let b = this.#all.get(key);
+    if (!b) this.#all.set(key, (b = new CircuitBreaker(this.now)));
+    return b;
+  }
+  peek(key: string): BreakerView {
+    return this.#all.get(key)?.view() ?? { state: 'closed', consecutive_failures: 0, opened_at: null, retry_at: null };
+  }
+}
