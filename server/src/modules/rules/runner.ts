@@ -75,19 +75,26 @@ export function createRunner(d: RunnerDeps) {
 
   async function act(job: ActJob): Promise<void> {
     const started = performance.now();
-    const peek = await d.db.tenantTx(job.tenantId, (tx) => load(tx, job.runId, false));
-    if (!peek || !['queued', 'failed'].includes(peek.run.status)) return;
-    const action = peek.rule.actions[peek.run.action_index] as StoredAction | undefined;
-    if (action?.type === 'webhook') return webhook(job, peek, action, started);
+    let attemptsBefore = 0;
+    let outbound: { l: Loaded; action: StoredAction & { type: 'webhook' } } | null = null;
     try {
-      await inTenant(d.db, asRule(job.tenantId, peek, job.runId), async (ctx: Ctx) => {
-        const l = await load(ctx.tx, job.runId, true);
+      await inTenant(d.db, { tenantId: job.tenantId, actor: { type: 'system', id: 'rules' } }, async (base: Ctx) => {
+        const l = await load(base.tx, job.runId, true);
         if (!l || !['queued', 'failed'].includes(l.run.status)) return;
-        const attempts = l.run.attempts + 1;
+        attemptsBefore = l.run.attempts;
+        const attempts = attemptsBefore + 1;
+        const action = l.rule.actions[l.run.action_index] as StoredAction | undefined;
         if (!l.rule.enabled || l.rule.deleted_at || !action) {
-          await settle(ctx.tx, l.run.id, { status: 'skipped', error: 'the rule was disabled or deleted before its action ran', attempts, duration_ms: performance.now() - started });
+          await settle(base.tx, l.run.id, { status: 'skipped', error: 'the rule was disabled or deleted before its action ran', attempts, duration_ms: performance.now() - started });
           return;
         }
+        // Webhooks call out with no transaction open: this one ends without writing.
+        if (action.type === 'webhook') {
+          outbound = { l, action };
+          return;
+        }
+        // From here on the work is the rule's, caused by the triggering diff.
+        const ctx: Ctx = { ...base, actor: { type: 'rule', id: l.rule.id }, cause: causeOf(l, job.runId) };
         const entity = obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state);
         const e = await runEffect(d, { ctx, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
         await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: e.diffId ?? null, attempts, duration_ms: performance.now() - started });
@@ -95,10 +102,12 @@ export function createRunner(d: RunnerDeps) {
     } catch (err) {
       // The effect rolled back; the failure is recorded (and shown in /v1/rule-runs).
       const message = err instanceof Error ? err.message : String(err);
-      await d.db.tenantTx(job.tenantId, (tx) => settle(tx, job.runId, { status: 'failed', error: message.slice(0, 1000), attempts: peek.run.attempts + 1, duration_ms: performance.now() - started }));
+      await d.db.tenantTx(job.tenantId, (tx) => settle(tx, job.runId, { status: 'failed', error: message.slice(0, 1000), attempts: attemptsBefore + 1, duration_ms: performance.now() - started }));
       // Refusals (validation, guards, missing entities) will not change on retry; other errors may.
       if (!(err instanceof AppError)) throw err;
     }
+    const pending = outbound as { l: Loaded; action: StoredAction & { type: 'webhook' } } | null;
+    if (pending) await webhook(job, pending.l, pending.action, started);
   }
 
   async function webhook(job: ActJob, peek: Loaded, action: StoredAction & { type: 'webhook' }, started: number): Promise<void> {
