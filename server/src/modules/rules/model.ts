@@ -63,7 +63,8 @@ export type Trigger = z.infer<typeof triggerSchema>;
 
 /** Turns the flat form into the canonical one (event `a.b` stays; `field=value` becomes a condition). */
 export function normaliseTrigger(t: Trigger): Trigger {
-  const flat = t.event && !t.event.includes('.') ? FLAT_EVENT.exec(t.event) : null;
+  // Event names are `<entity_type>.<verb>` and never hold "="; a flat value may hold dots (`version=1.2`).
+  const flat = t.event?.includes('=') ? FLAT_EVENT.exec(t.event) : null;
   if (!flat) return t;
   const cond: Condition = { path: `after.${flat[1]}`, op: 'changed_to', value: flat[2]! };
   return { ...t, event: undefined, when: t.when ? { all: [cond, t.when] } : cond };

@@ -17,7 +17,10 @@ import { render } from './template.js';
 export type Hold = { rule: CompiledRule; diff: DiffInput; message: string };
 
 const HOLDABLE_ACTORS = new Set(['user', 'api_key']);
-const same = (a: Json | null | undefined, b: Json | null | undefined) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Key order does not matter: the proposal comes back from jsonb, which reorders keys. */
+const canonical = (v: Json | null | undefined): string => JSON.stringify(v ?? null, (_k, x: unknown) =>
+  x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x);
+const same = (a: Json | null | undefined, b: Json | null | undefined) => canonical(a) === canonical(b);
 
 export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 'record' | 'stateIn'> }): BeforeRecord {
   /** Approvals already settled in a transaction (a command may record several batches). */

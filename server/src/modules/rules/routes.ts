@@ -175,9 +175,10 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
       if (query.status) q = q.where('status', '=', query.status);
       if (query.diff_id) q = q.where('diff_id', '=', parseDiffId(query.diff_id) ?? -1);
       if (query.before) {
-        const pivot = await tx.selectFrom('rule_runs').select(['created_at', 'id']).where('id', '=', query.before).executeTakeFirst();
+        const pivot = await tx.selectFrom('rule_runs').select(['id']).where('id', '=', query.before).executeTakeFirst();
         if (!pivot) throw errors.badRequest('BAD_CURSOR', 'Unknown `before` run id.', [{ path: 'query.before', message: 'unknown id' }]);
-        q = q.where((eb) => eb.or([eb('created_at', '<', pivot.created_at), eb.and([eb('created_at', '=', pivot.created_at), eb('id', '<', pivot.id)])]));
+        // Compared in SQL: created_at has microseconds, which a JS Date would round away (skipping rows).
+        q = q.where(sql<boolean>`(created_at, id) < (select p.created_at, p.id from rule_runs p where p.id = ${pivot.id})`);
       }
       const rows = await q.execute();
       return { data: rows.map(runView), meta: rows.length === query.limit ? { next_before: rows.at(-1)!.id } : {} };

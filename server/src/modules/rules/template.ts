@@ -8,10 +8,12 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,200})\s*\}\}/g;
 
 function lookup(scope: TemplateScope, path: string): Json | undefined {
   const [root, ...keys] = path.split('.');
-  let v: Json | undefined = scope[root!];
+  // Own fields only: `{{constructor}}` must not reach Object.prototype.
+  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  let v: Json | undefined = own(scope, root!) ? scope[root!] : undefined;
   for (const k of keys) {
     if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Record<string, Json>)[k];
+    v = own(v, k) ? (v as Record<string, Json>)[k] : undefined;
   }
   return v;
 }

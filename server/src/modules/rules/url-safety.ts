@@ -42,7 +42,8 @@ export function assertSafeUrl(raw: string, policy: UrlPolicy, path = 'url'): URL
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('only http and https are allowed');
   if (url.username || url.password) throw refuse('credentials in the URL are not allowed');
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A trailing dot names the same host (`metadata.google.internal.`).
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (METADATA_HOSTS.has(host)) throw refuse('a cloud metadata host');
   if (isIP(host)) {
     const problem = addressProblem(host, policy);
