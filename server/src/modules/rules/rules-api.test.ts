@@ -115,11 +115,12 @@ describe('bad input', () => {
 
   it('an unknown operator is refused with the path into the trigger', async () => {
     const env = await bad(simple('Regex', { trigger: { event: 'task.updated', when: { all: [{ path: 'after.name', op: 'regex', value: '^(a+)+$' }] } } }));
-    // The condition language is a union (all | any | not | leaf), so the validator can only
-    // say where the union failed: somewhere under body.trigger.when.
-    expect(detailPaths(env).some((p) => p.startsWith('body.trigger.when'))).toBe(true);
+    // The condition language is a union (all | any | not | leaf): the error names the branch that came closest.
+    expect(detailPaths(env)).toEqual(['body.trigger.when.all.0.op']);
     const leafOnly = await bad(simple('Regex leaf', { trigger: { when: { path: 'after.name', op: 'matches', value: 'x' } } }));
-    expect(detailPaths(leafOnly).some((p) => p.startsWith('body.trigger.when'))).toBe(true);
+    expect(detailPaths(leafOnly)).toEqual(['body.trigger.when.op']);
+    const nested = await bad(simple('Deep', { trigger: { when: { any: [{ not: { path: 'after.x', op: 'eq', value: 1 } }, { path: 'nowhere.x', op: 'eq', value: 1 }] } } }));
+    expect(detailPaths(nested)).toEqual(['body.trigger.when.any.1.path']);
   });
 
   it('semantic problems name the exact field', async () => {

@@ -59,8 +59,27 @@ export function hasScope(principal: Principal, needed: Scope, module: string): b
   });
 }
 
+type Issue = { code: string; path: PropertyKey[]; message: string; errors?: Issue[][] };
+
+/**
+ * A failed union reports one issue at the union itself; when exactly one branch came closest
+ * (strictly fewer issues than every other), its issues are reported instead, so a client is
+ * told `body.trigger.when.all.0.op`, not just `body.trigger.when`.
+ */
+function closestIssues(issue: Issue, prefix: PropertyKey[]): Issue[] {
+  const at = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 1) {
+    const sizes = issue.errors.map((b) => b.length);
+    const min = Math.min(...sizes);
+    if (min > 0 && sizes.filter((n) => n === min).length === 1) {
+      return issue.errors[sizes.indexOf(min)]!.flatMap((i) => closestIssues(i, at));
+    }
+  }
+  return [{ ...issue, path: at }];
+}
+
 function zodDetails(where: string, error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((i) => ({
+  return error.issues.flatMap((i) => closestIssues(i as Issue, [])).map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),
     message: i.message,
     code: i.code,
