@@ -16,6 +16,10 @@ const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slic
 /** Three live workflows: one on track, one with a blocker (yellow), one late (red). */
 async function seedWorkflows(app: App, tenantId: string, userId: string): Promise<void> {
   const actor = { type: 'user' as const, id: userId };
+  // Rules first, so the demo's own changes already show the Reflex Arc at work.
+  await inTenant(app.db, { tenantId, actor }, async (ctx) => {
+    for (const pack of ['notify-owner-when-blocked', 'escalate-urgent-blockers', 'predict-completion-on-start']) await app.rules.enablePack(ctx, pack);
+  });
   await inTenant(app.db, { tenantId, actor }, async (ctx) => {
     const sales = await app.work.createWorkflow(ctx, { template_id: 'tpl_sales_to_ops_handoff', name: 'Handoff: Fianarantsoa Coffee Co.', start_date: daysAgo(-1) });
     await app.work.createWorkflow(ctx, { template_id: 'tpl_client_onboarding', name: 'Onboarding: Fianarantsoa Coffee Co.', start_date: daysAgo(-2), started_from: sales });

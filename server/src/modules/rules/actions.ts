@@ -73,7 +73,7 @@ export async function runEffect(d: EffectDeps, a: ActionContext, action: Action)
       const to = await resolveTargets(d, a, Array.isArray(action.to) ? action.to : [action.to]);
       const sent = await d.notifications.notify(ctx, {
         to, title: render(action.title ?? a.rule.name, scope).slice(0, 200) || a.rule.name, body: render(action.message, scope),
-        link: linkTo(diff, a.entity), entity: { type: diff.entity_type, id: diff.entity_id }, email: action.email ?? false,
+        link: linkTo(diff, a.entity), entity: { type: diff.entity_type, id: diff.entity_id }, email: action.email ?? true,
       });
       return { effect: { notified: sent.userIds, notifications: sent.ids } };
     }

@@ -18,6 +18,10 @@ import { registerRuleRoutes } from './routes.js';
 import { RuleCache } from './ruleset.js';
 import { ACT_QUEUE, createRunner, type ActJob } from './runner.js';
 import { sweep, SWEEP_QUEUE } from './sweep.js';
+import { RULE_PACKS } from './packs.js';
+import { createRule } from './store.js';
+import type { Ctx } from '../../platform/context.js';
+import { errors } from '../../platform/errors.js';
 
 export { RULE_PACKS } from './packs.js';
 export { OPERATORS, compileCondition, type Condition } from './conditions.js';
@@ -66,6 +70,14 @@ export function createRules(d: RulesDeps) {
     /** Runs the scheduled-rule sweep now at the given time (the cron job does it every minute). */
     sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
     pendingApprovals: approvals.pendingCount,
+    /** Switches a built-in pack on in the caller's tenant (the demo seed; the API has its own route). */
+    async enablePack(ctx: Ctx, packId: string) {
+      const pack = RULE_PACKS.find((p) => p.id === packId);
+      if (!pack) throw errors.notFound('Rule pack');
+      const made = await createRule(ctx, { ledger: d.ledger, work: d.work, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
+      ctx.onCommit(() => onRulesChanged(ctx.tenantId));
+      return made.rule;
+    },
 
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       await d.hub.listen(RULES_CHANNEL);
