@@ -89,6 +89,11 @@ CREATE TABLE ai_budgets (
   allow_offline     boolean NOT NULL DEFAULT true,
   -- 'YYYY-MM' of the last 80 % warning, so it is sent once per month
   warned_month      text,
+  -- running paid usage of `used_month`, bumped by each paid call in its own transaction:
+  -- the budget check reads one row instead of summing the month's usage
+  used_month        text,
+  used_tokens       bigint NOT NULL DEFAULT 0,
+  used_cost_usd     numeric(14, 6) NOT NULL DEFAULT 0,
   updated_at        timestamptz NOT NULL DEFAULT now()
 );
 SELECT atrium_enable_tenancy('ai_budgets');

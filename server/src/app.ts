@@ -42,8 +42,11 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const identity = createIdentity({ db, ledger, mailer, log, config });
   const work = createWork({ db, ledger, identity, now: opts.now });
-  const ai = createAi({ db, ledger, config, secrets: identity.secrets, now: opts.now });
   const notifications = createNotifications({ db, ledger, identity, mailer });
+  const ai = createAi({
+    db, ledger, config, secrets: identity.secrets, now: opts.now,
+    notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
+  });
   const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
   const metrics = createMetrics(() => jobs.queueDepths());
 

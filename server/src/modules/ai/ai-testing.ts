@@ -3,6 +3,7 @@
 import type { AiConfig } from '../../platform/config.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { startFakeProvider, type FakeProvider } from './fake-providers.js';
+import type { Completion } from './gateway.js';
 
 export type AiTestEnv = { t: TestApp; openai: FakeProvider; anthropic: FakeProvider; clock: { advance(ms: number): void; now(): Date }; stop(): Promise<void> };
 
@@ -27,13 +28,15 @@ export async function startAiTestApp(ai: Partial<AiConfig> = {}): Promise<AiTest
 
 export type Env<T> = { status: number; data: T; error: { code: string; message: string; details: Record<string, unknown>[] } | null };
 
+// Tests read many shapes; `any` keeps them short (this file is test support only).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function call<T = Record<string, any>>(x: TestTenant, method: string, path: string, body?: unknown): Promise<Env<T>> {
   const res = await x.client.raw(method, path, { body });
   const env = (await res.json()) as { data: T; error: Env<T>['error'] };
   return { status: res.status, data: env.data, error: env.error };
 }
 
-export const complete = (x: TestTenant, body: Record<string, unknown>) => call(x, 'POST', '/v1/ai/complete', body);
+export const complete = (x: TestTenant, body: Record<string, unknown>) => call<Completion>(x, 'POST', '/v1/ai/complete', body);
 
 /** POSTs a streaming completion and parses the Server-Sent Events. */
 export async function completeStream(x: TestTenant, body: Record<string, unknown>): Promise<{ status: number; contentType: string; events: { event: string; data: any }[] }> {

@@ -15,7 +15,7 @@ const normalise = (s: string): string => s.replace(/\s+/g, ' ').trim();
 export function cacheKey(provider: string, model: string, req: ModelRequest): string {
   const canonical = JSON.stringify({
     p: provider, m: model,
-    msgs: req.messages.map((m) => [m.role, normalise(m.content)]),
+    msgs: req.messages.map((m) => ({ ...m, content: normalise(m.content) })),
     schema: req.schema ?? null, tools: req.tools ?? null, t: req.temperature ?? null, max: req.maxTokens ?? null,
   });
   return createHash('sha256').update(canonical).digest('hex');
@@ -33,6 +33,6 @@ export async function cachePut(tx: Tx, tenantId: string, key: string, value: Cac
     .values({ tenant_id: tenantId, key, response: value as unknown as Json, expires_at: expires })
     .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ response: value as unknown as Json, expires_at: expires }))
     .execute();
-  // Expired rows are swept a few at a time by the writes themselves: no job needed.
-  await sql`delete from ai_cache where ctid in (select ctid from ai_cache where expires_at < ${now} limit 20)`.execute(tx);
+  // Expired rows are swept a few at a time by one write in 16: no job needed.
+  if (Math.random() < 1 / 16) await sql`delete from ai_cache where ctid in (select ctid from ai_cache where expires_at < ${now} limit 20)`.execute(tx);
 }

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Ctx } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { budgetStatus } from './budget.js';
+import { budgetGate } from './budget.js';
 import { embedWith } from './embeddings.js';
 import { unknownAlias, type Gateway, type GatewayDeps } from './gateway.js';
 import { recordCall } from './metering.js';
@@ -15,8 +15,6 @@ import { loadSettings, routingOf } from './settings.js';
 export type EmbedResult = { embeddings: number[][]; provider: string; model: string; dimensions: number; usage: { input_tokens: number; cost_usd: number }; id: string };
 export type WithTx = <T>(fn: (ctx: Ctx) => Promise<T>) => Promise<T>;
 
-export const MAX_EMBED_TEXTS = 256;
-
 export async function embedTexts(d: GatewayDeps, gw: Gateway, withTx: WithTx, texts: string[], opts: { alias?: string; feature?: string } = {}): Promise<EmbedResult> {
   const startedAt = performance.now();
   const alias = opts.alias ?? 'embed';
@@ -25,7 +23,7 @@ export async function embedTexts(d: GatewayDeps, gw: Gateway, withTx: WithTx, te
     const routing = routingOf(settings, d.env, d.secrets());
     const chain = routing.aliases[alias];
     if (!chain || chain.length === 0) throw unknownAlias(alias, Object.keys(routing.aliases));
-    const budget = await budgetStatus(ctx.tx, d.now());
+    const budget = await budgetGate(ctx.tx, d.now());
     if (budget.state === 'exceeded' && chain[0]!.provider.kind !== 'offline') {
       throw new AppError('BUDGET_EXCEEDED', 429, `The monthly AI budget for ${budget.month} is used up.`, [{ message: 'budget exceeded', month: budget.month }]);
     }

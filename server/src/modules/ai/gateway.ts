@@ -11,7 +11,7 @@ import type { Db } from '../../platform/db/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secrets.js';
-import { budgetStatus, type Notify } from './budget.js';
+import { budgetGate, type Notify } from './budget.js';
 import { cacheGet, cacheKey, type CachedResponse } from './cache.js';
 import { validatorFor } from './json-schema.js';
 import { recordCall, type Attempt } from './metering.js';
@@ -138,7 +138,7 @@ export function createGateway(d: GatewayDeps) {
       const facts = factsOf(first.model, settings.prices);
       const fitted = fitContext(messages, first.model, facts.context, input.max_tokens ?? 0, input.truncate ?? false);
 
-      const budget = await budgetStatus(ctx.tx, d.now());
+      const budget = await budgetGate(ctx.tx, d.now());
       let forcedOffline = false;
       if (budget.state === 'exceeded' && chain.some((l) => l.provider.kind !== 'offline')) {
         if (!budget.allow_offline) {

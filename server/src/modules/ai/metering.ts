@@ -6,7 +6,7 @@ import type { Ctx } from '../../platform/context.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { Ledger } from '../ledger/index.js';
-import { warnIfNeeded, type Notify } from './budget.js';
+import { chargeBudget, type Notify } from './budget.js';
 import { cachePut, type CachedResponse } from './cache.js';
 
 export type Attempt = { provider: string; model: string; outcome: string; status?: number; message?: string };
@@ -46,6 +46,6 @@ export async function recordCall(ctx: Ctx, d: Deps, r: CallRecord, cache: { key:
   };
   await d.ledger.record(ctx, { namespace: 'ai', entityType: 'ai_call', entityId: id, event: 'ai.call', after });
   if (cache) await cachePut(ctx.tx, ctx.tenantId, cache.key, cache.value, cache.ttl, d.now());
-  if (!r.cached && r.provider !== 'offline') await warnIfNeeded(ctx, d.ledger, d.notify, d.now());
+  if (!r.cached && r.provider !== 'offline') await chargeBudget(ctx, d.ledger, d.notify, r.inputTokens + r.outputTokens, r.costUsd, d.now());
   return id;
 }

@@ -6,7 +6,7 @@ import { mismatch, type JsonSchema } from './json-schema.js';
 import { offlineComplete } from './offline.js';
 import { estimateTokens } from './offline-text.js';
 import { clientFor, type ProviderConfig } from './providers.js';
-import type { ModelRequest, ModelResult, ToolCall } from './types.js';
+import type { ChatMessage, ModelRequest, ModelResult, ToolCall } from './types.js';
 
 export type DeltaSink = { delta(text: string): void };
 
@@ -20,7 +20,7 @@ const validatorOf = (schema: JsonSchema) =>
 
 function sdkArgs(req: ModelRequest, signal: AbortSignal) {
   const system = req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n') || undefined;
-  const messages = req.messages.filter((m) => m.role !== 'system') as ModelMessage[];
+  const messages = req.messages.filter((m) => m.role !== 'system').map(toModelMessage);
   const tools: ToolSet | undefined = req.tools?.length
     ? Object.fromEntries(req.tools.map((t) => [t.name, tool({ description: t.description, inputSchema: jsonSchema(t.parameters as Parameters<typeof jsonSchema>[0]) })]))
     : undefined;
@@ -30,6 +30,14 @@ function sdkArgs(req: ModelRequest, signal: AbortSignal) {
     ...(req.maxTokens !== undefined ? { maxOutputTokens: req.maxTokens } : {}),
     ...(req.schema ? { output: Output.object({ schema: validatorOf(req.schema) }) } : {}),
   };
+}
+
+function toModelMessage(m: ChatMessage): ModelMessage {
+  if (m.role === 'tool') return { role: 'tool', content: [{ type: 'tool-result', toolCallId: m.tool_call_id, toolName: m.name, output: { type: 'text', value: m.content } }] };
+  if (m.role === 'assistant' && m.tool_calls?.length) {
+    return { role: 'assistant', content: [...(m.content ? [{ type: 'text' as const, text: m.content }] : []), ...m.tool_calls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.id, toolName: c.name, input: c.input }))] };
+  }
+  return { role: m.role as 'user' | 'assistant', content: m.content };
 }
 
 const estimateInput = (req: ModelRequest) => estimateTokens(req.messages.map((m) => m.content).join('\n'));

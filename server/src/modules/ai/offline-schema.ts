@@ -120,9 +120,9 @@ function numberByName(key: string, node: JsonSchema, f: Fill, integer: boolean):
   const max = num(node.maximum) ?? (num(node.exclusiveMaximum) !== undefined ? num(node.exclusiveMaximum)! - (integer ? 1 : 0.01) : undefined);
   let v: number;
   if (/confidence|probability|likelihood|score/.test(k) && (max === undefined || max <= 1)) v = 0.5;
-  else if (/count|number_of|num_|quantity|items/.test(k)) v = f.a.sentences.length;
+  else if (/(^|_)(count|number_of|num|quantity|items)(_|$)/.test(k)) v = f.a.sentences.length;
   else {
-    const source = /amount|price|cost|budget|total|revenue|value/.test(k) ? entitiesOf(f.a, ['money']) : /percent|rate|ratio/.test(k) ? entitiesOf(f.a, ['percent']) : entitiesOf(f.a, ['number']);
+    const source = /percent|pct|rate|ratio/.test(k) ? entitiesOf(f.a, ['percent']) : /amount|price|cost|budget|total|revenue|value/.test(k) ? entitiesOf(f.a, ['money']) : entitiesOf(f.a, ['number']);
     const parsed = source.map((s) => Number(s.replace(/[^\d.-]/g, ''))).filter((n) => Number.isFinite(n));
     v = nth(parsed, f.focus) ?? min ?? 0;
   }

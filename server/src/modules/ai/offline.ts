@@ -90,7 +90,8 @@ export function offlineComplete(req: ModelRequest, today = new Date().toISOStrin
   const earlier = users.slice(0, -1).map((m) => m.content).join('\n');
   const context = earlier || system ? analyse(`${system}\n${earlier}`) : null;
   const inputTokens = estimateTokens(req.messages.map((m) => m.content).join('\n'));
-  const call = chooseTool(req, last);
+  // After a tool result, answer from it rather than call a tool again.
+  const call = users.at(-1)?.role === 'user' ? chooseTool(req, last) : null;
   if (call) return { text: '', toolCalls: [call], inputTokens, outputTokens: estimateTokens(JSON.stringify(call.input)), finishReason: 'tool-calls' };
   if (req.schema) {
     const json = fillSchema(req.schema, a.sentences.length > 0 ? a : analyse(instruction), today);

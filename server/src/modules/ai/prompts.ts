@@ -104,5 +104,6 @@ export async function renderPrompt(tx: Tx, id: string, vars: Record<string, unkn
   const v = version ?? p.pinned_version ?? p.latest_version;
   const row = await tx.selectFrom('ai_prompt_versions').select(['template', 'system']).where('prompt_id', '=', id).where('version', '=', v).executeTakeFirst();
   if (!row) throw errors.validation([{ path: 'body.version', message: `no such version (1…${p.latest_version})` }]);
+  render(`${row.system ?? ''}\n${row.template}`, vars); // names every missing variable at once
   return { prompt_id: id, version: v, text: render(row.template, vars), system: row.system === null ? null : render(row.system, vars) };
 }

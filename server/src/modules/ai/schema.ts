@@ -68,6 +68,9 @@ export interface AiTables {
     monthly_cost_usd: ColumnType<string | number | null, number | null | undefined, number | null>;
     allow_offline: Defaulted<boolean>;
     warned_month: string | null;
+    used_month: string | null;
+    used_tokens: ColumnType<string | number, number | undefined, number>;
+    used_cost_usd: Numeric;
     updated_at: Defaulted<Date>;
   };
 }

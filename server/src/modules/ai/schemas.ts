@@ -2,7 +2,13 @@
 import { z } from 'zod';
 
 const jsonObject = z.record(z.string(), z.json());
-export const message = z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(4_000_000) });
+const content = z.string().max(4_000_000);
+const toolCall = z.strictObject({ id: z.string().min(1).max(200), name: z.string().min(1).max(64), input: z.json() });
+export const message = z.union([
+  z.strictObject({ role: z.enum(['system', 'user']), content }),
+  z.strictObject({ role: z.literal('assistant'), content: content.default(''), tool_calls: z.array(toolCall).max(64).optional() }),
+  z.strictObject({ role: z.literal('tool'), tool_call_id: z.string().min(1).max(200), name: z.string().min(1).max(64), content }),
+]);
 export const toolSpec = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and -, up to 64'),
   description: z.string().max(4000).optional(),

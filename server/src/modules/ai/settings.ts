@@ -9,7 +9,7 @@ import type { SecretBox } from '../../platform/secrets.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PriceOverrides } from './models.js';
 import { OFFLINE, unconfiguredReason, type ProviderConfig } from './providers.js';
-import { ALIASES, type ProviderKind } from './types.js';
+import type { ProviderKind } from './types.js';
 import { assertSafeProviderUrl } from './url-guard.js';
 
 type StoredProvider = { kind: Exclude<ProviderKind, 'offline'>; base_url?: string | null; api_key_sealed?: string | null; model: string; embed_model?: string | null };
@@ -136,4 +136,3 @@ export async function updateSettings(ctx: Ctx, ledger: Ledger, box: SecretBox, i
   return { ...after, version: row.version };
 }
 
-export const BUILTIN_ALIASES = ALIASES;

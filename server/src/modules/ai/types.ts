@@ -1,9 +1,13 @@
 // The gateway's own vocabulary, independent of any client library.
 import type { JsonSchema } from './json-schema.js';
 
-export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 export type ToolSpec = { name: string; description?: string; parameters: JsonSchema };
 export type ToolCall = { id: string; name: string; input: unknown };
+/** A conversation turn; tool calls and their results round-trip so a caller can run tools between calls. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; tool_calls?: ToolCall[] }
+  | { role: 'tool'; tool_call_id: string; name: string; content: string };
 
 /** What one model call is asked to do. */
 export type ModelRequest = {
@@ -25,8 +29,3 @@ export type ModelResult = {
 };
 
 export type ProviderKind = 'offline' | 'openai-compatible' | 'anthropic';
-export const ALIASES = ['fast', 'smart', 'cheap', 'embed'] as const;
-export type Alias = (typeof ALIASES)[number];
-
-/** One link of an alias's chain. */
-export type Target = { provider: string; model: string };

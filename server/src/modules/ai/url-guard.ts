@@ -12,8 +12,14 @@ const METADATA_IPS = new Set(['100.100.100.200', 'fd00:ec2::254']);
 
 export function isForbiddenAddress(ip: string): boolean {
   let a = ip.toLowerCase().replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) a = mapped[1]!;
+  // IPv4-mapped/compatible IPv6 (URL parsing writes ::ffff:169.254.169.254 as ::ffff:a9fe:a9fe).
+  const dotted = /^::(?:ffff:)?(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  const hex = /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
+  if (dotted) a = dotted[1]!;
+  else if (hex) {
+    const [hi, lo] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+    a = [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  }
   if (METADATA_IPS.has(a)) return true;
   if (isIP(a) === 4) return a.startsWith('169.254.') || a === '0.0.0.0';
   if (isIP(a) === 6) return /^fe[89ab][0-9a-f]:/.test(a) || a === '::';

@@ -58,6 +58,9 @@ const REQUESTS: Record<string, Request> = {
   'PATCH /v1/tasks/{id}': { body: { status: 'in_progress', why: WHY } },
   'DELETE /v1/tasks/{id}': { query: { why: WHY } },
   'POST /v1/tasks/{id}/annotations': { body: { why: WHY, sentiment: -1 } },
+  'POST /v1/ai/prompts/{id}/versions': { body: { template: 'planted {{x}}', why: WHY } },
+  'POST /v1/ai/prompts/{id}/pin': { body: { version: 1, why: WHY } },
+  'POST /v1/ai/prompts/{id}/render': { body: { variables: {} } },
   'PATCH /v1/rules/{id}': { body: { name: 'renamed rule', why: WHY } },
   'DELETE /v1/rules/{id}': { body: { why: WHY } },
   'POST /v1/rules/{id}/enable': { body: { why: WHY } },
@@ -198,6 +201,11 @@ const FIXTURES: Record<string, Fixture> = {
     const workflowId = await newWorkflow(owner, `${marker} flow`);
     const template = await data<{ id: string }>(owner.client, 'POST', `/v1/workflows/${workflowId}/save-as-template`, { name: marker });
     return { params: { id: template.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/templates/${template.id}`) };
+  },
+  '/v1/ai/prompts/{id}': async (owner) => {
+    const marker = mark('prompt');
+    const prompt = await data<{ id: string }>(owner.client, 'POST', '/v1/ai/prompts', { name: marker, template: `Say ${marker}` });
+    return { params: { id: prompt.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/ai/prompts/${prompt.id}`) };
   },
 };
 
