@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite twice — on embedded PGlite, then on the PostgreSQL server
-// (ATRIUM_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) — and a
-// closing line with the totals over both runs: "N passed, M failed".
+// (ATRIUM_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) — then the
+// web app's tests once (unit + browser e2e), and a closing line with the totals over all
+// runs: "N passed, M failed". ATRIUM_TEST_ONLY=pglite|postgres|web runs one leg.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -11,6 +12,9 @@ const extra = process.argv.slice(2);
 const legs = [
   { name: 'pglite', env: { ATRIUM_TEST_DATABASE_URL: '' } },
   { name: 'postgres', env: { ATRIUM_TEST_DATABASE_URL: serverUrl } },
+  // The web app's unit tests and its browser e2e suite (headless Chromium), once: the UI
+  // does not depend on the database underneath (PGlite here).
+  { name: 'web', env: { ATRIUM_TEST_DATABASE_URL: '' }, args: ['--config', 'web/vitest.config.ts'] },
 ].filter((l) => !only || l.name === only);
 
 mkdirSync('test-results', { recursive: true });
@@ -23,7 +27,8 @@ for (const leg of legs) {
   console.log(`\n=== test suite on ${leg.name} ===`);
   const run = spawnSync(
     'npx',
-    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    // With a filter (`npm test -- web`), a leg it matches nothing in passes empty.
+    ['vitest', 'run', ...(leg.args ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...(extra.length ? ['--passWithNoTests'] : []), ...extra],
     { stdio: 'inherit', env: { ...process.env, ...leg.env } },
   );
   let report;

@@ -2,7 +2,7 @@
 import type {
   AnnotationHit, Annotation, Diff, DiffFilters, EnvelopeOf, Meta, NewDiff, Page, ReplayedState, Sentiment, ApiErrorBody,
   AcceptedInvitation, AcceptInvitationInput, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
-  NewApiKey, Role, Session, SignupInput, TotpSetup,
+  NewApiKey, Role, Session, SignupInput, TotpSetup, AuthProviders, Tenant, Plan,
 } from './types.js';
 
 import { workApi, type WorkApi } from './work.js';
@@ -133,6 +133,8 @@ export class AtriumClient {
     login: async (input: LoginInput): Promise<Session> => (await this.request<Session>('POST', '/v1/auth/login', { body: input })).data,
     logout: async (): Promise<{ logged_out: boolean }> => (await this.request<{ logged_out: boolean }>('POST', '/v1/auth/logout')).data,
     me: async (): Promise<Me> => (await this.request<Me>('GET', '/v1/me')).data,
+    /** Public: the sign-in methods this installation offers (single sign-on button or not). */
+    providers: async (): Promise<AuthProviders> => (await this.request<AuthProviders>('GET', '/v1/auth/providers')).data,
     totpSetup: async (): Promise<TotpSetup> => (await this.request<TotpSetup>('POST', '/v1/auth/totp/setup')).data,
     /** Confirms 2FA with a first code; the recovery codes are returned this once. */
     totpVerify: async (code: string): Promise<{ enabled: true; recovery_codes: string[] }> =>
@@ -157,6 +159,12 @@ export class AtriumClient {
     /** Public: the invitation token is the credential. */
     accept: async (input: AcceptInvitationInput): Promise<AcceptedInvitation> =>
       (await this.request<AcceptedInvitation>('POST', '/v1/invitations/accept', { body: input })).data,
+  };
+
+  readonly tenant = {
+    get: async (): Promise<Tenant> => (await this.request<Tenant>('GET', '/v1/tenant')).data,
+    update: async (patch: { name?: string; plan?: Plan; why?: string }): Promise<Tenant> =>
+      (await this.request<Tenant>('PATCH', '/v1/tenant', { body: patch })).data,
   };
 
   readonly apiKeys = {

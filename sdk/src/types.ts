@@ -116,3 +116,6 @@ export type ApiKey = {
 export type NewApiKey = { name: string; scopes: string[]; expires_in_days?: number };
 /** The key itself is in this response only. */
 export type CreatedApiKey = ApiKey & { key: string };
+
+export type AuthProviders = { password: true; oidc: { enabled: boolean; label: string | null; start_url: string | null } };
+export type Tenant = TenantRef & { created_at: string };

@@ -23,12 +23,21 @@ export type TemplateTask = { name: string; description: string; day: number; pri
 export type Template = { id: string; name: string; description: string; department: string; version: string; builtin: boolean; tasks: TemplateTask[] };
 
 export type Body = Record<string, unknown>;
+export type WorkflowQuery = {
+  status?: 'active' | 'archived'; health?: Health; owner_id?: string; department?: string;
+  sort?: 'updated_at' | 'status' | 'owner' | 'name'; order?: 'asc' | 'desc'; limit?: number; cursor?: string;
+};
 
 /** Typed calls of the work API for one client; errors surface as AtriumError. */
 export function workApi(client: AtriumClient) {
   const req = async <T>(method: string, path: string, body?: Body, headers?: Record<string, string>) =>
     (await client.request<T>(method, path, { body, headers })).data;
   return {
+    /** Workflows with health and progress (filters and sort as GET /v1/workflows). */
+    list: async (query: WorkflowQuery = {}) => {
+      const res = await client.request<Workflow[]>('GET', '/v1/workflows', { query });
+      return { items: res.data, nextCursor: typeof res.meta.next_cursor === 'string' ? res.meta.next_cursor : undefined, total: Number(res.meta.total ?? res.data.length) };
+    },
     create: (body: Body) => req<Workflow>('POST', '/v1/workflows', body),
     get: (id: string) => req<Workflow>('GET', `/v1/workflows/${id}`),
     update: (id: string, body: Body, headers?: Record<string, string>) => req<Workflow>('PATCH', `/v1/workflows/${id}`, body, headers),

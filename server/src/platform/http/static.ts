@@ -3,7 +3,7 @@
 // index.html never cached, and any other HTML navigation outside /v1 answered with
 // index.html so the app's own router can take it (SPA fallback). API-looking paths and
 // non-HTML requests keep the usual 404 envelope.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -28,19 +28,39 @@ export function registerWebApp(app: FastifyInstance, dir: string = WEB_DIST): vo
     });
     return;
   }
+  // One route for the whole app (no route per file): a built file by its exact path, else
+  // index.html for HTML navigations, else the API's 404.
+  const files = new Set(listFiles(dir));
   void app.register(fastifyStatic, {
     root: dir,
-    wildcard: false,
+    serve: false,
     preCompressed: true,
     cacheControl: false,
-    globIgnore: ['**/*.gz', '**/*.br'],
     setHeaders: (res, path) => {
       res.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
     },
   });
   app.get('/*', async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = safeDecode(req.url.split('?')[0]!.slice(1));
+    if (path && files.has(path)) return reply.sendFile(path);
     if (!wantsHtml(req)) return reply.callNotFound();
-    reply.header('cache-control', 'no-cache');
-    return reply.sendFile('index.html', dir);
+    return reply.sendFile('index.html');
+  });
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '';
+  }
+}
+
+/** Every file of the build, relative, without the pre-compressed copies. */
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) return listFiles(dir, rel);
+    return /\.(gz|br)$/.test(e.name) ? [] : [rel];
   });
 }

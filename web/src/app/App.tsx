@@ -1,0 +1,89 @@
+// Routes: the sign-in screens without the shell, every other screen inside it, each
+// screen its own chunk (code-split), each behind an error boundary.
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { ErrorBoundary } from '../ui/ErrorBoundary';
+import { Loading, ToastProvider } from '../ui/feedback';
+import { SessionProvider, useSession } from './session';
+import { Shell } from './Shell';
+
+const Login = lazy(() => import('../screens/auth/Login'));
+const Signup = lazy(() => import('../screens/auth/Signup'));
+const AcceptInvitation = lazy(() => import('../screens/auth/AcceptInvitation'));
+const Pulse = lazy(() => import('../screens/pulse/Pulse'));
+const Workflows = lazy(() => import('../screens/workflows/WorkflowList'));
+const NewWorkflow = lazy(() => import('../screens/workflows/NewWorkflow'));
+const WorkflowPage = lazy(() => import('../screens/workflows/WorkflowPage'));
+const Tasks = lazy(() => import('../screens/tasks/Tasks'));
+const Canvas = lazy(() => import('../screens/canvas/Canvas'));
+const Audit = lazy(() => import('../screens/audit/Audit'));
+const Settings = lazy(() => import('../screens/settings/Settings'));
+
+function Routes() {
+  const { me, ready } = useSession();
+  const [location] = useLocation();
+  if (!ready) return <Loading />;
+  const publicPaths = ['/login', '/signup', '/accept-invitation'];
+  if (!me && !publicPaths.includes(location)) {
+    const next = location === '/' ? '' : `?next=${encodeURIComponent(location + window.location.search)}`;
+    return <Redirect to={`/login${next}`} replace />;
+  }
+  if (!me) {
+    return (
+      <ErrorBoundary resetKey={location}>
+        <Suspense fallback={<Loading />}>
+          <Switch>
+            <Route path="/login" component={Login} />
+            <Route path="/signup" component={Signup} />
+            <Route path="/accept-invitation" component={AcceptInvitation} />
+          </Switch>
+        </Suspense>
+      </ErrorBoundary>
+    );
+  }
+  return (
+    <Shell>
+      <ErrorBoundary resetKey={location}>
+        <Suspense fallback={<Loading />}>
+          <Switch>
+            <Route path="/" component={Pulse} />
+            <Route path="/workflows" component={Workflows} />
+            <Route path="/workflows/new" component={NewWorkflow} />
+            <Route path="/workflows/:id" component={WorkflowPage} />
+            <Route path="/tasks" component={Tasks} />
+            <Route path="/canvas" component={Canvas} />
+            <Route path="/audit" component={Audit} />
+            <Route path="/settings" component={Settings} />
+            <Route path="/settings/:tab" component={Settings} />
+            <Route path="/login"><Redirect to="/" replace /></Route>
+            <Route path="/signup"><Redirect to="/" replace /></Route>
+            <Route path="/accept-invitation" component={AcceptInvitation} />
+            <Route><NotFound /></Route>
+          </Switch>
+        </Suspense>
+      </ErrorBoundary>
+    </Shell>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <div className="glass panel">
+      <h1>{t('notFound.title')}</h1>
+      <p className="muted">{t('notFound.body')}</p>
+      <a href="/">{t('boundary.home')}</a>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <ToastProvider>
+      <SessionProvider>
+        <Routes />
+      </SessionProvider>
+    </ToastProvider>
+  );
+}

@@ -1,0 +1,102 @@
+// The frame around every signed-in screen: navigation, the search/command button (Cmd+K,
+// Ctrl+K), live status, the person and sign-out.
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'wouter';
+import { useLive, useLiveStatus } from '../live';
+import { useSession } from './session';
+
+const Palette = lazy(() => import('../screens/palette/Palette'));
+
+// Rules, approvals and notifications join this list when their screens land.
+const NAV: Array<{ path: string; key: string; icon: string }> = [
+  { path: '/', key: 'nav.pulse', icon: '◉' },
+  { path: '/workflows', key: 'nav.workflows', icon: '▤' },
+  { path: '/tasks', key: 'nav.tasks', icon: '☑' },
+  { path: '/canvas', key: 'nav.canvas', icon: '⬡' },
+  { path: '/audit', key: 'nav.audit', icon: '⌕' },
+  { path: '/settings', key: 'nav.settings', icon: '⚙' },
+];
+
+function isCurrent(path: string, location: string): boolean {
+  return path === '/' ? location === '/' : location === path || location.startsWith(`${path}/`);
+}
+
+export function LiveIndicator() {
+  const { t } = useTranslation();
+  const status = useLiveStatus();
+  useLive(() => {}); // keeps the shared stream open while signed in
+  return (
+    <span className="chip" role="status" aria-live="polite" data-live={status}>
+      <span className={`live-dot ${status}`} aria-hidden="true" />
+      {t(`live.${status}`)}
+    </span>
+  );
+}
+
+export function Shell({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const [location] = useLocation();
+  const { me, signOut } = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [palette, setPalette] = useState(false);
+  const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPalette((open) => !open);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  useEffect(() => setMenuOpen(false), [location]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">{t('nav.skip')}</a>
+      <nav className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label={t('nav.label')}>
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">A</span>
+          <span>Atrium</span>
+        </div>
+        <div className="nav">
+          {NAV.map((n) => (
+            <Link key={n.path} href={n.path} aria-current={isCurrent(n.path, location) ? 'page' : undefined}>
+              <span className="nav-icon" aria-hidden="true">{n.icon}</span>
+              {t(n.key)}
+            </Link>
+          ))}
+        </div>
+        <div className="sidebar-foot">
+          <span>{me?.user?.name}</span>
+          <span>{me?.tenant.name}</span>
+          <button type="button" className="btn-sm" onClick={() => void signOut()}>{t('auth.signOut')}</button>
+        </div>
+      </nav>
+      <div className="main">
+        <header className="topbar">
+          <button type="button" className="menu-btn icon-btn" aria-expanded={menuOpen} aria-label={t('nav.menu')} onClick={() => setMenuOpen((o) => !o)}>☰</button>
+          <button type="button" className="btn-ghost" onClick={() => setPalette(true)} aria-keyshortcuts="Meta+K Control+K" aria-label={t('palette.open')}>
+            <span aria-hidden="true">⌕</span>
+            <span className="hide-mobile muted">{t('palette.placeholder')}</span>
+            <kbd className="hide-mobile">{isMac ? '⌘' : 'Ctrl'} K</kbd>
+          </button>
+          <span className="spacer" />
+          <LiveIndicator />
+        </header>
+        <main id="main" className="content" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+      {menuOpen && <div className="overlay" style={{ zIndex: 30 }} onClick={() => setMenuOpen(false)} aria-hidden="true" />}
+      {palette && (
+        <Suspense fallback={null}>
+          <Palette onClose={() => setPalette(false)} />
+        </Suspense>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+// Settings: organization, members and roles, invitations, API keys, 2FA, preferences.
+import { useTranslation } from 'react-i18next';
+import { useLocation, useParams } from 'wouter';
+import { useSession } from '../../app/session';
+import { ApiKeys } from './ApiKeys';
+import { Members } from './Members';
+import { Organization } from './Organization';
+import { Preferences } from './Preferences';
+import { Security } from './Security';
+
+const TABS = ['organization', 'members', 'api-keys', 'security', 'preferences'] as const;
+type Tab = (typeof TABS)[number];
+
+export default function Settings() {
+  const { t } = useTranslation();
+  const { can } = useSession();
+  const [, navigate] = useLocation();
+  const params = useParams<{ tab?: string }>();
+  const tabs = TABS.filter((x) => x !== 'api-keys' || can('admin'));
+  const tab: Tab = (tabs as readonly string[]).includes(params.tab ?? '') ? (params.tab as Tab) : 'organization';
+  return (
+    <div className="stack">
+      <div className="page-head"><h1>{t('settings.title')}</h1></div>
+      <div className="tabs" role="tablist" aria-label={t('settings.title')}>
+        {tabs.map((x) => (
+          <button key={x} type="button" role="tab" aria-selected={tab === x} aria-controls="settings-panel" onClick={() => navigate(`/settings/${x}`, { replace: true })}>
+            {t(`settings.tab.${x}`)}
+          </button>
+        ))}
+      </div>
+      <div id="settings-panel" role="tabpanel">
+        {tab === 'organization' && <Organization />}
+        {tab === 'members' && <Members />}
+        {tab === 'api-keys' && <ApiKeys />}
+        {tab === 'security' && <Security />}
+        {tab === 'preferences' && <Preferences />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+// The web app's own tests: unit tests (i18n completeness, command parsing, pure helpers)
+// and the browser end-to-end suite (real server + headless Chromium). Run once, not per
+// database leg: the UI does not depend on which Postgres is underneath.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  test: {
+    include: ['web/src/**/*.test.ts', 'web/e2e/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: ['default'],
+  },
+});
