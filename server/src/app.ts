@@ -41,7 +41,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const ledger = createLedger({ db, jobs, hub, config });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const identity = createIdentity({ db, ledger, mailer, log, config });
-  const work = createWork({ db, ledger, identity, now: opts.now });
+  const work = createWork({ db, ledger, identity, jobs, now: opts.now });
   const notifications = createNotifications({ db, ledger, identity, mailer });
   const ai = createAi({
     db, ledger, config, secrets: identity.secrets, now: opts.now,
@@ -102,6 +102,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
       await identity.start();
       await ledger.start();
       await rules.start(startRole);
+      if (config.jobs) await work.start(startRole);
       if (startRole === 'worker') return null;
       http = buildHttp();
       if (!listen) {

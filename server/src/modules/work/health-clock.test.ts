@@ -77,3 +77,19 @@ describe('health with an injected clock', () => {
     expect(late.overdue_tasks.count).toBe(onTime.overdue_tasks.count + 1);
   });
 });
+
+describe('the health tick (cron): time alone is recorded as a change', () => {
+  it('records workflow.health_changed as the system clock when a due date passes, once', async () => {
+    set('2031-05-01T09:00:00.000Z');
+    await t.app.work.healthTick(clock); // the earlier tests' workflows catch up with the clock first
+    const w = await api.create({ name: 'Quiet until it is late' });
+    await api.addTask(w.id, { name: 'Deliver', due_date: '2031-05-01' });
+    expect(await t.app.work.healthTick(clock)).toBe(0);
+    set('2031-05-02T09:00:00.000Z');
+    expect(await t.app.work.healthTick(clock)).toBe(1);
+    const diffs = (await a.client.raw('GET', `/v1/diffs?entity_id=${w.id}&event=workflow.health_changed`).then((r) => r.json())) as { data: { actor: { type: string; id: string }; before: unknown; after: unknown; metadata: { cause?: string } }[] };
+    expect(diffs.data).toHaveLength(1);
+    expect(diffs.data[0]).toMatchObject({ actor: { type: 'system', id: 'clock' }, before: { health: 'green' }, after: { health: 'yellow' }, metadata: { cause: 'time' } });
+    expect(await t.app.work.healthTick(clock)).toBe(0); // already recorded: nothing new
+  });
+});

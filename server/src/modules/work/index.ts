@@ -11,20 +11,23 @@ import { assigneeRecord, finishedWorkflows } from './history.js';
 import { findTemplate } from './templates.js';
 import { loadWorkflow } from './workflows.js';
 import type { Tx } from '../../platform/db/index.js';
+import type { Jobs } from '../../platform/jobs.js';
+import { healthTick, HEALTH_TICK_QUEUE } from './health-tick.js';
 import { createWorkflow, type NewWorkflow } from './workflows.js';
 import type { Ctx } from '../../platform/context.js';
 
 export { healthOf, type Health, type HealthVerdict } from './health.js';
 export { BUILTIN_TEMPLATES } from './templates-builtin.js';
 
-export type WorkModuleDeps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; now?: () => Date };
+export type WorkModuleDeps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; jobs?: Jobs; now?: () => Date };
 
-export function createWork({ db, ledger, identity, now = () => new Date() }: WorkModuleDeps) {
+export function createWork({ db, ledger, identity, jobs, now = () => new Date() }: WorkModuleDeps) {
   // The critical changes of this module: they never happen without a why.
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.updated', when: TASK_NEEDS_WHY, label: 'task blocked or failed' });
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.created', when: TASK_NEEDS_WHY, label: 'task created blocked or failed' });
   ledger.requireWhy({ namespace: 'flow_os', event: 'workflow.archived', label: 'workflow archived' });
   const deps = { ledger, identity, now };
+  jobs?.define<object>(HEALTH_TICK_QUEUE, { retryLimit: 0, policy: 'short' }, () => healthTick(db, ledger, now()).then(() => undefined));
   return {
     /** Commands for other modules and the demo seed (each inside the caller's Ctx). */
     createWorkflow: (ctx: Ctx, input: NewWorkflow) => createWorkflow(ctx, deps, input),
@@ -38,6 +41,13 @@ export function createWork({ db, ledger, identity, now = () => new Date() }: Wor
     finishedWorkflows: (tx: Tx) => finishedWorkflows(tx),
     assigneeRecord: (tx: Tx, userId: string) => assigneeRecord(tx, userId, now().toISOString().slice(0, 10)),
     tasksOf: (ctx: Ctx, workflowId: string) => ctx.tx.selectFrom('tasks').select(['id', 'name', 'status', 'version']).where('workflow_id', '=', workflowId).orderBy('rank').execute(),
+
+    /** Re-judges every active workflow now (the cron job's body; tests pass a clock). */
+    healthTick: (at: Date = now()) => healthTick(db, ledger, at),
+    /** Worker processes schedule the health tick (every minute). */
+    async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
+      if (jobs && role !== 'serve') await jobs.schedule(HEALTH_TICK_QUEUE, '* * * * *');
+    },
 
     registerRoutes(registry: RouteRegistry): void {
       registerWorkflowRoutes(registry, db, deps);
