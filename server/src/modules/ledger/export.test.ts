@@ -99,6 +99,15 @@ describe('GET /v1/export/diffs.csv', () => {
     expect(JSON.parse(note.after!)).toBe('=HYPERLINK("x")'); // a JSON string value stays a JSON string
   });
 
+  it('neutralises cells a spreadsheet would run as a formula (= + - @): they start with an apostrophe', async () => {
+    const d = await a.client.diffs.record({ namespace: 'formula', entity_type: 'cell', entity_id: '@SUM', event: 'cell.created', after: { x: 1 }, why: '=HYPERLINK("http://evil","click")' });
+    const [row] = csvRecords((await exportOf(a.client, 'csv', { namespace: 'formula' })).body);
+    expect(row!.id).toBe(d.id);
+    expect(row!.entity_id).toBe("'@SUM");
+    expect(row!.whys.startsWith(`'=HYPERLINK("http://evil","click")`)).toBe(true);
+    expect(row!.namespace).toBe('formula'); // ordinary cells are untouched
+  });
+
   it('each row carries its JSON columns (round-tripping) and all its whys', async () => {
     const rows = csvRecords((await exportOf(a.client, 'csv', { namespace: 'audit' })).body);
     expect(rows.map((r) => r.id)).toEqual(audit.map((d) => d.id));

@@ -1,7 +1,7 @@
 // Audit export: the filtered ledger, oldest first, streamed page by page (keyset, one short
 // transaction per page) so memory stays flat however many rows there are.
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { csvRows } from '../../platform/csv.js';
 import { writeWithBackpressure } from '../../platform/streams.js';
 import type { Db } from '../../platform/db/index.js';
 import type { DiffView } from './model.js';
@@ -27,7 +27,7 @@ function csvRow(d: DiffView): string[] {
 export function formatPage(format: ExportFormat, diffs: DiffView[], first: boolean): string {
   if (format === 'jsonl') return diffs.map((d) => JSON.stringify(d)).join('\n') + (diffs.length ? '\n' : '');
   const rows = diffs.map(csvRow);
-  return stringify(first ? [[...CSV_COLUMNS], ...rows] : rows);
+  return csvRows(first ? [[...CSV_COLUMNS], ...rows] : rows);
 }
 
 

@@ -1,7 +1,7 @@
 // CSV export of workflows and their tasks: one row per task (a workflow without tasks
 // gets one row), streamed one page of workflows at a time.
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { csvRows } from '../../platform/csv.js';
 import { writeWithBackpressure } from '../../platform/streams.js';
 import type { Db } from '../../platform/db/index.js';
 import { healthOf } from './health.js';
@@ -14,7 +14,7 @@ const PAGE = 200;
 
 
 export async function exportWorkflowsCsv(db: Db, tenantId: string, now: Date, out: Writable): Promise<number> {
-  await writeWithBackpressure(out, stringify([HEADER]));
+  await writeWithBackpressure(out, csvRows([HEADER]));
   let after = '';
   let rows = 0;
   for (;;) {
@@ -31,7 +31,7 @@ export async function exportWorkflowsCsv(db: Db, tenantId: string, now: Date, ou
       }
       return { lines, last: workflows.at(-1)!.id };
     });
-    if (chunk.lines.length > 0) await writeWithBackpressure(out, stringify(chunk.lines));
+    if (chunk.lines.length > 0) await writeWithBackpressure(out, csvRows(chunk.lines));
     rows += chunk.lines.length;
     if (!chunk.last || chunk.lines.length === 0) return rows;
     after = chunk.last;
