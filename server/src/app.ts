@@ -48,7 +48,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
   });
   const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
-  const metrics = createMetrics(() => jobs.queueDepths());
+  const metrics = createMetrics(() => jobs.queueDepths(), () => rules.backlog());
 
   let http: FastifyInstance | null = null;
   let role: Role | null = null;

@@ -1,6 +1,7 @@
 // Reflex Arc (module rules, namespace rules): SENSE every committed diff (evaluator over a
 // durable commit-order cursor), REACT through durable jobs (runner) or before commit
 // (guards, approvals), REMEMBER every run and effect (rule_runs + diffs with causation).
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -70,6 +71,11 @@ export function createRules(d: RulesDeps) {
     /** Runs the scheduled-rule sweep now at the given time (the cron job does it every minute). */
     sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
     pendingApprovals: approvals.pendingCount,
+    /** How far the evaluator is behind the ledger, in diff ids (a metric; cheap, approximate). */
+    async backlog(): Promise<number> {
+      const r = await d.db.systemTx((tx) => sql<{ n: number }>`select greatest(0, coalesce((select max(id) from diffs), 0) - (select diff_id from rule_cursor))::int as n`.execute(tx));
+      return r.rows[0]?.n ?? 0;
+    },
     /** Switches a built-in pack on in the caller's tenant (the demo seed; the API has its own route). */
     async enablePack(ctx: Ctx, packId: string) {
       const pack = RULE_PACKS.find((p) => p.id === packId);

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(queueDepths: () => Promise<Record<string, number>>) {
+export function createMetrics(queueDepths: () => Promise<Record<string, number>>, rulesBacklog: () => Promise<number> = async () => 0) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'atrium_' });
   const httpDuration = new Histogram({
@@ -34,6 +34,15 @@ export function createMetrics(queueDepths: () => Promise<Record<string, number>>
     async collect() {
       this.reset();
       for (const [queue, depth] of Object.entries(await queueDepths())) this.set({ queue }, depth);
+    },
+  });
+
+  new Gauge({
+    name: 'atrium_rules_backlog_diffs',
+    help: 'Diffs committed but not yet evaluated by the rule evaluator (approximate: ids past its cursor)',
+    registers: [registry],
+    async collect() {
+      this.set(await rulesBacklog());
     },
   });
 

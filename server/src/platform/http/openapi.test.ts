@@ -155,6 +155,7 @@ describe('GET /metrics', () => {
     expect(counter(after, '/v1/diffs/:id', '404') - counter(before, '/v1/diffs/:id', '404')).toBe(1);
     expect(after).toContain('# TYPE atrium_http_requests_total counter');
     expect(after).toMatch(/^atrium_job_queue_depth\{queue="ledger\.snapshot"\} \d+$/m);
+    expect(after).toMatch(/^atrium_rules_backlog_diffs \d+$/m);
     expect(after).toContain('atrium_http_request_duration_seconds_bucket');
   });
 });
