@@ -46,7 +46,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   const totp = createTotp(db, secrets);
   const accounts = createAccounts({ db, ledger, totp });
-  const members = createMembers({ db, ledger, mailer, publicUrl, onAccessChanged: () => tokens.forget('all') });
+  const members = createMembers({ db, ledger, mailer, publicUrl, onAccessChanged: () => tokens.forget('all'), secondFactor: (userId, code) => totp.checkAtLogin(userId, code) });
   const apiKeys = createApiKeys({ db, ledger, onRevoked: (id) => tokens.forget([id]) });
   const oidc = config.oidc ? createOidc({ db, ledger, members, log, settings: config.oidc, publicUrl }) : null;
 
@@ -102,7 +102,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
 
     registerRoutes(registry: RouteRegistry): void {
       registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]), profile: (id) => tokens.profile(id) });
-      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, onTenantChanged: () => tokens.forget('all') });
+      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, secureCookies: publicUrl.startsWith('https:'), onTenantChanged: () => tokens.forget('all') });
       registerOidcRoutes(registry, { oidc, secureCookies: publicUrl.startsWith('https:') });
     },
   };

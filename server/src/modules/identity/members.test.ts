@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptedInvitation, AtriumClient, Role } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { envelope, newEmail, newPassword, signup } from '../../testing/identity.js';
+import { Authenticator, envelope, newEmail, newPassword, signup } from '../../testing/identity.js';
 
 let t: TestApp;
 let owner: TestTenant;
@@ -89,6 +89,22 @@ describe('invitations', () => {
     expect(here.role).toBe('viewer');
     const home = await t.client().auth.login({ email: elsewhere.email, password: elsewhere.password });
     expect(home.tenant.id).toBe(elsewhere.session.tenant.id);
+  });
+});
+
+describe('an existing account with 2FA', () => {
+  it('accepting with the password alone is 401 TOTP_REQUIRED; a wrong code 401 INVALID_TOTP; the right code joins', async () => {
+    const guarded = await signup(t, { name: 'Guarded' });
+    const setup = await guarded.client.auth.totpSetup();
+    const app = new Authenticator(setup.secret);
+    await guarded.client.auth.totpVerify(await app.next());
+    const invite = await owner.client.members.invite(guarded.email, 'member');
+    const body = { token: invite.token, password: guarded.password };
+    expect(await errorOf(await t.client().raw('POST', '/v1/invitations/accept', { body }))).toMatchObject({ status: 401, code: 'TOTP_REQUIRED' });
+    expect(await errorOf(await t.client().raw('POST', '/v1/invitations/accept', { body: { ...body, totp_code: await app.wrong() } }))).toMatchObject({ status: 401, code: 'INVALID_TOTP' });
+    expect((await owner.client.members.invitations()).find((i) => i.id === invite.invitation.id)?.status).toBe('pending');
+    const accepted = await t.client().members.accept({ token: invite.token!, password: guarded.password, totp_code: await app.next() } as never);
+    expect(accepted).toMatchObject({ user: { id: guarded.session.user.id }, role: 'member' });
   });
 });
 

@@ -47,7 +47,11 @@ async function ownerCount(ctx: Ctx): Promise<number> {
   return r.n;
 }
 
-export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; publicUrl: string; onAccessChanged: (userId: string) => void }) {
+export function createMembers(deps: {
+  db: Db; ledger: Ledger; mailer: Mailer; publicUrl: string; onAccessChanged: (userId: string) => void;
+  /** An existing account joining with its password passes its second factor too (as at login). */
+  secondFactor: (userId: string, code: string | undefined) => Promise<'ok' | 'missing' | 'invalid' | 'not_enrolled'>;
+}) {
   const { db, ledger, mailer } = deps;
 
   /**
@@ -119,7 +123,7 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
     },
 
     /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
-    async accept(input: { token: string; name?: string; password: string }): Promise<SessionGrant> {
+    async accept(input: { token: string; name?: string; password: string; totp_code?: string }): Promise<SessionGrant> {
       const inv = await db.systemTx((tx) => invitationsWithTenant(tx).where('i.token_hash', '=', hashToken(input.token)).executeTakeFirst());
       if (!inv || inv.accepted_at || inv.revoked_at || inv.expires_at < new Date()) {
         throw new AppError('INVITATION_INVALID', 404, 'This invitation does not exist, was used, revoked or has expired.');
@@ -127,6 +131,11 @@ export function createMembers(deps: { db: Db; ledger: Ledger; mailer: Mailer; pu
       const existing = await db.systemTx((tx) => tx.selectFrom('users').select(['id', 'name', 'password_hash']).where('email', '=', inv.email).executeTakeFirst());
       if (existing && !(await verifyPassword(existing.password_hash, input.password))) {
         throw new AppError('INVALID_CREDENTIALS', 401, 'This email already has an account: enter its password to accept.');
+      }
+      if (existing) {
+        const second = await deps.secondFactor(existing.id, input.totp_code);
+        if (second === 'missing') throw new AppError('TOTP_REQUIRED', 401, 'Enter the code from your authenticator app.');
+        if (second === 'invalid') throw new AppError('INVALID_TOTP', 401, 'That code is not valid (or was already used).');
       }
       if (!existing) {
         if (!input.name?.trim()) throw errors.validation([{ path: 'body.name', message: 'required for a new account' }]);

@@ -8,6 +8,8 @@ import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Ledger } from '../ledger/index.js';
 import { SCOPE_PATTERN, type createApiKeys } from './api-keys.js';
 import type { Members } from './members.js';
+import { SESSION_TTL_SECONDS } from './account.js';
+import { setSessionCookies } from './cookies.js';
 import { assertCan } from './permissions.js';
 import type { Role } from './schema.js';
 import { apiKeySchema, emailSchema, idParam, invitationSchema, memberSchema, personName, roleSchema, whyField } from './schemas.js';
@@ -19,6 +21,8 @@ export type MemberRouteDeps = {
   members: Members;
   apiKeys: ReturnType<typeof createApiKeys>;
   totp: TotpService;
+  /** Session cookies only over HTTPS (as for login and sign-up). */
+  secureCookies: boolean;
   /** Name or plan changed: cached principals and profiles are stale. */
   onTenantChanged: () => void;
 };
@@ -69,15 +73,18 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
   r.add({
     method: 'POST', url: '/v1/invitations/accept', tags: ['identity'], scope: null, ipLimited: true,
     summary: 'Accept an invitation (new people choose a name and password; existing users give theirs)',
-    body: z.strictObject({ token: z.string().min(10).max(200), name: personName.optional(), password: z.string().max(256) }),
+    body: z.strictObject({ token: z.string().min(10).max(200), name: personName.optional(), password: z.string().max(256), totp_code: z.string().max(20).optional() }),
     // `token` is null for integration members: they are API-only (keys), never a session.
     response: z.object({ token: z.string().nullable(), user: z.object({ id: z.string(), email: z.string(), name: z.string() }), tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }), role: roleSchema }),
-    handler: async ({ body }) => {
+    handler: async ({ body, reply }) => {
       const g = await d.members.accept(body);
       if (g.role === 'integration') {
         await d.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', g.tokenId).execute());
         return { data: { token: null, user: g.user, tenant: g.tenant, role: g.role } };
       }
+      // A browser accepting the link is signed in like after login: the HttpOnly session
+      // cookie and the CSRF cookie (the web app cannot set an HttpOnly cookie itself).
+      setSessionCookies(reply, g.token, SESSION_TTL_SECONDS, d.secureCookies);
       return { data: { token: g.token, user: g.user, tenant: g.tenant, role: g.role } };
     },
   });
