@@ -10,6 +10,8 @@ export default defineConfig({
     include: ['web/src/**/*.test.ts', 'web/e2e/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // The browser suites each start a server and a Chromium: one file at a time (2-core CI).
+    fileParallelism: false,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],

@@ -2,6 +2,7 @@
 // the HttpOnly cookie set by login/sign-up; unsafe requests echo the readable CSRF cookie
 // in x-csrf-token (double submit).
 import { AtriumClient, AtriumError } from '../../sdk/src/index.js';
+import { rulesApi } from '../../sdk/src/rules.js';
 
 export { AtriumError };
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -39,3 +40,6 @@ const browserFetch: typeof fetch = async (input, init = {}) => {
 };
 
 export const api = new AtriumClient({ baseUrl: '', fetch: browserFetch });
+
+/** Rules, approvals, notifications (typed calls of the Reflex Arc API). */
+export const rules = rulesApi(api);

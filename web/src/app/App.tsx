@@ -19,6 +19,9 @@ const Tasks = lazy(() => import('../screens/tasks/Tasks'));
 const Canvas = lazy(() => import('../screens/canvas/Canvas'));
 const Audit = lazy(() => import('../screens/audit/Audit'));
 const Settings = lazy(() => import('../screens/settings/Settings'));
+const Rules = lazy(() => import('../screens/rules/Rules'));
+const Approvals = lazy(() => import('../screens/approvals/Approvals'));
+const Notifications = lazy(() => import('../screens/notifications/Notifications'));
 
 function Routes() {
   const { me, ready } = useSession();
@@ -54,6 +57,10 @@ function Routes() {
             <Route path="/tasks" component={Tasks} />
             <Route path="/canvas" component={Canvas} />
             <Route path="/audit" component={Audit} />
+            <Route path="/rules" component={Rules} />
+            <Route path="/approvals" component={Approvals} />
+            <Route path="/approvals/:id" component={Approvals} />
+            <Route path="/notifications" component={Notifications} />
             <Route path="/settings" component={Settings} />
             <Route path="/settings/:tab" component={Settings} />
             <Route path="/login"><Redirect to="/" replace /></Route>

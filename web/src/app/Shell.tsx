@@ -4,21 +4,28 @@ import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { useLive, useLiveStatus } from '../live';
+import { fmtNumber } from '../lib/format';
+import { useInbox, useInboxFeed } from '../lib/inbox';
+import { Bell } from '../ui/Bell';
 import { useSession } from './session';
 
 const Palette = lazy(() => import('../screens/palette/Palette'));
 
-// Rules, approvals and notifications join this list when their screens land.
-const NAV: Array<{ path: string; key: string; icon: string }> = [
+const NAV: Array<{ path: string; key: string; icon: string; badge?: 'pending' | 'unread' }> = [
   { path: '/', key: 'nav.pulse', icon: '◉' },
   { path: '/workflows', key: 'nav.workflows', icon: '▤' },
   { path: '/tasks', key: 'nav.tasks', icon: '☑' },
   { path: '/canvas', key: 'nav.canvas', icon: '⬡' },
   { path: '/audit', key: 'nav.audit', icon: '⌕' },
+  { path: '/rules', key: 'nav.rules', icon: '⚡' },
+  { path: '/approvals', key: 'nav.approvals', icon: '✓', badge: 'pending' },
+  { path: '/notifications', key: 'nav.notifications', icon: '✉', badge: 'unread' },
+  { path: '/settings/ai', key: 'nav.ai', icon: '✦' },
   { path: '/settings', key: 'nav.settings', icon: '⚙' },
 ];
 
 function isCurrent(path: string, location: string): boolean {
+  if (path === '/settings' && location.startsWith('/settings/ai')) return false;
   return path === '/' ? location === '/' : location === path || location.startsWith(`${path}/`);
 }
 
@@ -35,9 +42,11 @@ export function LiveIndicator() {
 }
 
 export function Shell({ children }: { children: ReactNode }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [location] = useLocation();
   const { me, signOut } = useSession();
+  useInboxFeed(me?.user?.id);
+  const inbox = useInbox();
   const [menuOpen, setMenuOpen] = useState(false);
   const [palette, setPalette] = useState(false);
   const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -67,6 +76,12 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link key={n.path} href={n.path} aria-current={isCurrent(n.path, location) ? 'page' : undefined}>
               <span className="nav-icon" aria-hidden="true">{n.icon}</span>
               {t(n.key)}
+              {n.badge && inbox[n.badge] > 0 && (
+                <span className="badge nav-badge" data-testid={`nav-${n.badge}`}>
+                  {fmtNumber(inbox[n.badge], i18n.language)}
+                  <span className="sr-only"> {t(n.badge === 'pending' ? 'approvals.pendingCount' : 'notifications.unreadCount', { n: inbox[n.badge] })}</span>
+                </span>
+              )}
             </Link>
           ))}
         </div>
@@ -86,6 +101,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </button>
           <span className="spacer" />
           <LiveIndicator />
+          <Bell />
         </header>
         <main id="main" className="content" tabIndex={-1}>
           {children}

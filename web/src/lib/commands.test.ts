@@ -59,6 +59,11 @@ describe('palette commands', () => {
     expect(parseCommand('audit', ctx)).toEqual({ kind: 'page', path: '/audit' });
     expect(parseCommand('workflows', ctx)).toEqual({ kind: 'page', path: '/workflows' });
     expect(parseCommand('something else entirely', ctx)).toBeNull();
+    expect(parseCommand('show pending approvals', ctx)).toEqual({ kind: 'approvals' });
+    expect(parseCommand('approbations en attente', ctx)).toEqual({ kind: 'approvals' });
+    expect(parseCommand('asehoy ny fankatoavana miandry', ctx)).toEqual({ kind: 'approvals' });
+    expect(parseCommand('go to rules', ctx)).toEqual({ kind: 'page', path: '/rules' });
+    expect(parseCommand('notifications', ctx)).toEqual({ kind: 'page', path: '/notifications' });
   });
 
   it('bestMatch prefers the name holding every word', () => {

@@ -10,7 +10,8 @@ export type Command =
   | { kind: 'language'; lng: Lang }
   | { kind: 'theme'; theme: 'dark' | 'light' }
   | { kind: 'low-bandwidth'; on: boolean }
-  | { kind: 'page'; path: string };
+  | { kind: 'page'; path: string }
+  | { kind: 'approvals' };
 export type CommandContext = { templates: Named[]; workflows: Named[] };
 
 /** Lower case, no accents, one kind of apostrophe, single spaces. */
@@ -64,6 +65,10 @@ const PAGES: Array<[RegExp, string]> = [
   [/^(audit( log)?|journal( d'audit)?|diary|diarin'?ny fanovana)$/, '/audit'],
   [/^(settings|preferences|parametres|reglages|fikirana)$/, '/settings'],
   [/^(tasks|taches|asa)$/, '/tasks'],
+  [/^(rules?|regles?|fitsipika)$/, '/rules'],
+  [/^(approvals?|approbations?|fankatoavana)$/, '/approvals'],
+  [/^(notifications?|fampandrenesana)$/, '/notifications'],
+  [/^(ai|ia|ai settings|parametres ia|fikirana ai)$/, '/settings/ai'],
 ];
 
 const NEW_WORKFLOW =
@@ -76,6 +81,8 @@ const AUDIT =
 const LANGUAGE = /^(?:switch to|change (?:the )?language to|language|use|passer en|passer au|langue|mettre en|ampiasao(?: ny)?(?: teny)?|teny|ovay ho) (?:the )?(?:teny )?(\p{L}+)$/u;
 const THEME = /^(?:(?:switch to|use|passer en|ampiasao(?: ny)?) )?(?:(dark|light) (?:theme|mode)|(?:theme|mode) (sombre|clair)|endrika (maizina|mazava))$/;
 const LOWBW = /^(?:turn |switch )?(low[ -]?bandwidth|faible debit|tambajotra malemy)(?: mode)?(?: (on|off|oui|non|eny|tsia))?$/;
+const APPROVALS =
+  /^(?:(?:show|list|see|open)(?: me)?(?: all)?(?: the)? )?pending approvals?$|^(?:(?:afficher|montrer|voir|ouvrir)(?: les)? )?approbations en attente$|^(?:(?:asehoy|jereo)(?: ireo| ny)? )?fankatoavana miandry$/;
 const GOTO = /^(?:go to|open|show|aller a|ouvrir|afficher|mankany|sokafy) (?:the |le |la |les |ny )?(.+)$/;
 
 export function parseCommand(input: string, ctx: CommandContext): Command | null {
@@ -87,6 +94,7 @@ export function parseCommand(input: string, ctx: CommandContext): Command | null
     return { kind: 'new-workflow', query, template: query ? bestMatch(query, ctx.templates) : undefined };
   }
   if (BLOCKED.test(s)) return { kind: 'tasks', filter: 'blocked' };
+  if (APPROVALS.test(s)) return { kind: 'approvals' };
   if ((m = s.match(OVERDUE))) return { kind: 'tasks', filter: 'overdue', ...(m[1] || m[2] || m[3] ? { range: 'week' as const } : {}) };
   if ((m = s.match(AUDIT))) {
     const query = (m[1] ?? '').trim();

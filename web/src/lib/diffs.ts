@@ -25,6 +25,10 @@ export function showValue(v: Json | undefined): string {
 export function entityName(diff: Diff, names: Map<string, string>): string {
   const n = asObj(diff.after).name ?? asObj(diff.before).name;
   if (typeof n === 'string') return n;
+  // An invitation is known by the address it went to, a session by its person.
+  const email = diff.entity_type === 'invitation' ? (asObj(diff.after).email ?? asObj(diff.before).email) : undefined;
+  if (typeof email === 'string') return email;
+  if (diff.entity_type === 'session' && diff.actor.type === 'user' && names.has(diff.actor.id)) return names.get(diff.actor.id)!;
   // A membership's id is "<tenant>:<user>": name the person.
   const id = diff.entity_type === 'membership' ? (diff.entity_id.split(':').pop() ?? diff.entity_id) : diff.entity_id;
   return names.get(id) ?? names.get(diff.entity_id) ?? id;

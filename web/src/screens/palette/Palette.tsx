@@ -49,6 +49,7 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       case 'tasks': return go(`/tasks?filter=${c.filter}${c.range ? `&range=${c.range}` : ''}`)();
       case 'audit': return go(`/audit${c.workflow ? `?workflow=${encodeURIComponent(c.workflow.id)}` : ''}`)();
       case 'page': return go(c.path)();
+      case 'approvals': return go('/approvals')();
       case 'language': void changeLanguage(c.lng); return onClose();
       case 'theme': setPrefs({ theme: c.theme }); return onClose();
       case 'low-bandwidth': setPrefs({ lowBandwidth: c.on }); return onClose();
@@ -60,6 +61,7 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       case 'tasks': return c.filter === 'blocked' ? t('palette.cmd.blocked') : c.range ? t('palette.cmd.overdueWeek') : t('palette.cmd.overdue');
       case 'audit': return c.workflow ? t('palette.cmd.auditFor', { name: c.workflow.name }) : t('palette.cmd.audit');
       case 'page': return t('palette.cmd.goto', { page: t(`palette.page.${c.path}`) });
+      case 'approvals': return t('palette.cmd.approvals');
       case 'language': return t('palette.cmd.language', { name: { en: 'English', fr: 'Français', mg: 'Malagasy' }[c.lng] });
       case 'theme': return t(`palette.cmd.theme_${c.theme}`);
       case 'low-bandwidth': return c.on ? t('palette.cmd.lowOn') : t('palette.cmd.lowOff');
@@ -72,6 +74,7 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       { kind: 'tasks', filter: 'blocked' },
       { kind: 'tasks', filter: 'overdue', range: 'week' },
       { kind: 'audit', query: '' },
+      { kind: 'approvals' },
       { kind: 'language', lng: 'en' },
       { kind: 'language', lng: 'fr' },
       { kind: 'language', lng: 'mg' },
@@ -79,7 +82,7 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       { kind: 'theme', theme: 'light' },
       { kind: 'low-bandwidth', on: !getPrefs().lowBandwidth },
     ];
-    const pages = ['/', '/workflows', '/tasks', '/canvas', '/audit', '/settings'];
+    const pages = ['/', '/workflows', '/tasks', '/canvas', '/audit', '/rules', '/approvals', '/notifications', '/settings/ai', '/settings'];
     const workflowNames = new Map(workflows.map((w) => [w.id, w.name]));
     return [
       ...commands.map((c, i) => ({ id: `c${i}`, kind: 'command' as const, label: describe(c), run: exec(c) })),

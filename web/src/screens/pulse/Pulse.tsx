@@ -9,6 +9,7 @@ import { api } from '../../api';
 import { useSession } from '../../app/session';
 import { useLive } from '../../live';
 import { fmtNumber } from '../../lib/format';
+import { useInbox } from '../../lib/inbox';
 import { translateReason } from '../../lib/health';
 import { learnNames, useNames } from '../../lib/names';
 import { useDebounced, useQuery } from '../../lib/query';
@@ -26,6 +27,7 @@ export default function Pulse() {
   const [, navigate] = useLocation();
   const department = new URLSearchParams(useSearch()).get('department') ?? undefined;
   const q = useQuery(() => api.work.dashboard(department) as Promise<Dashboard>, [department]);
+  const { pending } = useInbox();
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const refresh = useDebounced(() => void q.reload(), 400);
   useLive((d: Diff) => {
@@ -58,6 +60,9 @@ export default function Pulse() {
             <button type="button" className="btn-sm btn-ghost" onClick={() => navigate('/')} aria-label={t('pulse.clearDepartment')}>✕</button>
           </span>
         )}
+        <Link className={`btn ${pending > 0 ? '' : 'btn-ghost'}`} href="/approvals" data-testid="pulse-pending">
+          {t('pulse.pendingApprovals', { n: fmtNumber(pending, i18n.language) })}
+        </Link>
         <Link className="btn btn-primary" href="/workflows/new">{t('workflows.new')}</Link>
       </div>
       <ErrorText error={q.error} onRetry={() => void q.reload()} />

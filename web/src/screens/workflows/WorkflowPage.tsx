@@ -7,11 +7,12 @@ import { api } from '../../api';
 import { useSession } from '../../app/session';
 import { useLive } from '../../live';
 import { fmtDateTime } from '../../lib/format';
+import { refreshInbox } from '../../lib/inbox';
 import { translateReason } from '../../lib/health';
 import { learnNames, useNames } from '../../lib/names';
 import { useDebounced, useQuery } from '../../lib/query';
 import { DiffLine } from '../../ui/DiffFeed';
-import { ErrorText, Loading, useAction } from '../../ui/feedback';
+import { ErrorText, Loading, useAction, useToast } from '../../ui/feedback';
 import { HealthBadge } from '../../ui/Health';
 import { WhyDialog } from '../../ui/WhyDialog';
 import { Board } from './Board';
@@ -63,6 +64,7 @@ export default function WorkflowPage() {
   const highlight = search.get('task');
   const { members, can } = useSession();
   const run = useAction();
+  const toast = useToast();
   const q = useQuery(() => api.work.get(id), [id]);
   const [tasks, setTasks] = useState<Task[]>([]);
   const [newTask, setNewTask] = useState('');
@@ -181,8 +183,13 @@ export default function WorkflowPage() {
           confirmLabel={t('workflow.archive')}
           onCancel={() => setArchiving(false)}
           onConfirm={async (why) => {
-            await api.work.archive(id, why);
+            const out: unknown = await api.work.archive(id, why);
             setArchiving(false);
+            // A require_approval rule holds the change (202): it is pending on Approvals.
+            if (out && typeof out === 'object' && 'change' in out && (out as { status?: string }).status === 'pending') {
+              toast(t('approvals.heldToast'));
+              void refreshInbox();
+            }
             await q.reload();
           }}
         />

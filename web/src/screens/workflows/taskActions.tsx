@@ -1,6 +1,6 @@
 // Changing tasks from the list and the board: one place for optimistic updates, version
 // guards, and the rule that blocked/failed needs a why (the dialog; nothing moves without it).
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Sentiment, Task, TaskStatus } from '../../../../sdk/src/index.js';
 import { api } from '../../api';
@@ -27,21 +27,34 @@ export function useTaskActions(tasks: Task[], setTasks: (t: Task[]) => void, rel
 
   const replace = useCallback((updated: Task, list: Task[]) => list.map((x) => (x.id === updated.id ? updated : x)), []);
 
+  // Edits of one task go out one after another, each with the version the previous one
+  // returned: a quick priority change right after a move is not refused as a conflict with
+  // ourselves (the version guard is for other people's edits).
+  const inFlight = useRef(new Map<string, { done: Promise<unknown>; version: number }>());
+
   const patch = useCallback(
-    async (task: Task, body: Record<string, unknown>, optimistic?: Task[]) => {
+    (task: Task, body: Record<string, unknown>, optimistic?: Task[]) => {
       const previous = tasks;
       if (optimistic) setTasks(optimistic);
-      try {
-        const updated = await api.work.patchTask(task.id, { ...body, version: task.version });
-        setTasks(replace(updated, optimistic ?? previous));
-        if ('position' in body) await reload();
-        return updated;
-      } catch (err) {
-        setTasks(previous);
-        toast(errorMessage(err, t), 'error');
-        if (errorCode(err) === 'VERSION_CONFLICT') await reload();
-        throw err;
-      }
+      const prior = inFlight.current.get(task.id);
+      const send = async () => {
+        const version = Math.max(task.version, inFlight.current.get(task.id)?.version ?? 0);
+        try {
+          const updated = await api.work.patchTask(task.id, { ...body, version });
+          inFlight.current.set(task.id, { done: inFlight.current.get(task.id)?.done ?? Promise.resolve(), version: updated.version });
+          setTasks(replace(updated, optimistic ?? previous));
+          if ('position' in body) await reload();
+          return updated;
+        } catch (err) {
+          setTasks(previous);
+          toast(errorMessage(err, t), 'error');
+          if (errorCode(err) === 'VERSION_CONFLICT') await reload();
+          throw err;
+        }
+      };
+      const done = (prior?.done ?? Promise.resolve()).catch(() => undefined).then(send);
+      inFlight.current.set(task.id, { done, version: prior?.version ?? task.version });
+      return done;
     },
     [tasks, setTasks, replace, reload, toast, t],
   );

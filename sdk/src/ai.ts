@@ -1,0 +1,45 @@
+// The AI gateway's settings part of the SDK: providers (with breaker state), settings
+// (provider keys are write-only), usage and the monthly budget.
+import type { AtriumClient } from './client.js';
+
+export type AiBreaker = { state: string; consecutive_failures: number; opened_at: string | null; retry_at: string | null } | null;
+export type AiProvider = {
+  id: string; kind: string; source: string; base_url: string | null; model: string; embed_model: string | null;
+  api_key_set: boolean; configured: boolean; unconfigured_reason: string | null; breaker: AiBreaker;
+};
+export type AiProviders = { providers: AiProvider[]; aliases: Record<string, { provider: string; model: string }[]> };
+export type AiProviderInput = { kind: 'openai-compatible' | 'anthropic'; base_url?: string | null; api_key?: string | null; model: string; embed_model?: string | null };
+export type AiSettings = {
+  providers: Record<string, { kind: string; base_url: string | null; model: string; embed_model: string | null; api_key_set: boolean }>;
+  aliases: Record<string, { chain: { provider: string; model?: string }[] }>;
+  prices: Record<string, { input_per_mtok: number; output_per_mtok: number; context?: number }>;
+  store_prompts: boolean; cache_ttl_seconds: number; version: number;
+};
+export type AiSettingsInput = {
+  providers?: Record<string, AiProviderInput | null>;
+  aliases?: Record<string, { chain: { provider: string; model?: string }[] } | null>;
+  store_prompts?: boolean; cache_ttl_seconds?: number; why?: string;
+};
+export type AiUsageRow = { key: string; calls: number; input_tokens: number; output_tokens: number; cost_usd: number; cache_hits: number; fallbacks: number; avg_latency_ms: number };
+export type AiUsage = { from: string; to: string; group_by: string; rows: AiUsageRow[]; totals: Omit<AiUsageRow, 'key' | 'avg_latency_ms'> };
+export type AiBudget = {
+  month: string; monthly_tokens: number | null; monthly_cost_usd: number | null; allow_offline: boolean;
+  used: { tokens: number; cost_usd: number; calls: number }; percent: number | null; state: 'unlimited' | 'ok' | 'warning' | 'exceeded';
+};
+export type AiBudgetInput = { monthly_tokens?: number | null; monthly_cost_usd?: number | null; allow_offline?: boolean; why?: string };
+
+/** Typed calls of the AI settings API for one client. */
+export function aiApi(client: AtriumClient) {
+  const req = async <T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>) =>
+    (await client.request<T>(method, path, { body, query })).data;
+  return {
+    providers: () => req<AiProviders>('GET', '/v1/ai/providers'),
+    settings: () => req<AiSettings>('GET', '/v1/ai/settings'),
+    updateSettings: (input: AiSettingsInput) => req<AiSettings>('PUT', '/v1/ai/settings', input),
+    usage: (query: { from?: string; to?: string; group_by?: 'day' | 'model' | 'feature' | 'alias' | 'provider' } = {}) => req<AiUsage>('GET', '/v1/ai/usage', undefined, query),
+    budget: () => req<AiBudget>('GET', '/v1/ai/budget'),
+    setBudget: (input: AiBudgetInput) => req<AiBudget>('PUT', '/v1/ai/budget', input),
+  };
+}
+
+export type AiApi = ReturnType<typeof aiApi>;
