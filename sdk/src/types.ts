@@ -99,7 +99,7 @@ export type Invitation = {
 };
 /** Without SMTP the link (and its token) is returned this once, for the inviter to pass on. */
 export type InvitationCreated = { invitation: Invitation; email_sent: boolean; accept_url?: string; token?: string };
-export type AcceptInvitationInput = { token: string; name?: string; password: string };
+export type AcceptInvitationInput = { token: string; name?: string; password: string; /** when the existing account has 2FA */ totp_code?: string };
 /** `token` is null for integration members: they use API keys and never get a session. */
 export type AcceptedInvitation = { token: string | null; user: UserRef; tenant: TenantRef; role: Role };
 
