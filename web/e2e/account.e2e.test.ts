@@ -224,8 +224,8 @@ describe('account flows in a real browser', () => {
     const secret = (await key.textContent())!.trim();
     expect(secret.length).toBeGreaterThan(20);
     const once = page.locator('.alert', { has: key });
-    await once.getByRole('button', { name: 'Copy' }).click();
-    await expect.poll(() => once.getByRole('button', { name: 'Copied' }).count()).toBe(1);
+    await once.getByRole('button', { name: 'Copy', exact: true }).click();
+    await expect.poll(() => once.getByRole('button', { name: 'Copied', exact: true }).count()).toBe(1);
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await expect.poll(() => page.locator('.list li', { hasText: 'CI exporter' }).count()).toBe(1);
     await shotBoth(page, 'account-api-key');
