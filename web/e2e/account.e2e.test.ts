@@ -6,18 +6,13 @@
 // prompt. Fails on any browser console error other than the browser's own log of the
 // refusals these flows provoke on purpose. Screenshots at 1440 px and 360 px go to
 // test-artifacts/screens/account-*.png.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../server/src/testing/harness.js';
+import type { TestApp } from '../../server/src/testing/harness.js';
+import { shot as screenshot, startBrowserSuite, watchConsole } from './browser.js';
 import { TOKEN_CACHE_MS } from '../../server/src/modules/identity/tokens.js';
 import { Authenticator } from '../../server/src/testing/identity.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = `${ROOT}test-artifacts/screens`;
-const CHROMIUM = process.env.ATRIUM_CHROMIUM ?? '/usr/bin/chromium';
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 360, height: 780 };
 
@@ -26,13 +21,7 @@ let browser: Browser;
 let owner: BrowserContext;
 const consoleErrors: string[] = [];
 
-function watch(page: Page): Page {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
-  return page;
-}
+const watch = (page: Page): Page => watchConsole(page, consoleErrors);
 
 /** Console errors, less the browser's own network log of refusals provoked on purpose. */
 function unexpectedErrors(allowed: RegExp[]): string {
@@ -41,10 +30,7 @@ function unexpectedErrors(allowed: RegExp[]): string {
   return left.join('\n');
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => {});
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshot(page, name, true);
 
 /** Resizes, then waits for the transitions that crossing a breakpoint starts (the drawer). */
 async function resize(page: Page, size: { width: number; height: number }): Promise<void> {
@@ -65,13 +51,7 @@ async function shotBoth(page: Page, name: string): Promise<void> {
 const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  execFileSync(process.execPath, [`${ROOT}scripts/build-web.mjs`, '--if-stale'], { stdio: 'inherit' });
-  server = await startTestApp();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  ({ server, browser } = await startBrowserSuite());
   owner = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB' });
   await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
 });

@@ -2,43 +2,23 @@
 // validation at the field), Notifications (the bell rises live with the why), Approvals
 // (an archive held by a rule, approved with a why), AI settings; each at 1440 and 360 px.
 // Fails on any browser console error. Screenshots go to test-artifacts/screens/.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../server/src/testing/harness.js';
+import type { TestApp } from '../../server/src/testing/harness.js';
+import { shot as screenshot, startBrowserSuite, watchConsole } from './browser.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = `${ROOT}test-artifacts/screens`;
-const CHROMIUM = process.env.ATRIUM_CHROMIUM ?? '/usr/bin/chromium';
 
 let server: TestApp;
 let browser: Browser;
 let context: BrowserContext;
 const consoleErrors: string[] = [];
 
-function watch(page: Page): Page {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
-  return page;
-}
+const watch = (page: Page): Page => watchConsole(page, consoleErrors);
 
-async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => {});
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage });
-}
+const shot = screenshot;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  execFileSync(process.execPath, [`${ROOT}scripts/build-web.mjs`, '--if-stale'], { stdio: 'inherit' });
-  server = await startTestApp();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  ({ server, browser } = await startBrowserSuite());
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
 });
 
