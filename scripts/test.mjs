@@ -40,10 +40,19 @@ for (const leg of legs) {
     exitCode = 1;
     continue;
   }
+  // A file that fails before its tests run (import error, browser missing, a failing
+  // beforeAll) has no failed assertion: it counts as one failure, so it cannot look green.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((t) => t.status === 'failed')).length;
+  const legFailed = report.numFailedTests + brokenFiles;
   passed += report.numPassedTests;
-  failed += report.numFailedTests + (report.numFailedTestSuites ?? 0) * (report.numTotalTests === 0 ? 1 : 0);
-  console.log(`${leg.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  failed += legFailed;
+  console.log(`${leg.name}: ${report.numPassedTests} passed, ${legFailed} failed${brokenFiles ? ` (${brokenFiles} file(s) failed before their tests ran)` : ''}`);
   if (run.status !== 0) exitCode = 1;
+  if (run.status !== 0 && legFailed === 0) {
+    // vitest failed without naming a failure (e.g. an unhandled error): still a failure.
+    failed += 1;
+    console.log(`${leg.name}: vitest exited ${run.status} without a failed test; counted as 1 failure`);
+  }
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(exitCode);

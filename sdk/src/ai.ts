@@ -9,15 +9,19 @@ export type AiProvider = {
 };
 export type AiProviders = { providers: AiProvider[]; aliases: Record<string, { provider: string; model: string }[]> };
 export type AiProviderInput = { kind: 'openai-compatible' | 'anthropic'; base_url?: string | null; api_key?: string | null; model: string; embed_model?: string | null };
+/** A model's own price (USD per million tokens) and context window, instead of the built-in table's. */
+export type AiPrice = { input_per_mtok: number; output_per_mtok: number; context?: number };
 export type AiSettings = {
   providers: Record<string, { kind: string; base_url: string | null; model: string; embed_model: string | null; api_key_set: boolean }>;
   aliases: Record<string, { chain: { provider: string; model?: string }[] }>;
-  prices: Record<string, { input_per_mtok: number; output_per_mtok: number; context?: number }>;
+  prices: Record<string, AiPrice>;
   store_prompts: boolean; cache_ttl_seconds: number; version: number;
 };
 export type AiSettingsInput = {
   providers?: Record<string, AiProviderInput | null>;
   aliases?: Record<string, { chain: { provider: string; model?: string }[] } | null>;
+  /** null removes a model's override. */
+  prices?: Record<string, AiPrice | null>;
   store_prompts?: boolean; cache_ttl_seconds?: number; why?: string;
 };
 export type AiUsageRow = { key: string; calls: number; input_tokens: number; output_tokens: number; cost_usd: number; cache_hits: number; fallbacks: number; avg_latency_ms: number };

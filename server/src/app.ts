@@ -44,11 +44,11 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const work = createWork({ db, ledger, identity, jobs, now: opts.now });
   const notifications = createNotifications({ db, ledger, identity, mailer });
   const ai = createAi({
-    db, ledger, config, secrets: identity.secrets, now: opts.now,
+    db, hub, log, ledger, config, secrets: identity.secrets, requireFreshStepUp: (p) => identity.requireFreshStepUp(p), now: opts.now,
     notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
   });
   const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
-  const metrics = createMetrics(() => jobs.queueDepths(), () => rules.backlog());
+  const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), aiMetering: () => ai.meter.stats() });
 
   let http: FastifyInstance | null = null;
   let role: Role | null = null;
@@ -102,6 +102,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
       await identity.start();
       await ledger.start();
       await rules.start(startRole);
+      await ai.start();
       if (config.jobs) await work.start(startRole);
       if (startRole === 'worker') return null;
       http = buildHttp();
@@ -114,6 +115,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
 
     async stop(): Promise<void> {
       if (http) await http.close();
+      await ai.stop();
       await rules.stop();
       await hub.stop();
       if (config.jobs) await jobs.stop();

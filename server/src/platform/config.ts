@@ -40,6 +40,7 @@ export const configSchema = z.object({
   ATRIUM_ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
   ATRIUM_AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ATRIUM_AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  ATRIUM_AI_METERING: z.enum(['write-behind', 'sync']).default('write-behind'),
 });
 
 export type AtriumConfig = {
@@ -83,6 +84,8 @@ export type AiConfig = {
   maxRetries: number;
   /** First backoff step; doubles per retry, with jitter (tests make it small). */
   retryBaseMs: number;
+  /** When a call's usage row and diff are written: behind the answer (default) or before it. */
+  metering: 'write-behind' | 'sync';
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       timeoutMs: c.ATRIUM_AI_TIMEOUT_MS,
       maxRetries: c.ATRIUM_AI_MAX_RETRIES,
       retryBaseMs: 250,
+      metering: c.ATRIUM_AI_METERING,
     },
     ...overrides,
   };

@@ -73,5 +73,6 @@ export const ERROR_CODES = {
   UNSAFE_PROVIDER_URL: 'The provider URL points at a link-local or cloud-metadata address.',
   TEMPLATE_VARIABLES_MISSING: 'The prompt template needs variables that were not given.',
   AI_UNAVAILABLE: 'No provider in the alias’s chain could answer (the offline provider included).',
+  METERING_BEHIND: 'Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.',
   INTERNAL: 'An unexpected server error; the request id identifies it in the logs.',
 } as const;

@@ -17,6 +17,7 @@ export class RealtimeHub {
   readonly #unlisten: Unlisten[] = [];
   readonly #everyTenant = new Map<string, Set<Listener>>(); // channel → listeners of all tenants
   readonly #pending = new Map<string, Map<string, RangeNotice>>(); // channel → tenant → merged range
+  readonly #resync = new Map<string, Set<() => void>>(); // channel → called after a lost connection is back
   #flushing: Promise<void> | null = null;
 
   constructor(
@@ -38,8 +39,24 @@ export class RealtimeHub {
         }
         for (const fn of tenants.get(notice.t) ?? []) fn(notice);
         for (const fn of this.#everyTenant.get(channel) ?? []) fn(notice);
+      }, () => {
+        this.log.warn({ channel }, 'listening again after a lost connection; subscribers resynchronise');
+        this.resync(channel);
       }),
     );
+  }
+
+  /** Tells the channel's subscribers that notices may have been missed (called after a reconnect). */
+  resync(channel: string): void {
+    for (const fn of this.#resync.get(channel) ?? []) fn();
+  }
+
+  /** Called when notices on the channel may have been missed (the listening connection was lost and is back). */
+  onResync(channel: string, fn: () => void): () => void {
+    const set = this.#resync.get(channel) ?? new Set();
+    this.#resync.set(channel, set);
+    set.add(fn);
+    return () => set.delete(fn);
   }
 
   subscribe(channel: string, tenantId: string, fn: Listener): () => void {

@@ -18,7 +18,7 @@ export async function startAiTestApp(ai: Partial<AiConfig> = {}): Promise<AiTest
       ai: {
         openai: { baseUrl: openai.baseUrl, apiKey: 'sk-test-openai', model: 'fake-gpt', embedModel: undefined },
         anthropic: { baseUrl: anthropic.baseUrl, apiKey: 'sk-test-anthropic', model: 'fake-claude' },
-        timeoutMs: 5000, maxRetries: 2, retryBaseMs: 5,
+        timeoutMs: 5000, maxRetries: 2, retryBaseMs: 5, metering: 'write-behind',
         ...ai,
       },
     },

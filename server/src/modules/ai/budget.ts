@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { Ctx } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 
 export const WARN_AT = 0.8;
@@ -26,7 +27,7 @@ export type BudgetStatus = {
   state: 'unlimited' | 'ok' | 'warning' | 'exceeded';
 };
 
-type BudgetRow = { monthly_tokens: string | number | null; monthly_cost_usd: string | number | null; allow_offline: boolean; used_month: string | null; used_tokens: string | number; used_cost_usd: string | number };
+export type BudgetRow = { monthly_tokens: string | number | null; monthly_cost_usd: string | number | null; allow_offline: boolean; used_month: string | null; used_tokens: string | number; used_cost_usd: string | number };
 
 export const monthOf = (now: Date): string => now.toISOString().slice(0, 7);
 const monthStart = (now: Date): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -58,27 +59,39 @@ function statusOf(b: BudgetRow | undefined, used: { tokens: number; cost_usd: nu
   };
 }
 
-const loadRow = (tx: Tx) => tx.selectFrom('ai_budgets').select(['monthly_tokens', 'monthly_cost_usd', 'allow_offline', 'used_month', 'used_tokens', 'used_cost_usd']).executeTakeFirst();
+export const loadBudgetRow = (tx: Tx): Promise<BudgetRow | undefined> => tx.selectFrom('ai_budgets').select(['monthly_tokens', 'monthly_cost_usd', 'allow_offline', 'used_month', 'used_tokens', 'used_cost_usd']).executeTakeFirst();
 const hasLimit = (b: BudgetRow | undefined): b is BudgetRow => !!b && (b.monthly_tokens !== null || b.monthly_cost_usd !== null);
 
-/** The check before a call: one row read (nothing at all without a budget). */
-export async function budgetGate(tx: Tx, now: Date): Promise<BudgetStatus> {
-  const b = await loadRow(tx);
+/**
+ * The check before a call, from the budget row as this process last saw it plus what this
+ * process charged since and has not yet written (no database work).
+ */
+export function budgetGate(b: BudgetRow | undefined, unwritten: { tokens: number; cost: number }, now: Date): BudgetStatus {
   const month = monthOf(now);
   if (!hasLimit(b)) return statusOf(b, { tokens: 0, cost_usd: 0, calls: 0 }, month);
   const current = b.used_month === month;
-  return statusOf(b, { tokens: current ? Number(b.used_tokens) : 0, cost_usd: current ? micro(Number(b.used_cost_usd)) : 0, calls: 0 }, month);
+  const tokens = (current ? Number(b.used_tokens) : 0) + unwritten.tokens;
+  const cost = (current ? Number(b.used_cost_usd) : 0) + unwritten.cost;
+  return statusOf(b, { tokens, cost_usd: micro(cost), calls: 0 }, month);
+}
+
+/** 429 for a call the month's budget no longer allows; retry when the next month starts. */
+export function budgetExceeded(b: BudgetStatus, now: Date): AppError {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return new AppError('BUDGET_EXCEEDED', 429, `The monthly AI budget for ${b.month} is used up (${b.percent} %).`, [
+    { message: 'budget exceeded', month: b.month, used_tokens: b.used.tokens, used_cost_usd: b.used.cost_usd, monthly_tokens: b.monthly_tokens, monthly_cost_usd: b.monthly_cost_usd },
+  ], { 'retry-after': String(Math.max(1, Math.ceil((next - now.getTime()) / 1000))) });
 }
 
 /** The full picture for GET /v1/ai/budget (counts calls from the usage table). */
 export async function budgetStatus(tx: Tx, now: Date): Promise<BudgetStatus> {
-  return statusOf(await loadRow(tx), await paidUsage(tx, now), monthOf(now));
+  return statusOf(await loadBudgetRow(tx), await paidUsage(tx, now), monthOf(now));
 }
 
 export type BudgetInput = { monthly_tokens?: number | null; monthly_cost_usd?: number | null; allow_offline?: boolean; why?: string };
 
 export async function putBudget(ctx: Ctx, ledger: Ledger, input: BudgetInput, now: Date): Promise<BudgetStatus> {
-  const before = await loadRow(ctx.tx);
+  const before = await loadBudgetRow(ctx.tx);
   const next = {
     monthly_tokens: input.monthly_tokens !== undefined ? input.monthly_tokens : numOrNull(before?.monthly_tokens),
     monthly_cost_usd: input.monthly_cost_usd !== undefined ? input.monthly_cost_usd : numOrNull(before?.monthly_cost_usd),
@@ -100,10 +113,11 @@ export async function putBudget(ctx: Ctx, ledger: Ledger, input: BudgetInput, no
 }
 
 /**
- * After a paid call: bumps the month's counter (a no-op without a budget row) and, the first
- * time this month usage reaches 80 %, records a diff and notifies the owners.
+ * After paid calls: bumps the month's counter (a no-op without a budget row) and, the first
+ * time this month usage reaches 80 %, records a diff and notifies the owners. Returns the
+ * row after the bump (the gateway's cached view of the budget).
  */
-export async function chargeBudget(ctx: Ctx, ledger: Ledger, notify: Notify | undefined, tokens: number, cost: number, now: Date): Promise<void> {
+export async function chargeBudget(ctx: Ctx, ledger: Ledger, notify: Notify | undefined, tokens: number, cost: number, now: Date): Promise<BudgetRow | undefined> {
   const month = monthOf(now);
   const row = await ctx.tx
     .updateTable('ai_budgets')
@@ -114,9 +128,9 @@ export async function chargeBudget(ctx: Ctx, ledger: Ledger, notify: Notify | un
     })
     .returning(['monthly_tokens', 'monthly_cost_usd', 'allow_offline', 'used_month', 'used_tokens', 'used_cost_usd', 'warned_month'])
     .executeTakeFirst();
-  if (!hasLimit(row)) return;
+  if (!hasLimit(row)) return row;
   const status = statusOf(row, { tokens: Number(row.used_tokens), cost_usd: micro(Number(row.used_cost_usd)), calls: 0 }, month);
-  if ((status.state !== 'warning' && status.state !== 'exceeded') || row.warned_month === month) return;
+  if ((status.state !== 'warning' && status.state !== 'exceeded') || row.warned_month === month) return row;
   // The conditional update makes "once per month" hold across concurrent calls and processes.
   const claimed = await ctx.tx
     .updateTable('ai_budgets')
@@ -124,7 +138,7 @@ export async function chargeBudget(ctx: Ctx, ledger: Ledger, notify: Notify | un
     .where((eb) => eb.or([eb('warned_month', 'is', null), eb('warned_month', '<>', month)]))
     .returning('tenant_id')
     .executeTakeFirst();
-  if (!claimed) return;
+  if (!claimed) return row;
   const used = status.used;
   await ledger.record(ctx, {
     namespace: 'ai', entityType: 'ai_budget', entityId: ctx.tenantId, event: 'ai.budget_warning',
@@ -136,4 +150,5 @@ export async function chargeBudget(ctx: Ctx, ledger: Ledger, notify: Notify | un
     body: `This workspace has used ${status.percent} % of its monthly AI budget for ${month} (${used.tokens} tokens, $${used.cost_usd}). Calls stop at 100 %${status.allow_offline ? ' (the offline provider stays available)' : ''}.`,
     link: '/settings/ai',
   });
+  return row;
 }

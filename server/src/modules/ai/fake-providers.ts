@@ -13,6 +13,10 @@ export type Reply = {
   toolCalls?: { name: string; input: unknown }[];
   /** Wait before answering (a hung provider: longer than the gateway's timeout). */
   delayMs?: number;
+  /** Streamed answers: wait this long between events (a slow stream; longer than the timeout, a stalled one). */
+  gapMs?: number;
+  /** Streamed answers: this many `: keep-alive` comment lines first (a model thinking before its first word). */
+  keepAlives?: number;
   usage?: { input: number; output: number };
 };
 
@@ -54,13 +58,21 @@ export function fakeVector(text: string): number[] {
   return v.map((x) => x / n);
 }
 
-function sse(res: ServerResponse, events: { event?: string; data: unknown }[]): void {
+async function sse(res: ServerResponse, events: { event?: string; data: unknown }[], r: Reply): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  for (const e of events) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+  const lines = [
+    ...Array.from({ length: r.keepAlives ?? 0 }, () => ': keep-alive\n\n'),
+    ...events.map((e) => `${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`),
+  ];
+  for (const [i, line] of lines.entries()) {
+    if (r.gapMs && i > 0) await sleep(r.gapMs);
+    if (res.destroyed) return; // the client gave up (a timeout)
+    res.write(line);
+  }
   res.end();
 }
 
-function openAi(path: string, body: Record<string, unknown>, r: Reply, res: ServerResponse): void {
+async function openAi(path: string, body: Record<string, unknown>, r: Reply, res: ServerResponse): Promise<void> {
   if (r.status && r.status >= 400) {
     res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
     res.end(JSON.stringify({ error: { message: `scripted ${r.status}`, type: 'server_error', code: String(r.status) } }));
@@ -80,19 +92,19 @@ function openAi(path: string, body: Record<string, unknown>, r: Reply, res: Serv
   const base = { id: 'chatcmpl-fake', created: 1_700_000_000, model };
   if (body.stream) {
     const chunk = (delta: Record<string, unknown>, finish_reason: string | null, extra = {}) => ({ data: { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason }], ...extra } });
-    sse(res, [
+    await sse(res, [
       chunk({ role: 'assistant', content: '' }, null),
       ...(calls.length ? calls.map((c, index) => chunk({ tool_calls: [{ index, ...c }] }, null)) : pieces(text).map((p) => chunk({ content: p }, null))),
       chunk({}, finish, { usage }),
       { data: '[DONE]' },
-    ]);
+    ], r);
     return;
   }
   res.writeHead(200, { 'content-type': 'application/json', ...r.headers });
   res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: calls.length ? null : text, ...(calls.length ? { tool_calls: calls } : {}) }, finish_reason: finish }], usage }));
 }
 
-function anthropic(body: Record<string, unknown>, r: Reply, res: ServerResponse): void {
+async function anthropic(body: Record<string, unknown>, r: Reply, res: ServerResponse): Promise<void> {
   if (r.status && r.status >= 400) {
     res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
     res.end(JSON.stringify({ type: 'error', error: { type: r.status === 429 ? 'rate_limit_error' : 'api_error', message: `scripted ${r.status}` } }));
@@ -115,19 +127,24 @@ function anthropic(body: Record<string, unknown>, r: Reply, res: ServerResponse)
         : [{ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify((c as { input: unknown }).input) } } }]),
       { event: 'content_block_stop', data: { type: 'content_block_stop', index } },
     ]);
-    sse(res, [
+    await sse(res, [
       { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } } },
       ...blocks,
       { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } } },
       { event: 'message_stop', data: { type: 'message_stop' } },
-    ]);
+    ], r);
     return;
   }
   res.writeHead(200, { 'content-type': 'application/json', ...r.headers });
   res.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage }));
 }
 
-export async function startFakeProvider(kind: 'openai' | 'anthropic'): Promise<FakeProvider> {
+/**
+ * `keepAliveMs`: the server's idle keep-alive. Tests keep it short so closing is quick (under
+ * undici's 2 s hint threshold every request then opens a connection); the bench uses a long
+ * one, as real providers do.
+ */
+export async function startFakeProvider(kind: 'openai' | 'anthropic', { keepAliveMs = 1000 }: { keepAliveMs?: number } = {}): Promise<FakeProvider> {
   const queue: Reply[] = [];
   const seen: Seen[] = [];
   const fake = { fallback: {} as Reply };
@@ -139,13 +156,13 @@ export async function startFakeProvider(kind: 'openai' | 'anthropic'): Promise<F
       const r = queue.shift() ?? fake.fallback;
       if (r.delayMs) await sleep(r.delayMs);
       if (res.destroyed) return;
-      if (kind === 'openai') openAi(path, body, r, res);
-      else anthropic(body, r, res);
+      if (kind === 'openai') await openAi(path, body, r, res);
+      else await anthropic(body, r, res);
     })().catch(() => {
       res.writeHead(400).end();
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = keepAliveMs;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(fake, {

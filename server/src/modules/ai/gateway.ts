@@ -1,27 +1,35 @@
-// The gateway's call path. Three short steps so no transaction is held while a provider
-// thinks (on embedded PGlite one open transaction would stall every request):
-//   1. prepare (one tenant transaction): settings, alias → chain, template, budget, cache;
-//   2. the chain, outside any transaction: breaker, attempts with timeout, retries with
-//      backoff, fallback to the next link, finally offline;
-//   3. record (one tenant transaction): usage row + `ai.call` diff + cache entry + budget warning.
+// The gateway's call path, in three steps; no transaction is ever held while a provider
+// thinks, and a plain call touches the database in none of them:
+//   1. prepare: settings, routing and budget from this process's view of the workspace
+//      (tenant-state.ts), alias → chain, template (a read), context fit, budget gate, cache
+//      lookup (memory, then Postgres when its key index says it may hold the answer);
+//   2. the chain: breaker, attempts with timeout, retries with backoff, fallback to the next
+//      link, finally offline;
+//   3. record: the answer goes to the memory cache and the meter, which writes the usage
+//      row, `ai.call` diff, Postgres cache entry and budget counter behind the answer
+//      (meter.ts).
 import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
 import type { AiConfig } from '../../platform/config.js';
-import { inTenant, type CtxSource } from '../../platform/context.js';
+import type { CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secrets.js';
-import { budgetGate, type Notify } from './budget.js';
-import { cacheGet, cacheKey, type CachedResponse } from './cache.js';
+import { budgetExceeded, budgetGate, type Notify } from './budget.js';
+import { cacheKey, sharedCacheGet, type CachedResponse, type MemoryCache } from './cache.js';
 import { validatorFor } from './json-schema.js';
-import { recordCall, type Attempt } from './metering.js';
+import type { SharedCacheIndex } from './cache-index.js';
+import type { Meter } from './meter.js';
+import type { Attempt, CacheWrite } from './metering.js';
 import { callModel, streamModel, type DeltaSink } from './model-call.js';
 import { costOf, factsOf } from './models.js';
 import { estimateTokens } from './offline-text.js';
 import { renderPrompt } from './prompts.js';
 import { breakerKey, OFFLINE, unconfiguredReason, type ProviderConfig } from './providers.js';
 import { backoffMs, classify, countsForBreaker, MAX_RETRY_WAIT_MS, retryable, type Breakers } from './resilience.js';
-import { loadSettings, routingOf, type Link, type Settings } from './settings.js';
+import type { Link, Settings } from './settings.js';
+import type { TenantAiStates } from './tenant-state.js';
 import type { ChatMessage, ModelRequest, ModelResult, ToolCall, ToolSpec } from './types.js';
 import type { JsonSchema } from './json-schema.js';
 
@@ -68,6 +76,11 @@ export type GatewayDeps = {
   secrets: () => SecretBox;
   breakers: Breakers;
   notify?: Notify;
+  states: TenantAiStates;
+  log: Logger;
+  memory: MemoryCache;
+  sharedKeys: SharedCacheIndex;
+  meter: Meter;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 };
@@ -114,48 +127,59 @@ export function createGateway(d: GatewayDeps) {
   async function prepare(source: CtxSource, input: CompleteInput): Promise<Prepared> {
     if (input.schema) validatorFor(input.schema, 'body.schema');
     input.tools?.forEach((t, i) => validatorFor(t.parameters, `body.tools.${i}.parameters`));
-    return inTenant(d.db, source, async (ctx) => {
-      const settings = await loadSettings(ctx.tx);
-      const routing = routingOf(settings, d.env, d.secrets());
-      const alias = input.alias ?? 'smart';
-      const valid = Object.keys(routing.aliases).filter((a) => a !== 'embed');
-      let chain = alias === 'embed' ? undefined : routing.aliases[alias];
-      if (!chain || chain.length === 0) throw unknownAlias(alias, valid);
+    const state = await d.states.get(source.tenantId);
+    const { settings, routing } = state;
+    const alias = input.alias ?? 'smart';
+    let chain = alias === 'embed' ? undefined : routing.aliases[alias];
+    if (!chain || chain.length === 0) throw unknownAlias(alias, Object.keys(routing.aliases).filter((a) => a !== 'embed'));
 
-      let messages = [...(input.messages ?? [])];
-      let prompt: Prepared['prompt'] = null;
-      if (input.prompt_id) {
-        const r = await renderPrompt(ctx.tx, input.prompt_id, input.variables ?? {}, input.prompt_version);
-        prompt = { id: r.prompt_id, version: r.version };
-        messages = [...(r.system ? [{ role: 'system' as const, content: r.system }] : []), ...messages, { role: 'user', content: r.text }];
-      }
-      if (input.system) messages.unshift({ role: 'system', content: input.system });
-      if (input.prompt) messages.push({ role: 'user', content: input.prompt });
-      if (!messages.some((m) => m.role !== 'system')) {
-        throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the expected shape.', [{ path: 'body.messages', message: 'give messages, prompt or prompt_id' }]);
-      }
-      const first = chain[0]!;
-      const facts = factsOf(first.model, settings.prices);
-      const fitted = fitContext(messages, first.model, facts.context, input.max_tokens ?? 0, input.truncate ?? false);
+    let messages = [...(input.messages ?? [])];
+    let prompt: Prepared['prompt'] = null;
+    if (input.prompt_id) {
+      const { prompt_id, variables, prompt_version } = input;
+      const r = await d.db.tenantTx(source.tenantId, (tx) => renderPrompt(tx, prompt_id, variables ?? {}, prompt_version));
+      prompt = { id: r.prompt_id, version: r.version };
+      messages = [...(r.system ? [{ role: 'system' as const, content: r.system }] : []), ...messages, { role: 'user', content: r.text }];
+    }
+    if (input.system) messages.unshift({ role: 'system', content: input.system });
+    if (input.prompt) messages.push({ role: 'user', content: input.prompt });
+    if (!messages.some((m) => m.role !== 'system')) {
+      throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the expected shape.', [{ path: 'body.messages', message: 'give messages, prompt or prompt_id' }]);
+    }
+    const first = chain[0]!;
+    const facts = factsOf(first.model, settings.prices);
+    const fitted = fitContext(messages, first.model, facts.context, input.max_tokens ?? 0, input.truncate ?? false);
 
-      const budget = await budgetGate(ctx.tx, d.now());
-      let forcedOffline = false;
-      if (budget.state === 'exceeded' && chain.some((l) => l.provider.kind !== 'offline')) {
-        if (!budget.allow_offline) {
-          throw new AppError('BUDGET_EXCEEDED', 429, `The monthly AI budget for ${budget.month} is used up (${budget.percent} %).`, [
-            { message: 'budget exceeded', month: budget.month, used_tokens: budget.used.tokens, used_cost_usd: budget.used.cost_usd, monthly_tokens: budget.monthly_tokens, monthly_cost_usd: budget.monthly_cost_usd },
-          ], { 'retry-after': String(secondsToNextMonth(d.now())) });
-        }
-        chain = [{ provider: OFFLINE, model: OFFLINE.model }];
-        forcedOffline = true;
-      }
+    const now = d.now();
+    const budget = budgetGate(state.budget, d.states.unwritten(source.tenantId), now);
+    let forcedOffline = false;
+    if (budget.state === 'exceeded' && chain.some((l) => l.provider.kind !== 'offline')) {
+      if (!budget.allow_offline) throw budgetExceeded(budget, now);
+      chain = [{ provider: OFFLINE, model: OFFLINE.model }];
+      forcedOffline = true;
+    }
 
-      const req: ModelRequest = { messages: fitted.messages, schema: input.schema, tools: input.tools, temperature: input.temperature, maxTokens: input.max_tokens };
-      const useCache = input.cache !== false && settings.cacheTtlSeconds > 0 && !forcedOffline;
-      const key = useCache ? cacheKey(chain[0]!.provider.id, chain[0]!.model, req) : null;
-      const hit = key ? await cacheGet(ctx.tx, key, d.now()) : null;
-      return { alias, chain, req, settings, key, hit, prompt, truncated: fitted.truncated, forcedOffline, feature: input.feature ?? 'api' };
-    });
+    const req: ModelRequest = { messages: fitted.messages, schema: input.schema, tools: input.tools, temperature: input.temperature, maxTokens: input.max_tokens };
+    const useCache = input.cache !== false && settings.cacheTtlSeconds > 0 && !forcedOffline;
+    const key = useCache ? cacheKey(chain[0]!.provider.id, chain[0]!.model, req) : null;
+    const hit = key ? await lookup(source.tenantId, key, now) : null;
+    return { alias, chain, req, settings, key, hit, prompt, truncated: fitted.truncated, forcedOffline, feature: input.feature ?? 'api' };
+  }
+
+  /** Memory first; then the shared Postgres tier, if its index says it may hold the key (another process answered it). */
+  async function lookup(tenantId: string, key: string, now: Date): Promise<CachedResponse | null> {
+    const inMemory = d.memory.get(tenantId, key, now.getTime());
+    if (inMemory) return inMemory;
+    if (d.sharedKeys.check(tenantId, key) === 'absent') return null;
+    let shared: Awaited<ReturnType<typeof sharedCacheGet>>;
+    try {
+      shared = await sharedCacheGet(d.db, tenantId, key, now);
+    } catch (err) {
+      d.log.warn({ err }, 'ai shared cache read failed; treated as a miss');
+      return null;
+    }
+    if (shared) d.memory.put(tenantId, key, shared.response, shared.expiresAt.getTime());
+    return shared?.response ?? null;
   }
 
   /** Walks the chain; `invoke` makes one attempt. Throws AI_UNAVAILABLE when every link failed. */
@@ -177,8 +201,12 @@ export function createGateway(d: GatewayDeps) {
         const ac = new AbortController();
         let timedOut = false;
         let timer: NodeJS.Timeout | undefined;
-        // The timeout is a silence limit: every streamed chunk resets it.
+        let ended = false;
+        const startedAt = performance.now();
+        // The timeout is a silence limit: every chunk a stream sends resets it — up to
+        // STREAM_LIMIT_FACTOR × the timeout in all, so keep-alives alone cannot hold a call open.
         const touch = () => {
+          if (ended || performance.now() - startedAt > timeoutMs * STREAM_LIMIT_FACTOR) return;
           clearTimeout(timer);
           timer = setTimeout(() => {
             timedOut = true;
@@ -204,6 +232,7 @@ export function createGateway(d: GatewayDeps) {
             break;
           }
         } finally {
+          ended = true; // a chunk still in the pipe must not re-arm the timer
           clearTimeout(timer);
         }
       }
@@ -217,17 +246,19 @@ export function createGateway(d: GatewayDeps) {
     const { result } = served;
     const cost = served.cached ? 0 : costOf(served.model, result.inputTokens, result.outputTokens, p.settings.prices);
     const latency = Math.round(performance.now() - served.startedAt);
-    const cache = served.cacheable && p.key && !served.cached
-      ? { key: p.key, ttl: p.settings.cacheTtlSeconds, value: { text: result.text, json: result.json, tool_calls: result.toolCalls, provider: served.provider, model: served.model, input_tokens: result.inputTokens, output_tokens: result.outputTokens } }
-      : null;
-    const id = await inTenant(d.db, source, (ctx) =>
-      recordCall(ctx, d, {
-        kind: 'complete', alias: p.alias, provider: served.provider, model: served.model, feature: p.feature,
-        inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: cost, latencyMs: latency,
-        cached: served.cached, fallbackUsed: served.fallback, prompt: p.prompt, attempts: served.attempts,
-        content: p.settings.storePrompts ? { messages: p.req.messages, output: result.json ?? result.text, tool_calls: result.toolCalls ?? null } : null,
-      }, cache),
-    );
+    let cache: CacheWrite | null = null;
+    if (served.cacheable && p.key && !served.cached) {
+      const expiresAt = new Date(d.now().getTime() + p.settings.cacheTtlSeconds * 1000);
+      cache = { key: p.key, expiresAt, value: structuredClone({ text: result.text, json: result.json, tool_calls: result.toolCalls, provider: served.provider, model: served.model, input_tokens: result.inputTokens, output_tokens: result.outputTokens }) };
+      d.memory.put(source.tenantId, cache.key, cache.value, expiresAt.getTime());
+      d.sharedKeys.add(source.tenantId, cache.key);
+    }
+    const id = await d.meter.record(source, {
+      kind: 'complete', alias: p.alias, provider: served.provider, model: served.model, feature: p.feature,
+      inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: cost, latencyMs: latency,
+      cached: served.cached, fallbackUsed: served.fallback, prompt: p.prompt, attempts: served.attempts,
+      content: p.settings.storePrompts ? { messages: p.req.messages, output: result.json ?? result.text, tool_calls: result.toolCalls ?? null } : null,
+    }, cache);
     return {
       id, text: result.text, ...(result.json !== undefined ? { json: result.json } : {}), ...(result.toolCalls ? { tool_calls: result.toolCalls } : {}),
       provider: served.provider, model: served.model, alias: p.alias,
@@ -236,7 +267,8 @@ export function createGateway(d: GatewayDeps) {
     };
   }
 
-  const fromCache = (h: CachedResponse): ModelResult => ({ text: h.text, json: h.json, toolCalls: h.tool_calls, inputTokens: h.input_tokens, outputTokens: h.output_tokens, finishReason: 'stop' });
+  // A copy: the caller may change what it gets without changing the cache.
+  const fromCache = (h: CachedResponse): ModelResult => structuredClone({ text: h.text, json: h.json, toolCalls: h.tool_calls, inputTokens: h.input_tokens, outputTokens: h.output_tokens, finishReason: 'stop' });
 
   async function complete(source: CtxSource, input: CompleteInput, sink?: DeltaSink): Promise<Completion> {
     const startedAt = performance.now();
@@ -260,11 +292,10 @@ export function createGateway(d: GatewayDeps) {
   return { complete, runChain, prepare };
 }
 
+/** A stream may run this many timeouts in all while it keeps sending (a long answer, keep-alives). */
+export const STREAM_LIMIT_FACTOR = 10;
+
 const attemptDetails = (attempts: Attempt[]) => attempts.map((a) => ({ ...a, message: `${a.provider}/${a.model}: ${a.outcome}${a.message ? ` (${a.message})` : ''}` }));
 
-function secondsToNextMonth(now: Date): number {
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
-}
 
 export type Gateway = ReturnType<typeof createGateway>;

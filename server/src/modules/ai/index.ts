@@ -2,19 +2,26 @@
 // providers (offline built in, OpenAI-compatible, Anthropic) with fallback, retries, a
 // circuit breaker per provider, an exact-match cache, metering into the ledger, monthly
 // budgets, versioned prompt templates and embeddings. Other modules call `complete`/`embed`.
+import type { Logger } from 'pino';
 import type { AiConfig } from '../../platform/config.js';
-import type { Ctx, CtxSource } from '../../platform/context.js';
+import type { Ctx, CtxSource, Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
+import type { RealtimeHub } from '../../platform/realtime.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notify } from './budget.js';
+import { MemoryCache } from './cache.js';
+import { SharedCacheIndex } from './cache-index.js';
 import { embedTexts, type EmbedResult } from './embed-call.js';
 import { createGateway, type CompleteInput, type Completion, type GatewayDeps } from './gateway.js';
+import { Meter } from './meter.js';
 import { envProviders } from './providers.js';
 import { Breakers } from './resilience.js';
 import { registerAiRoutes } from './routes.js';
 import { registerPromptRoutes } from './routes-prompts.js';
+import { routingOf } from './settings.js';
+import { loadTenantAi, TenantAiStates } from './tenant-state.js';
 
 export type { CompleteInput, Completion, EmbedResult, Notify };
 export type { ChatMessage, ToolSpec, ToolCall } from './types.js';
@@ -25,32 +32,71 @@ export { offlineComplete } from './offline.js';
 // records what matters itself (attempts, usage) and keeps the JSON logs clean.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
+/** Settings or budget of a workspace changed: every process forgets its view of it. */
+export const AI_CHANNEL = 'atrium_ai';
+/** How long a stop waits for unwritten metering before giving up on it (logged). */
+const STOP_DRAIN_MS = 15_000;
+
 export type AiModuleDeps = {
   db: Db;
+  hub: RealtimeHub;
+  log: Logger;
   ledger: Ledger;
   config: { ai: AiConfig };
   secrets: () => SecretBox;
   /** Owners are told when 80 % of the monthly budget is used (wired to notifications). */
   notify?: Notify;
+  /** Settings and budget changes need a fresh 2FA code from people who have 2FA (identity's check). */
+  requireFreshStepUp: (p: Principal) => Promise<void>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 };
 
-export function createAi({ db, ledger, config, secrets, notify, now = () => new Date(), sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: AiModuleDeps) {
+export function createAi({ db, hub, log, ledger, config, secrets, notify, requireFreshStepUp, now = () => new Date(), sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: AiModuleDeps) {
+  const env = envProviders(config.ai);
+  const states = new TenantAiStates(
+    (tenantId) => db.tenantTx(tenantId, loadTenantAi),
+    (settings) => routingOf(settings, env, secrets()),
+    { clock: () => now().getTime(), onError: (err, tenantId) => log.warn({ err, tenant: tenantId }, 'ai settings reload failed; the last ones keep answering') },
+  );
+  const meter = new Meter({ db, ledger, notify, now, log, states, sleep, mode: config.ai.metering });
   const d: GatewayDeps = {
-    db, ledger, config: config.ai, env: envProviders(config.ai), secrets, notify, now, sleep,
+    db, ledger, config: config.ai, env, secrets, notify, now, sleep, states, meter, log, memory: new MemoryCache(), sharedKeys: new SharedCacheIndex(db),
     breakers: new Breakers(() => now().getTime()),
   };
   const gw = createGateway(d);
+  /** After a settings or budget change commits: forget here at once, elsewhere on NOTIFY. */
+  const changed = (tenantId: string) => {
+    states.forget(tenantId);
+    hub.publish(AI_CHANNEL, { t: tenantId, min: 0, max: 0 });
+  };
   return {
     /** A completion for a caller outside any transaction (the provider is never awaited inside one). */
     complete: (source: CtxSource, input: CompleteInput): Promise<Completion> => gw.complete(source, input),
+    /** The same, streamed: `onDelta` gets the text as the provider sends it (a cache hit in one piece). */
+    stream: (source: CtxSource, input: CompleteInput, onDelta: (text: string) => void): Promise<Completion> => gw.complete(source, input, { delta: onDelta }),
     /** Embeddings inside the caller's transaction (usage recorded in it); offline USE-lite by default. */
-    embed: (ctx: Ctx, texts: string[], opts: { alias?: string; feature?: string } = {}): Promise<EmbedResult> => embedTexts(d, gw, (fn) => fn(ctx), texts, opts),
+    embed: (ctx: Ctx, texts: string[], opts: { alias?: string; feature?: string } = {}): Promise<EmbedResult> => embedTexts(d, gw, ctx.tenantId, (fn) => fn(ctx), texts, opts),
+    /** Resolves once this process's finished calls are metered (write-behind; tests, shutdown). */
+    settled: (): Promise<void> => meter.drain(),
+    meter,
     /** Breaker state per provider endpoint (GET /v1/ai/providers shows it too). */
     breakers: d.breakers,
+    async start(): Promise<void> {
+      await hub.listen(AI_CHANNEL);
+      hub.subscribeAll(AI_CHANNEL, (n) => states.forget(n.t));
+      hub.onResync(AI_CHANNEL, () => states.forgetAll());
+    },
+    /** Writes what is still unmetered (before the database closes). */
+    async stop(): Promise<void> {
+      try {
+        await meter.drain({ timeoutMs: STOP_DRAIN_MS });
+      } catch {
+        log.error({ pending: meter.stats().pending }, 'ai metering not written at stop (database unavailable)');
+      }
+    },
     registerRoutes(registry: RouteRegistry): void {
-      registerAiRoutes(registry, { db, ledger, gw, d });
+      registerAiRoutes(registry, { db, ledger, gw, d, changed, requireFreshStepUp });
       registerPromptRoutes(registry, db, ledger);
     },
   };

@@ -3,6 +3,7 @@
 // used to validate every output — a provider's JSON that does not match is invalid output.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AppError } from '../../platform/errors.js';
+import { setBounded } from '../../platform/bounded-map.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -36,8 +37,7 @@ export function validatorFor(schema: JsonSchema, path = 'body.schema'): Validate
   } catch (err) {
     throw invalidSchema(path, (err as Error).message);
   }
-  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
-  compiled.set(key, fn);
+  setBounded(compiled, key, fn, MAX_COMPILED);
   return fn;
 }
 

@@ -17,8 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => env?.stop());
 
+// Calls are metered behind their answers: wait for this process's writes, then read.
 const diffs = async (x: TestTenant, event: string) =>
-  (await call<{ event: string; after: Record<string, unknown> }[]>(x, 'GET', `/v1/diffs?namespace=ai&event=${event}&limit=200`)).data;
+  (await env.t.app.ai.settled(), await call<{ event: string; after: Record<string, unknown> }[]>(x, 'GET', `/v1/diffs?namespace=ai&event=${event}&limit=200`)).data;
 
 describe('cache', () => {
   it('the same request again is a marked, free cache hit; the provider is not called', async () => {
@@ -34,6 +35,7 @@ describe('cache', () => {
     env.openai.script({ text: 'warmer' }, { text: 'fresh' });
     expect((await complete(a, { ...body, temperature: 0.7 })).data).toMatchObject({ text: 'warmer', cached: false });
     expect((await complete(a, { ...body, cache: false })).data).toMatchObject({ text: 'fresh', cached: false });
+    await env.t.app.ai.settled(); // cache rows are written with the metering, behind the answers
     const rows = await inTenant(env.t.app.db, { tenantId: a.tenantId, actor: { type: 'system', id: 'test' } }, (ctx) => ctx.tx.selectFrom('ai_cache').select(['key', 'expires_at']).execute());
     expect(rows.length).toBe(2);
   });
@@ -57,6 +59,18 @@ describe('metering', () => {
     expect(d.after).toMatchObject({ provider: 'openai', model: 'fake-gpt', alias: 'smart', input_tokens: 11, output_tokens: 7, cost_usd: 0.025, cached: false, fallback_used: false, feature: 'chat' });
     expect(typeof d.after.latency_ms).toBe('number');
     expect(d.after.content).toBeUndefined();
+  });
+
+  it('a price override set to null is removed: the model costs what the built-in table says again', async () => {
+    await call(a, 'PUT', '/v1/ai/settings', { aliases: { removable: { chain: [{ provider: 'openai', model: 'house-model' }] } }, prices: { 'house-model': { input_per_mtok: 1000, output_per_mtok: 1000 } } });
+    const priced = await complete(a, { prompt: 'house question 1', alias: 'removable', cache: false });
+    expect(priced.data.usage.cost_usd).toBeGreaterThan(0);
+    const put = await call<{ prices: Record<string, unknown> }>(a, 'PUT', '/v1/ai/settings', { prices: { 'house-model': null }, why: 'Back to list prices' });
+    expect(put.data.prices).not.toHaveProperty('house-model');
+    expect(put.data.prices).toHaveProperty('fake-gpt'); // the other overrides stay
+    const unpriced = await complete(a, { prompt: 'house question 2', alias: 'removable', cache: false });
+    expect(unpriced.data.usage.cost_usd).toBe(0); // not in the built-in table
+    await call(a, 'PUT', '/v1/ai/settings', { aliases: { removable: null } });
   });
 
   it('keeps prompts and outputs in the diff only when the workspace enables it', async () => {
@@ -88,18 +102,21 @@ describe('budget', () => {
     const x = await env.t.tenant('Budgeted');
     const notes: { tenant: string; to: string; title: string }[] = [];
     // The module as other code gets it, with the notify dependency the app wires to notifications.
-    const ai = createAi({ db: env.t.app.db, ledger: env.t.app.ledger, config: env.t.app.config, secrets: env.t.app.identity.secrets, now: env.clock.now, notify: async (ctx, n) => void notes.push({ tenant: ctx.tenantId, to: n.to, title: n.title }) });
+    const ai = createAi({ db: env.t.app.db, hub: env.t.app.hub, log: env.t.app.log, ledger: env.t.app.ledger, config: env.t.app.config, secrets: env.t.app.identity.secrets, requireFreshStepUp: env.t.app.identity.requireFreshStepUp, now: env.clock.now, notify: async (ctx, n) => void notes.push({ tenant: ctx.tenantId, to: n.to, title: n.title }) });
     const source = { tenantId: x.tenantId, actor: { type: 'user' as const, id: x.userId } };
     const put = await call(x, 'PUT', '/v1/ai/budget', { monthly_tokens: 100, allow_offline: false, why: 'pilot month' });
     expect(put.data).toMatchObject({ monthly_tokens: 100, state: 'ok', used: { tokens: 0 } });
 
     for (let i = 1; i <= 3; i++) env.openai.script({ text: `paid ${i}`, usage: { input: 30, output: 10 } });
     await ai.complete(source, { prompt: 'budget call 1' });
+    await ai.settled();
     expect(notes).toEqual([]);
     await ai.complete(source, { prompt: 'budget call 2' });
+    await ai.settled();
     expect(notes).toEqual([{ tenant: x.tenantId, to: 'role:owner', title: 'AI budget 80 % used' }]);
     expect((await call(x, 'GET', '/v1/ai/budget')).data).toMatchObject({ state: 'warning', percent: 80, used: { tokens: 80, calls: 2 } });
     await ai.complete(source, { prompt: 'budget call 3' });
+    await ai.settled();
     expect(notes.length).toBe(1);
     expect((await diffs(x, 'ai.budget_warning')).length).toBe(1);
 
@@ -119,6 +136,7 @@ describe('budget', () => {
     const source = { tenantId: y.tenantId, actor: { type: 'user' as const, id: y.userId } };
     await env.t.app.ai.complete(source, { prompt: 'wired call 1' });
     await env.t.app.ai.complete(source, { prompt: 'wired call 2' });
+    await env.t.app.ai.settled();
     const inbox = (await call(y, 'GET', '/v1/notifications')).data as { title: string }[];
     expect(inbox.map((n) => n.title)).toEqual(['AI budget 80 % used']);
   });

@@ -70,6 +70,12 @@ describe('no configuration: offline', () => {
     const usage = await call<{ rows: { key: string; calls: number }[] }>(a, 'GET', '/v1/ai/usage?group_by=feature');
     expect(usage.data.rows.find((x) => x.key === 'knowledge')).toMatchObject({ calls: 1 });
   });
+
+  it('embed(ctx) for a workspace this process has not loaded yet reads its settings in the caller’s transaction (no second connection: no deadlock)', async () => {
+    const fresh = await t.tenant('Embeds first');
+    const out = await inTenant(t.app.db, { tenantId: fresh.tenantId, actor: { type: 'system', id: 'knowledge' } }, (ctx) => t.app.ai.embed(ctx, ['first thing this workspace does'], { feature: 'knowledge' }));
+    expect(out).toMatchObject({ provider: 'offline', dimensions: 512 });
+  }, 20_000);
 });
 
 describe('configuration switches providers, no code change', () => {
@@ -82,11 +88,25 @@ describe('configuration switches providers, no code change', () => {
   it('OpenAI-compatible embeddings by configuration (a workspace provider with an embedding model)', async () => {
     const put = await call(a, 'PUT', '/v1/ai/settings', { providers: { local: { kind: 'openai-compatible', base_url: fake.baseUrl, model: 'chat-1', embed_model: 'embed-1' } } });
     expect(put.status, JSON.stringify(put.error)).toBe(200);
+    expect(put.data.version).toBe(1); // the workspace's first save (0 = never saved)
     const r = await call<{ embeddings: number[][]; provider: string; model: string; dimensions: number }>(a, 'POST', '/v1/ai/embed', { texts: ['alpha', 'beta'] });
     expect(r.data).toMatchObject({ provider: 'local', model: 'embed-1', dimensions: 8 });
     expect(r.data.embeddings[0]!.map((x) => x.toFixed(6))).toEqual(fakeVector('alpha').map((x) => x.toFixed(6)));
     expect(fake.seen.at(-1)).toMatchObject({ path: '/v1/embeddings', body: { model: 'embed-1', input: ['alpha', 'beta'] } });
     const settings = await t.app.db.tenantTx(a.tenantId, (tx) => loadSettings(tx));
     expect(settings.providers.local).toMatchObject({ embed_model: 'embed-1' });
+  });
+
+  it('embeddings never fall back to another model: `embed` takes one step, and any alias used to embed runs only its first', async () => {
+    const two = await call(a, 'PUT', '/v1/ai/settings', { aliases: { embed: { chain: [{ provider: 'local' }, { provider: 'offline' }] } } });
+    expect(two.status).toBe(400);
+    expect(two.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'body.aliases.embed.chain' }] });
+    // A completion alias has offline appended; used to embed, its failing first model must not give way to it.
+    await call(a, 'PUT', '/v1/ai/settings', { aliases: { vectors: { chain: [{ provider: 'local', model: 'embed-1' }] } } });
+    fake.script({ status: 400 });
+    const r = await call(a, 'POST', '/v1/ai/embed', { texts: ['alpha'], alias: 'vectors' });
+    expect(r.status, JSON.stringify(r.data)).toBeGreaterThanOrEqual(500);
+    expect(r.error).toMatchObject({ code: 'AI_UNAVAILABLE' });
+    await call(a, 'PUT', '/v1/ai/settings', { aliases: { vectors: null } });
   });
 });

@@ -42,6 +42,7 @@ describe('prompt templates', () => {
       { role: 'system', content: 'You write for Atrium.' },
       { role: 'user', content: 'Write a follow-up to Acme about the renewal.' },
     ]);
+    await env.t.app.ai.settled(); // metered behind the answer
     const diffs = (await call<{ after: Record<string, unknown> }[]>(a, 'GET', '/v1/diffs?namespace=ai&event=ai.call')).data;
     expect(diffs[0]!.after).toMatchObject({ prompt_id: id, prompt_version: 1 });
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestTenant } from '../../testing/harness.js';
 import { call, complete, completeStream, startAiTestApp, type AiTestEnv } from './ai-testing.js';
 import { startFakeProvider, type FakeProvider } from './fake-providers.js';
+import { STREAM_LIMIT_FACTOR } from './gateway.js';
 
 let env: AiTestEnv;
 let a: TestTenant;
@@ -129,6 +130,34 @@ describe('retries and fallback', () => {
     expect(r.data).toMatchObject({ text: 'Claude was quicker.', provider: 'anthropic', fallback_used: true });
     expect(outcomes(r)).toEqual(['timeout', 'ok']);
     expect(Date.now() - t0).toBeLessThan(2500);
+  });
+
+  it('streamed, the timeout is a silence limit on the wire: a slow stream with keep-alives outlives it, up to a total cap; one silent before its first words moves on', async () => {
+    // A model thinking first (keep-alive comments, which the SDK turns into no part), then its
+    // words: events 100 ms apart, over 2.5 s in all, never 1.5 s without a byte.
+    const text = 'A slow but steady answer.';
+    env.openai.script({ text, gapMs: 100, keepAlives: 20 });
+    const t0 = Date.now();
+    const slow = await completeStream(a, ask({ timeout_ms: 1500 }));
+    expect(Date.now() - t0).toBeGreaterThan(2500);
+    expect(slow.events.at(-1)).toMatchObject({ event: 'done', data: { text, provider: 'openai' } });
+    expect(slow.events.at(-1)!.data.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(['ok']);
+
+    env.openai.script({ text: 'Never heard.', gapMs: 2000 });
+    env.anthropic.script({ text: 'Claude streamed instead.' });
+    const stalled = await completeStream(a, ask({ timeout_ms: 300 }));
+    expect(stalled.events.at(-1)).toMatchObject({ event: 'done', data: { text: 'Claude streamed instead.', provider: 'anthropic', fallback_used: true } });
+    expect(stalled.events.at(-1)!.data.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(['timeout', 'ok']);
+    expect(stalled.events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe('Claude streamed instead.');
+
+    // Keep-alives alone cannot hold a call open: at most STREAM_LIMIT_FACTOR timeouts in all.
+    env.openai.script({ text: 'Never said.', gapMs: 50, keepAlives: 200 });
+    env.anthropic.script({ text: 'Claude again.' });
+    const t1 = Date.now();
+    const endless = await completeStream(a, ask({ timeout_ms: 200 }));
+    expect(endless.events.at(-1)).toMatchObject({ event: 'done', data: { provider: 'anthropic', fallback_used: true } });
+    expect(Date.now() - t1).toBeLessThan(200 * (STREAM_LIMIT_FACTOR + 1) + 2000);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(200 * STREAM_LIMIT_FACTOR);
   });
 
   it('every remote provider failing ends at offline, which always answers', async () => {

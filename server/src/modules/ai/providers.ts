@@ -3,11 +3,13 @@
 // workspace's wins). Client objects of the AI SDK are built once per (provider, key, URL).
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { EmbeddingModel, LanguageModel } from 'ai';
+import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import { isIP } from 'node:net';
 import type { AiConfig } from '../../platform/config.js';
 import { guardedFetch } from './url-guard.js';
+import { reportingWireActivity } from './wire-activity.js';
 import type { ProviderKind } from './types.js';
+import { setBounded } from '../../platform/bounded-map.js';
 
 export type ProviderConfig = {
   id: string;
@@ -46,24 +48,32 @@ export function unconfiguredReason(p: ProviderConfig): string | null {
 /** The key of a provider's circuit breaker: one per endpoint, whichever tenant calls it. */
 export const breakerKey = (p: ProviderConfig): string => `${p.kind}:${p.baseUrl ?? 'default'}`;
 
-type Client = { language(model: string): LanguageModel; embedding?(model: string): EmbeddingModel };
+type Client = { language(model: string): LanguageModelV3; embedding?(model: string): EmbeddingModelV3 };
 const clients = new Map<string, Client>();
 const MAX_CLIENTS = 200;
 
-export function clientFor(p: ProviderConfig, fetchImpl: typeof fetch = guardedFetch()): Client {
+export function clientFor(p: ProviderConfig, fetchImpl: typeof fetch = reportingWireActivity(guardedFetch())): Client {
   const key = JSON.stringify([p.id, p.kind, p.baseUrl, p.apiKey]);
   let c = clients.get(key);
   if (c) return c;
+  // Model objects are kept too: building one builds its response schemas (zod), which
+  // costs more than the rest of a call's client-side work.
+  const languageModels = new Map<string, LanguageModelV3>();
+  const once = <T>(cache: Map<string, T>, model: string, make: () => T): T => {
+    let m = cache.get(model);
+    if (!m) cache.set(model, (m = make()));
+    return m;
+  };
   if (p.kind === 'openai-compatible') {
     const provider = createOpenAICompatible({ name: p.id, baseURL: p.baseUrl!, apiKey: p.apiKey, fetch: fetchImpl, includeUsage: true, supportsStructuredOutputs: true });
-    c = { language: (m) => provider.chatModel(m), embedding: (m) => provider.embeddingModel(m) };
+    const embeddingModels = new Map<string, EmbeddingModelV3>();
+    c = { language: (m) => once(languageModels, m, () => provider.chatModel(m)), embedding: (m) => once(embeddingModels, m, () => provider.embeddingModel(m)) };
   } else if (p.kind === 'anthropic') {
     const provider = createAnthropic({ apiKey: p.apiKey ?? '', ...(p.baseUrl ? { baseURL: p.baseUrl } : {}), fetch: fetchImpl });
-    c = { language: (m) => provider.messages(m) };
+    c = { language: (m) => once(languageModels, m, () => provider.messages(m)) };
   } else {
     throw new Error('the offline provider has no client');
   }
-  if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value as string);
-  clients.set(key, c);
+  setBounded(clients, key, c, MAX_CLIENTS);
   return c;
 }

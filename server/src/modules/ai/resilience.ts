@@ -3,8 +3,9 @@
 // provider endpoint — 5 consecutive failures open it, after 60 s one probe is let through
 // (half-open): success closes it, failure opens it for another 60 s. Breaker state lives in
 // this process (each serve process learns on its own; see docs/ai.md).
-import { APICallError, NoObjectGeneratedError, NoOutputGeneratedError } from 'ai';
+import { APICallError, InvalidResponseDataError, JSONParseError, TypeValidationError } from '@ai-sdk/provider';
 import { AppError } from '../../platform/errors.js';
+import { OutputValidationError } from './model-call.js';
 import { OfflineCannotSatisfy } from './offline.js';
 
 export const BREAKER_THRESHOLD = 5;
@@ -31,13 +32,24 @@ export function retryAfterMs(headers: Record<string, string> | undefined, now = 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * Output the provider sent but that cannot be used: the gateway's own checks (JSON, ajv,
+ * the offline provider) and the SDK's parsing of a vendor's answer — a stream chunk that is
+ * not JSON or not the expected shape, or a tool call without a name. The SDK errors are
+ * matched by `isInstance` (a marker, not the class): each @ai-sdk package may bundle its own copy.
+ */
+const malformed = (err: unknown): boolean =>
+  err instanceof OutputValidationError || err instanceof OfflineCannotSatisfy ||
+  JSONParseError.isInstance(err) || TypeValidationError.isInstance(err) || InvalidResponseDataError.isInstance(err);
+
 export function classify(err: unknown, timedOut: boolean): Failure {
   if (timedOut) return { kind: 'timeout', message: 'the provider did not answer in time' };
-  if (err instanceof OfflineCannotSatisfy) return { kind: 'invalid_output', message: err.message };
-  if (NoObjectGeneratedError.isInstance(err) || NoOutputGeneratedError.isInstance(err)) return { kind: 'invalid_output', message: (err as Error).message };
+  if (malformed(err)) return { kind: 'invalid_output', message: (err as Error).message };
   const appErr = findCause(err, (e): e is AppError => e instanceof AppError);
   if (appErr) return { kind: 'refused', message: appErr.message };
   if (APICallError.isInstance(err)) {
+    // A successful status whose body is not the JSON expected ("Invalid JSON response").
+    if (malformed(err.cause)) return { kind: 'invalid_output', ...(err.statusCode !== undefined ? { status: err.statusCode } : {}), message: `${err.message}: ${(err.cause as Error).message}` };
     const status = err.statusCode;
     if (status === 429) return { kind: 'rate_limited', status, retryAfterMs: retryAfterMs(err.responseHeaders), message: 'rate limited by the provider' };
     if (status !== undefined && status >= 500) return { kind: 'server', status, retryAfterMs: retryAfterMs(err.responseHeaders), message: `provider error ${status}` };
@@ -47,10 +59,8 @@ export function classify(err: unknown, timedOut: boolean): Failure {
   }
   const e = err as { name?: string; message?: string };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return { kind: 'timeout', message: 'the provider did not answer in time' };
-  if (e?.name === 'TypeError' || /fetch failed|ECONNREFUSED|ECONNRESET|socket/i.test(e?.message ?? '')) return { kind: 'network', message: `network error: ${e.message}` };
-  if (/json|parse|schema|type validation/i.test(e?.message ?? '') || e?.name?.includes('Validation') || e?.name?.includes('Parse')) {
-    return { kind: 'invalid_output', message: e.message ?? 'invalid output' };
-  }
+  // fetch reports a network failure as TypeError('fetch failed'); any other TypeError is a bug, not the network.
+  if (/fetch failed|network|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket/i.test(e?.message ?? '')) return { kind: 'network', message: `network error: ${e.message}` };
   return { kind: 'server', message: e?.message ?? String(err) };
 }
 

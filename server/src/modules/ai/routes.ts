@@ -1,7 +1,7 @@
 // HTTP surface of the gateway: complete (JSON or SSE), embed, providers, usage, budget, settings.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { actingAs, inTenant } from '../../platform/context.js';
+import { actingAs, inTenant, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
@@ -15,7 +15,14 @@ import { budgetBody, budgetSchema, completeBody, completionSchema, embedBody, se
 import { loadSettings, routingOf, settingsView, updateSettings } from './settings.js';
 import { GROUPS, usageReport } from './usage.js';
 
-type Deps = { db: Db; ledger: Ledger; gw: Gateway; d: GatewayDeps };
+/** How long a usage or budget read waits for this process's unwritten calls of the workspace. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+type Deps = {
+  db: Db; ledger: Ledger; gw: Gateway; d: GatewayDeps; changed: (tenantId: string) => void;
+  /** Provider keys, where prompts are sent and how much may be spent: a person with 2FA confirms it is them. */
+  requireFreshStepUp: (p: Principal) => Promise<void>;
+};
 
 /** SSE: `delta` events with text, then one `done` with the completion (or `error`). Headers go out on the first event, so errors before it are ordinary JSON errors. */
 function sseSink(req: FastifyRequest, reply: FastifyReply) {
@@ -31,7 +38,10 @@ function sseSink(req: FastifyRequest, reply: FastifyReply) {
   return { write, get open() { return open; } };
 }
 
-export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d }: Deps): void {
+export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed, requireFreshStepUp }: Deps): void {
+  /** This process's calls of the workspace are written behind their answers: wait for them before reading usage. */
+  const metered = (tenantId: string) => d.meter.drain({ tenantId, timeoutMs: DRAIN_TIMEOUT_MS });
+
   r.add({
     method: 'POST', url: '/v1/ai/complete', tags: ['ai'], scope: 'write',
     summary: 'A completion through an alias (messages, or prompt, or a prompt template): fallback, cache, metering; JSON schema output, tools; stream: true answers with Server-Sent Events',
@@ -62,7 +72,7 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d }: Deps):
     body: embedBody,
     response: z.object({ id: z.string(), embeddings: z.array(z.array(z.number())), provider: z.string(), model: z.string(), dimensions: z.number(), usage: z.object({ input_tokens: z.number(), cost_usd: z.number() }) }),
     handler: async ({ principal, body, requestId }) => ({
-      data: await embedTexts(d, gw, (fn) => inTenant(db, actingAs(principal, requestId), fn), body.texts, { alias: body.alias, feature: body.feature }),
+      data: await embedTexts(d, gw, principal.tenantId, (fn) => inTenant(db, actingAs(principal, requestId), fn), body.texts, { alias: body.alias, feature: body.feature }),
     }),
   });
 
@@ -87,18 +97,33 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d }: Deps):
   r.add({
     method: 'GET', url: '/v1/ai/usage', tags: ['ai'], scope: 'read', summary: 'Usage aggregated by day, model, feature, alias or provider (default: this month by day)',
     query: z.strictObject({ from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(), to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(), group_by: z.enum(GROUPS).default('day') }),
-    handler: async ({ principal, query }) => ({ data: await db.tenantTx(principal.tenantId, (tx) => usageReport(tx, query, d.now())) }),
+    handler: async ({ principal, query }) => {
+      await metered(principal.tenantId);
+      return { data: await db.tenantTx(principal.tenantId, (tx) => usageReport(tx, query, d.now())) };
+    },
   });
 
   r.add({
     method: 'GET', url: '/v1/ai/budget', tags: ['ai'], scope: 'read', summary: 'The monthly AI budget and this month’s paid usage', response: budgetSchema,
-    handler: async ({ principal }) => ({ data: await db.tenantTx(principal.tenantId, (tx) => budgetStatus(tx, d.now())) }),
+    handler: async ({ principal }) => {
+      await metered(principal.tenantId);
+      return { data: await db.tenantTx(principal.tenantId, (tx) => budgetStatus(tx, d.now())) };
+    },
   });
 
   r.add({
     method: 'PUT', url: '/v1/ai/budget', tags: ['ai'], scope: 'admin', summary: 'Set the monthly budget (tokens and/or USD; null removes a limit) and whether offline stays available beyond it',
     body: budgetBody, response: budgetSchema,
-    handler: async ({ principal, body, requestId }) => ({ data: await inTenant(db, actingAs(principal, requestId), (ctx) => putBudget(ctx, ledger, body, d.now())) }),
+    handler: async ({ principal, body, requestId }) => {
+      await requireFreshStepUp(principal);
+      await metered(principal.tenantId); // the counter is reseeded from the usage rows
+      return {
+        data: await inTenant(db, actingAs(principal, requestId), (ctx) => {
+          ctx.onCommit(() => changed(ctx.tenantId));
+          return putBudget(ctx, ledger, body, d.now());
+        }),
+      };
+    },
   });
 
   r.add({
@@ -109,8 +134,14 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d }: Deps):
   r.add({
     method: 'PUT', url: '/v1/ai/settings', tags: ['ai'], scope: 'admin', summary: 'Change providers (keys sealed at rest), alias chains, prices, cache TTL, prompt storage',
     body: settingsBody,
-    handler: async ({ principal, body, requestId }) => ({
-      data: settingsView(await inTenant(db, actingAs(principal, requestId), (ctx) => updateSettings(ctx, ledger, d.secrets(), body))),
-    }),
+    handler: async ({ principal, body, requestId }) => {
+      await requireFreshStepUp(principal);
+      return {
+        data: settingsView(await inTenant(db, actingAs(principal, requestId), (ctx) => {
+          ctx.onCommit(() => changed(ctx.tenantId));
+          return updateSettings(ctx, ledger, d.secrets(), body);
+        })),
+      };
+    },
   });
 }

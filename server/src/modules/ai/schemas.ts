@@ -61,7 +61,7 @@ const price = z.strictObject({ input_per_mtok: z.number().min(0).max(10_000), ou
 export const settingsBody = z.strictObject({
   providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/), providerInput.nullable()).optional(),
   aliases: z.record(aliasName, z.strictObject({ chain: z.array(z.strictObject({ provider: z.string().max(40), model: z.string().max(200).optional() })).min(1).max(8) }).nullable()).optional(),
-  prices: z.record(z.string().max(200), price).optional(),
+  prices: z.record(z.string().min(1).max(200), price.nullable()).optional(),
   store_prompts: z.boolean().optional(),
   cache_ttl_seconds: z.number().int().min(0).max(2_592_000).optional(),
   ...why,

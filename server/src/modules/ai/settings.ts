@@ -74,7 +74,8 @@ export function routingOf(settings: Settings, env: ProviderConfig[], box: Secret
 export type SettingsInput = {
   providers?: Record<string, { kind: StoredProvider['kind']; base_url?: string | null; api_key?: string | null; model: string; embed_model?: string | null } | null>;
   aliases?: Record<string, { chain: { provider: string; model?: string }[] } | null>;
-  prices?: PriceOverrides;
+  /** A model's override, or null to go back to the built-in price table. */
+  prices?: Record<string, PriceOverrides[string] | null>;
   store_prompts?: boolean;
   cache_ttl_seconds?: number;
   why?: string;
@@ -93,7 +94,8 @@ export function settingsView(s: Settings) {
 }
 
 export async function updateSettings(ctx: Ctx, ledger: Ledger, box: SecretBox, input: SettingsInput): Promise<Settings> {
-  await ctx.tx.insertInto('ai_settings').values({ tenant_id: ctx.tenantId }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+  // Version 0 is "never saved" (no row); the first save makes it 1.
+  await ctx.tx.insertInto('ai_settings').values({ tenant_id: ctx.tenantId, version: 0 }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
   const before = await loadSettings(ctx.tx);
   const providers = { ...before.providers };
   for (const [id, p] of Object.entries(input.providers ?? {})) {
@@ -113,16 +115,22 @@ export async function updateSettings(ctx: Ctx, ledger: Ledger, box: SecretBox, i
       delete aliases[name];
       continue;
     }
+    if (name === 'embed' && a.chain.length > 1) throw errors.validation([{ path: `body.aliases.${name}.chain`, message: 'embeddings do not fall back (vectors of two models are not comparable): give one step' }]);
     const known = new Set(['offline', 'openai', 'anthropic', ...Object.keys(providers)]);
     a.chain.forEach((l, i) => {
       if (!known.has(l.provider)) throw errors.validation([{ path: `body.aliases.${name}.chain.${i}.provider`, message: `unknown provider; known: ${[...known].join(', ')}` }]);
     });
     aliases[name] = a;
   }
+  const prices = { ...before.prices };
+  for (const [model, price] of Object.entries(input.prices ?? {})) {
+    if (price === null) delete prices[model];
+    else prices[model] = price;
+  }
   const row = await ctx.tx
     .updateTable('ai_settings')
     .set({
-      providers: providers as unknown as JsonObject, aliases: aliases as unknown as JsonObject, prices: { ...before.prices, ...(input.prices ?? {}) } as unknown as JsonObject,
+      providers: providers as unknown as JsonObject, aliases: aliases as unknown as JsonObject, prices: prices as unknown as JsonObject,
       store_prompts: input.store_prompts ?? before.storePrompts, cache_ttl_seconds: input.cache_ttl_seconds ?? before.cacheTtlSeconds,
       updated_at: new Date(), version: before.version + 1,
     })

@@ -113,7 +113,7 @@ describe('two-factor authentication', () => {
 });
 
 describe('step-up for sensitive actions', () => {
-  it('with 2FA on, creating an API key and changing a role need a fresh code (403 STEP_UP_REQUIRED until then)', async () => {
+  it('with 2FA on, creating an API key, changing a role and changing AI settings or budget need a fresh code (403 STEP_UP_REQUIRED until then)', async () => {
     const { person: owner, app } = await withTwoFactor('Stepper');
     // A member to change: invited and accepted.
     const invite = await owner.client.members.invite('colleague@example.test', 'member');
@@ -124,6 +124,11 @@ describe('step-up for sensitive actions', () => {
     expect(await errorOf(key)).toEqual({ status: 403, code: 'STEP_UP_REQUIRED' });
     const patch = await owner.client.raw('PATCH', `/v1/members/${colleague.user.id}`, { body: { role: 'viewer' } });
     expect(await errorOf(patch)).toEqual({ status: 403, code: 'STEP_UP_REQUIRED' });
+    // Where prompts go (provider URLs and keys, routing) and how much may be spent.
+    const aiSettings = await owner.client.raw('PUT', '/v1/ai/settings', { body: { store_prompts: true } });
+    expect(await errorOf(aiSettings)).toEqual({ status: 403, code: 'STEP_UP_REQUIRED' });
+    const aiBudget = await owner.client.raw('PUT', '/v1/ai/budget', { body: { monthly_cost_usd: 1000 } });
+    expect(await errorOf(aiBudget)).toEqual({ status: 403, code: 'STEP_UP_REQUIRED' });
     expect((await owner.client.apiKeys.list())).toEqual([]);
     expect((await owner.client.members.list()).find((m) => m.id === colleague.user.id)?.role).toBe('member');
 
@@ -135,6 +140,8 @@ describe('step-up for sensitive actions', () => {
 
     expect((await owner.client.raw('POST', '/v1/api-keys', { body: { name: 'ci', scopes: ['read'] } })).status).toBe(201);
     expect(await owner.client.members.changeRole(colleague.user.id, 'viewer')).toEqual({ user_id: colleague.user.id, role: 'viewer' });
+    expect((await owner.client.raw('PUT', '/v1/ai/settings', { body: { store_prompts: true } })).status).toBe(200);
+    expect((await owner.client.raw('PUT', '/v1/ai/budget', { body: { monthly_cost_usd: 1000 } })).status).toBe(200);
     // Step-up cannot be replayed either.
     expect(await errorOf(await owner.client.raw('POST', '/v1/auth/step-up', { body: { code: app.last } }))).toEqual({ status: 400, code: 'INVALID_TOTP' });
   });

@@ -25,6 +25,12 @@ export type DiffInput = {
   correlationId?: string | null;
   /** The aggregate the entity belongs to (a task's workflow): its history includes this diff. */
   scopeId?: string | null;
+  /**
+   * The diff records something that already happened outside the ledger's control (an AI
+   * model answered and was paid): pre-commit policies (guards, approvals) cannot refuse it —
+   * refusing would only lose the record, not undo the fact.
+   */
+  observed?: boolean;
 };
 
 export type RecordedDiff = { id: number; createdAt: Date };

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtriumClient, Diff } from '../../../../sdk/src/index.js';
 import { inTenant } from '../../platform/context.js';
+import { diffPublicId } from './model.js';
+import { DIFF_CHANNEL } from './record.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectError, sleep, waitFor } from '../../testing/http.js';
 
@@ -39,6 +41,28 @@ const ids = (ds: readonly Diff[]) => ds.map((d) => d.id);
 const arrived = (sub: Subscription, n: number, what: string) => waitFor(what, () => (sub.got.length >= n ? sub.got : undefined));
 /** Lets anything still in flight arrive, so "exactly" below means exactly. */
 const settle = () => sleep(400);
+
+describe('notices lost while the database connection was down', () => {
+  it('a resync catches every stream up from where it stands, whether it had delivered anything or not', async () => {
+    const sa = await subscribe(a.client);
+    const first = await record(a, 'gap', 'g1');
+    await arrived(sa, 1, 'the first diff');
+    const quiet = await subscribe(a.client); // has delivered nothing yet
+    // Committed without its notice, as when the NOTIFY went out while nobody listened.
+    const ctx = { tenantId: a.tenantId, actor: { type: 'system' as const, id: 'test' } };
+    const lost = await inTenant(t.app.db, ctx, (c) =>
+      t.app.ledger.record({ ...c, onCommit: () => {} }, { namespace: 'gap', entityType: 'ticket', entityId: 'g2', event: 'ticket.updated', after: { entity_id: 'g2' } }));
+    await settle();
+    expect(ids(sa.got)).toEqual([first.id]);
+    expect(quiet.got).toEqual([]);
+    t.app.hub.resync(DIFF_CHANNEL);
+    await arrived(sa, 2, 'the lost diff on the first stream');
+    await arrived(quiet, 1, 'the lost diff on the quiet stream');
+    await settle();
+    expect(ids(sa.got)).toEqual([first.id, diffPublicId(lost.id)]);
+    expect(ids(quiet.got)).toEqual([diffPublicId(lost.id)]);
+  });
+});
 
 describe('live delivery', () => {
   it('delivers each committed diff, with its whys, to its own tenant only, once', async () => {

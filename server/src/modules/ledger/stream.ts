@@ -1,6 +1,8 @@
 // Realtime: each committed diff reaches the tenant's SSE clients. A notice names a
 // tenant and an id range; the feed loads that range once per notice (shared by all of
-// the tenant's clients) and each client skips what it already sent.
+// the tenant's clients) and each client skips what it already sent. When notices may have
+// been lost (the LISTEN connection dropped and came back), every stream catches up from the
+// newest id it delivered.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/index.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
@@ -35,6 +37,11 @@ export class DiffFeed {
     return p;
   }
 
+  /** The tenant's newest diff id (0 without any): where a stream opened without Last-Event-ID stands. */
+  latestId(tenantId: string): Promise<number> {
+    return this.db.tenantTx(tenantId, async (tx) => Number((await tx.selectFrom('diffs').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst())?.max ?? 0));
+  }
+
   backlog(tenantId: string, afterId: number): Promise<DiffView[]> {
     return this.db.tenantTx(tenantId, async (tx) =>
       withAnnotations(tx, await filteredDiffs(tx, {}).where('id', '>', afterId).orderBy('id').limit(BACKLOG_LIMIT).execute()),
@@ -46,6 +53,9 @@ export class DiffFeed {
     const header = req.headers['last-event-id'];
     const query = (req.query as Record<string, unknown>)['last_event_id'];
     const lastEventId = parseDiffId(String(header ?? query ?? '')) ?? null;
+    // Where a stream opened without Last-Event-ID stands, fixed before the client sees it open,
+    // so a resync later catches up from here (null if it could not be read: no catch-up then).
+    const opened = lastEventId ?? (await this.latestId(tenantId).catch(() => null));
 
     reply.hijack();
     const res = reply.raw;
@@ -58,7 +68,10 @@ export class DiffFeed {
     res.write('retry: 3000\n\n');
 
     const sent = new Set<number>();
+    /** The newest id this stream has delivered (or was told the client has). */
+    let cursor = opened;
     const remember = (id: number) => {
+      cursor = Math.max(cursor ?? 0, id);
       sent.add(id);
       if (sent.size > SENT_MEMORY) sent.delete(sent.values().next().value as number);
     };
@@ -89,22 +102,28 @@ export class DiffFeed {
       const notice = n as unknown as DiffNotice;
       enqueue(() => this.range(tenantId, notice.min, notice.max));
     });
-    if (lastEventId !== null) {
+    const catchUp = (from: () => Promise<number>) =>
       enqueue(async () => {
-        for (let after = lastEventId; ; ) {
+        for (let after = await from(); ; ) {
           const page = await this.backlog(tenantId, after);
           send(page);
           if (page.length < BACKLOG_LIMIT || res.destroyed) return [];
           after = parseDiffId(page.at(-1)!.id)!;
         }
       });
-    }
+    // From the client's Last-Event-ID, or from where the stream opened: a notice handled
+    // between reading that position and subscribing would otherwise be missed.
+    if (opened !== null) catchUp(async () => opened);
+    // Notices lost while the database connection was down: catch up from where this stream is.
+    // (Position unknown, the database was down at open: nothing to catch up from.)
+    const offResync = this.hub.onResync(DIFF_CHANNEL, () => catchUp(async () => cursor ?? Number.MAX_SAFE_INTEGER));
 
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     await new Promise<void>((resolve) => {
       const done = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        offResync();
         resolve();
       };
       req.raw.on('close', done);

@@ -88,6 +88,7 @@ export function createRules(d: RulesDeps) {
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       await d.hub.listen(RULES_CHANNEL);
       d.hub.subscribeAll(RULES_CHANNEL, (n) => cache.forget(n.t));
+      d.hub.onResync(RULES_CHANNEL, () => cache.forget());
       if (role !== 'serve' && d.config.jobs) {
         await d.jobs.schedule(SWEEP_QUEUE, '* * * * *');
         evaluator.start();

@@ -45,6 +45,7 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
       }
     };
     for (const d of out) {
+      if (d.observed) continue; // a record of a fact (an AI call made): nothing to refuse or hold
       const facts = {
         namespace: d.namespace, entity_type: d.entityType, event: d.event, created_at: now,
         before: d.before ?? null, after: d.after ?? null, metadata: d.metadata ?? {}, actor: { type: ctx.actor.type, id: ctx.actor.id },

@@ -1,11 +1,10 @@
 // The Pulse (GET /v1/dashboard) and the department canvas (GET /v1/departments) over real
 // HTTP: health counts and dots, overdue and blocked tasks, workload per member, recent
 // diffs, the annotation count, handoffs between departments — per tenant only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AtriumClient, Diff } from '../../../../sdk/src/index.js';
-import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { detailPaths, expectError } from '../../testing/http.js';
-import { addMember, day, workApi, type Health, type Task, type WorkApi } from '../../testing/work.js';
+import { day, workApi, workSuite, type Health, type Task } from '../../testing/work.js';
 
 type Workload = { user_id: string; name: string; role: string; open_tasks: number; overdue: number; blocked: number };
 type Pulse = {
@@ -24,43 +23,30 @@ type Canvas = {
   handoffs: { from: string; to: string; count: number; workflows: { id: string; name: string; started_from: string }[] }[];
 };
 
-let t: TestApp;
-let a: TestTenant;
-let b: TestTenant;
-let api: WorkApi;
-let member: { userId: string; client: AtriumClient };
-
-beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.tenant('Pulse Co');
-  b = await t.tenant('Elsewhere');
-  api = workApi(a.client);
-  member = await addMember(t, a, 'Wanda Worker');
-});
-afterAll(() => t?.stop());
+const suite = workSuite({ a: 'Pulse Co', b: 'Elsewhere', member: 'Wanda Worker' });
 
 const pulse = async (client: AtriumClient, query: Record<string, string> = {}) => (await client.request<Pulse>('GET', '/v1/dashboard', { query })).data;
 const canvas = async (client: AtriumClient) => (await client.request<Canvas>('GET', '/v1/departments')).data;
 
 describe('the dashboard', () => {
   it('counts workflows by health and lists overdue and blocked tasks, workload per member, recent diffs and whys', async () => {
-    const steady = await api.create({ name: 'Steady', department: 'ops' });
-    const steadyOpen = await api.addTask(steady.id, { name: 'Plan', due_date: day(5), assignee_id: member.userId });
-    await api.addTask(steady.id, { name: 'Done long ago', due_date: day(-30), status: 'done', assignee_id: member.userId });
+    const steady = await suite.api.create({ name: 'Steady', department: 'ops' });
+    const steadyOpen = await suite.api.addTask(steady.id, { name: 'Plan', due_date: day(5), assignee_id: suite.member.userId });
+    await suite.api.addTask(steady.id, { name: 'Done long ago', due_date: day(-30), status: 'done', assignee_id: suite.member.userId });
 
-    const slipping = await api.create({ name: 'Slipping', department: 'sales' });
-    const lateBy1 = await api.addTask(slipping.id, { name: 'Follow up', due_date: day(-1), assignee_id: member.userId });
-    const stuck = await api.addTask(slipping.id, { name: 'Contract', status: 'blocked', why: 'legal review', assignee_id: a.userId });
+    const slipping = await suite.api.create({ name: 'Slipping', department: 'sales' });
+    const lateBy1 = await suite.api.addTask(slipping.id, { name: 'Follow up', due_date: day(-1), assignee_id: suite.member.userId });
+    const stuck = await suite.api.addTask(slipping.id, { name: 'Contract', status: 'blocked', why: 'legal review', assignee_id: suite.a.userId });
 
-    const onFire = await api.create({ name: 'On fire', department: 'ops' });
-    const lateBy6 = await api.addTask(onFire.id, { name: 'Migrate data', due_date: day(-6), assignee_id: a.userId, priority: 'high' });
-    await api.addTask(onFire.id, { name: 'Nobody’s job', due_date: day(2) });
+    const onFire = await suite.api.create({ name: 'On fire', department: 'ops' });
+    const lateBy6 = await suite.api.addTask(onFire.id, { name: 'Migrate data', due_date: day(-6), assignee_id: suite.a.userId, priority: 'high' });
+    await suite.api.addTask(onFire.id, { name: 'Nobody’s job', due_date: day(2) });
 
-    const shelved = await api.create({ name: 'Shelved', department: 'ops' });
-    await api.addTask(shelved.id, { name: 'Forgotten', due_date: day(-20), assignee_id: member.userId });
-    await api.archive(shelved.id, 'project cancelled');
+    const shelved = await suite.api.create({ name: 'Shelved', department: 'ops' });
+    await suite.api.addTask(shelved.id, { name: 'Forgotten', due_date: day(-20), assignee_id: suite.member.userId });
+    await suite.api.archive(shelved.id, 'project cancelled');
 
-    const p = await pulse(a.client);
+    const p = await pulse(suite.a.client);
     expect(p.health).toEqual({ green: 1, yellow: 1, red: 1 });
     expect(Object.fromEntries(p.workflows.map((w) => [w.name, [w.health, w.progress.done, w.progress.total]]))).toEqual({
       Steady: ['green', 1, 2], Slipping: ['yellow', 0, 2], 'On fire': ['red', 0, 2],
@@ -71,8 +57,8 @@ describe('the dashboard', () => {
     expect(p.overdue_tasks.items.every((x) => x.overdue)).toBe(true);
     expect(p.blocked_tasks).toMatchObject({ count: 1, items: [{ id: stuck.id, status: 'blocked' }] });
     expect(p.workload).toEqual([
-      { user_id: a.userId, name: 'Pulse Co owner', role: 'owner', open_tasks: 2, overdue: 1, blocked: 1 },
-      { user_id: member.userId, name: 'Wanda Worker', role: 'member', open_tasks: 2, overdue: 1, blocked: 0 },
+      { user_id: suite.a.userId, name: 'Pulse Co owner', role: 'owner', open_tasks: 2, overdue: 1, blocked: 1 },
+      { user_id: suite.member.userId, name: 'Wanda Worker', role: 'member', open_tasks: 2, overdue: 1, blocked: 0 },
     ]);
     expect(p.unassigned_open_tasks).toBe(1);
     expect(p.recent_diffs.length).toBeLessThanOrEqual(20);
@@ -83,22 +69,22 @@ describe('the dashboard', () => {
 
     // The annotation count is the seeds' activation metric: every why counts.
     expect(p.annotation_count).toBe(2); // "legal review" and "project cancelled"
-    await a.client.request('POST', `/v1/tasks/${steadyOpen.id}/annotations`, { body: { why: 'client prefers Mondays', sentiment: 1 } });
-    expect((await pulse(a.client)).annotation_count).toBe(3);
+    await suite.a.client.request('POST', `/v1/tasks/${steadyOpen.id}/annotations`, { body: { why: 'client prefers Mondays', sentiment: 1 } });
+    expect((await pulse(suite.a.client)).annotation_count).toBe(3);
 
     // One department only.
-    const sales = await pulse(a.client, { department: 'sales' });
+    const sales = await pulse(suite.a.client, { department: 'sales' });
     expect(sales.health).toEqual({ green: 0, yellow: 1, red: 0 });
     expect(sales.workflows.map((w) => w.id)).toEqual([slipping.id]);
     expect(sales.overdue_tasks.items.map((x) => x.id)).toEqual([lateBy1.id]);
     expect(sales.blocked_tasks.count).toBe(1);
-    expect(sales.workload.find((w) => w.user_id === a.userId)).toMatchObject({ open_tasks: 1, overdue: 0, blocked: 1 });
-    expect(detailPaths(await expectError(await a.client.raw('GET', '/v1/dashboard', { query: { department: 'Sales!' } }), 400, 'VALIDATION_FAILED'))).toEqual(['query.department']);
+    expect(sales.workload.find((w) => w.user_id === suite.a.userId)).toMatchObject({ open_tasks: 1, overdue: 0, blocked: 1 });
+    expect(detailPaths(await expectError(await suite.a.client.raw('GET', '/v1/dashboard', { query: { department: 'Sales!' } }), 400, 'VALIDATION_FAILED'))).toEqual(['query.department']);
 
     // Fixing things shows at once.
-    await api.patchTask(lateBy6.id, { status: 'done' });
-    await api.patchTask(stuck.id, { status: 'in_progress' });
-    const after = await pulse(a.client);
+    await suite.api.patchTask(lateBy6.id, { status: 'done' });
+    await suite.api.patchTask(stuck.id, { status: 'in_progress' });
+    const after = await pulse(suite.a.client);
     expect(after.health).toEqual({ green: 2, yellow: 1, red: 0 });
     expect(after.blocked_tasks.count).toBe(0);
     expect(after.recent_diffs[0]).toMatchObject({ event: 'task.updated', entity_id: stuck.id });
@@ -107,7 +93,7 @@ describe('the dashboard', () => {
 
 describe('the department canvas', () => {
   it('gives each department its worst health and draws a handoff edge for a workflow started from another department’s', async () => {
-    const c = await t.tenant('Canvas Ltd');
+    const c = await suite.t.tenant('Canvas Ltd');
     const capi = workApi(c.client);
     const deal = await capi.create({ template_id: 'tpl_sales_to_ops_handoff', name: 'Deal won: Globex' });
     expect(deal.department).toBe('sales');
@@ -133,13 +119,13 @@ describe('the department canvas', () => {
 
 describe('another tenant', () => {
   it('sees none of it', async () => {
-    const mine = await pulse(a.client);
-    const theirs = await pulse(b.client);
+    const mine = await pulse(suite.a.client);
+    const theirs = await pulse(suite.b.client);
     expect(theirs).toMatchObject({ health: { green: 0, yellow: 0, red: 0 }, workflows: [], overdue_tasks: { count: 0 }, blocked_tasks: { count: 0 }, unassigned_open_tasks: 0, annotation_count: 0 });
-    expect(theirs.workload.map((w) => w.user_id)).toEqual([b.userId]);
+    expect(theirs.workload.map((w) => w.user_id)).toEqual([suite.b.userId]);
     const ours = new Set(mine.recent_diffs.map((d) => d.id));
     expect(theirs.recent_diffs.some((d) => ours.has(d.id) || d.namespace === 'flow_os')).toBe(false);
-    const map = await canvas(b.client);
+    const map = await canvas(suite.b.client);
     expect(map.handoffs).toEqual([]);
     expect(map.departments.every((d) => d.workflows === 0)).toBe(true);
   });

@@ -1,11 +1,10 @@
 // CSV export (GET /v1/export/workflows.csv) over real HTTP: streamed, one row per task
 // (one row for a workflow without tasks), across several pages of workflows, values that
 // need quoting round-trip, and only the caller's tenant.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
-import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectError } from '../../testing/http.js';
-import { workApi, type WorkApi, type Workflow } from '../../testing/work.js';
+import { workApi, workSuite, type Workflow } from '../../testing/work.js';
 
 const HEADER = [
   'workflow_id', 'workflow_name', 'workflow_status', 'department', 'owner_id', 'health', 'template_id', 'created_at',
@@ -13,18 +12,7 @@ const HEADER = [
 ];
 const BULK = 450; // more than two pages of 200 workflows
 
-let t: TestApp;
-let a: TestTenant;
-let b: TestTenant;
-let api: WorkApi;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.tenant('Exporters');
-  b = await t.tenant('Bystanders');
-  api = workApi(a.client);
-});
-afterAll(() => t?.stop());
+const suite = workSuite({ a: 'Exporters', b: 'Bystanders' });
 
 /** RFC 4180, written here so the test does not trust the server's CSV library. */
 function parseCsv(text: string): string[][] {
@@ -67,26 +55,26 @@ async function download(client: AtriumClient): Promise<{ res: Response; rows: Re
 
 describe('CSV export', () => {
   it('streams one row per task over every page of workflows; a workflow without tasks gets one row', async () => {
-    const onboarding = await api.create({ template_id: 'tpl_client_onboarding', start_date: '2031-09-01' });
-    const empty = await api.create({ name: 'Nothing yet', department: 'hr' });
-    const tricky = await api.create({ name: 'Smith, Jones & "Partners"\nLtd', department: 'sales' });
-    const task = await api.addTask(tricky.id, { name: 'Call "the boss", then email', tags: ['vip', 'q3'], due_date: '2031-09-02', priority: 'urgent' });
-    const old = await api.create({ name: 'Old project' });
-    await api.addTask(old.id, { name: 'Wrap up' });
-    await api.archive(old.id, 'finished');
-    await t.app.db.ownerExecutor.executeSql(
+    const onboarding = await suite.api.create({ template_id: 'tpl_client_onboarding', start_date: '2031-09-01' });
+    const empty = await suite.api.create({ name: 'Nothing yet', department: 'hr' });
+    const tricky = await suite.api.create({ name: 'Smith, Jones & "Partners"\nLtd', department: 'sales' });
+    const task = await suite.api.addTask(tricky.id, { name: 'Call "the boss", then email', tags: ['vip', 'q3'], due_date: '2031-09-02', priority: 'urgent' });
+    const old = await suite.api.create({ name: 'Old project' });
+    await suite.api.addTask(old.id, { name: 'Wrap up' });
+    await suite.api.archive(old.id, 'finished');
+    await suite.t.app.db.ownerExecutor.executeSql(
       `insert into workflows (id, tenant_id, name, department, start_date)
          select 'wf_bulk_' || lpad(g::text, 4, '0'), $1, 'Bulk ' || g, 'ops', date '2031-01-01' from generate_series(1, ${BULK}) g`,
-      [a.tenantId],
+      [suite.a.tenantId],
     );
-    await t.app.db.ownerExecutor.executeSql(
+    await suite.t.app.db.ownerExecutor.executeSql(
       `insert into tasks (id, tenant_id, workflow_id, name, rank, status)
          select 'task_bulk_' || g || '_' || k, $1, 'wf_bulk_' || lpad(g::text, 4, '0'), 'Step ' || k, 'a' || k, (array['todo', 'done'])[k]
            from generate_series(1, ${BULK}) g, generate_series(1, 2) k`,
-      [a.tenantId],
+      [suite.a.tenantId],
     );
 
-    const { res, rows, chunks } = await download(a.client);
+    const { res, rows, chunks } = await download(suite.a.client);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="atrium-workflows.csv"');
     expect(res.headers.get('content-length')).toBeNull();
@@ -104,10 +92,10 @@ describe('CSV export', () => {
       onboarding.tasks!.map((x, i) => [x.id, x.name, x.due_date, String(i), 'todo']),
     );
     expect(mine(onboarding)[0]).toMatchObject({
-      workflow_name: 'Client onboarding', workflow_status: 'active', department: 'ops', owner_id: a.userId, health: 'green',
+      workflow_name: 'Client onboarding', workflow_status: 'active', department: 'ops', owner_id: suite.a.userId, health: 'green',
       template_id: 'tpl_client_onboarding', created_at: onboarding.created_at,
     });
-    expect(mine(empty)).toEqual([{ ...Object.fromEntries(HEADER.map((h) => [h, ''])), workflow_id: empty.id, workflow_name: 'Nothing yet', workflow_status: 'active', department: 'hr', owner_id: a.userId, health: 'green', created_at: empty.created_at }]);
+    expect(mine(empty)).toEqual([{ ...Object.fromEntries(HEADER.map((h) => [h, ''])), workflow_id: empty.id, workflow_name: 'Nothing yet', workflow_status: 'active', department: 'hr', owner_id: suite.a.userId, health: 'green', created_at: empty.created_at }]);
     expect(mine(tricky)).toEqual([expect.objectContaining({
       workflow_name: 'Smith, Jones & "Partners"\nLtd', task_id: task.id, task_name: 'Call "the boss", then email', tags: 'vip;q3',
       due_date: '2031-09-02', priority: 'urgent', health: 'green', position: '0',
@@ -118,9 +106,9 @@ describe('CSV export', () => {
   });
 
   it('another tenant exports only its own rows; without credentials it is 401', async () => {
-    const theirs = await workApi(b.client).create({ name: 'Their only workflow' });
-    const { rows } = await download(b.client);
+    const theirs = await workApi(suite.b.client).create({ name: 'Their only workflow' });
+    const { rows } = await download(suite.b.client);
     expect(rows.map((r) => [r.workflow_id, r.task_id])).toEqual([[theirs.id, '']]);
-    await expectError(await t.client().raw('GET', '/v1/export/workflows.csv'), 401, 'UNAUTHENTICATED');
+    await expectError(await suite.t.client().raw('GET', '/v1/export/workflows.csv'), 401, 'UNAUTHENTICATED');
   });
 });

@@ -1,28 +1,16 @@
 // Templates over real HTTP: the built-in library (≥ 10, each with a semantic version and
 // real tasks), creating from any of them, saving a workflow as the tenant's own template
 // and creating from that — which another tenant can neither see nor use.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
+import { describe, expect, it } from 'vitest';
 import { detailPaths, expectError, expectOk } from '../../testing/http.js';
-import { addDays, workApi, type Template, type WorkApi } from '../../testing/work.js';
+import { addDays, workSuite, type Template } from '../../testing/work.js';
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
-let t: TestApp;
-let a: TestTenant;
-let b: TestTenant;
-let api: WorkApi;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.tenant('Template Users');
-  b = await t.tenant('Template Thieves');
-  api = workApi(a.client);
-});
-afterAll(() => t?.stop());
+const suite = workSuite({ a: 'Template Users', b: 'Template Thieves' });
 
 describe('the built-in library', () => {
   it('has at least 10 useful templates, each with a semantic version, a department and dated tasks', async () => {
-    const all = await api.templates();
+    const all = await suite.api.templates();
     const builtin = all.filter((x) => x.builtin);
     expect(builtin.length).toBeGreaterThanOrEqual(10);
     expect(new Set(builtin.map((x) => x.id)).size).toBe(builtin.length);
@@ -43,18 +31,18 @@ describe('the built-in library', () => {
         expect(Number.isInteger(task.day) && task.day >= -30 && task.day <= 120, `${tpl.id}: ${task.name}`).toBe(true);
         expect(['low', 'normal', 'high', 'urgent'], `${tpl.id}: ${task.name}`).toContain(task.priority);
       }
-      expect(await api.template(tpl.id), tpl.id).toEqual(tpl);
+      expect(await suite.api.template(tpl.id), tpl.id).toEqual(tpl);
     }
-    await expectError(await a.client.raw('GET', '/v1/templates/tpl_nope'), 404, 'NOT_FOUND');
+    await expectError(await suite.a.client.raw('GET', '/v1/templates/tpl_nope'), 404, 'NOT_FOUND');
   });
 
   it('any built-in template becomes a workflow with its tasks due on start + day', async () => {
-    for (const tpl of (await api.templates()).filter((x) => x.builtin)) {
-      const w = await api.create({ template_id: tpl.id, start_date: '2031-12-20' });
+    for (const tpl of (await suite.api.templates()).filter((x) => x.builtin)) {
+      const w = await suite.api.create({ template_id: tpl.id, start_date: '2031-12-20' });
       expect(w, tpl.id).toMatchObject({ name: tpl.name, department: tpl.department, template_id: tpl.id, template_version: tpl.version });
       expect(w.tasks!.map((x) => [x.name, x.due_date, x.priority, x.tags]), tpl.id).toEqual(tpl.tasks.map((x) => [x.name, addDays('2031-12-20', x.day), x.priority, x.tags ?? []]));
     }
-    const named = await api.create({ template_id: 'tpl_campaign_launch', name: 'Spring campaign', department: 'sales', description: 'Ours' });
+    const named = await suite.api.create({ template_id: 'tpl_campaign_launch', name: 'Spring campaign', department: 'sales', description: 'Ours' });
     expect(named).toMatchObject({ name: 'Spring campaign', department: 'sales', description: 'Ours', template_id: 'tpl_campaign_launch' });
   });
 });
@@ -63,14 +51,14 @@ describe('the tenant’s own templates', () => {
   let saved: Template;
 
   it('saves a workflow as a template (due dates become day offsets from its start) and creates from it', async () => {
-    const w = await api.create({ name: 'Podcast episode', department: 'creative', start_date: '2031-03-01' });
-    await api.addTask(w.id, { name: 'Book guest', due_date: '2031-03-01', priority: 'high', tags: ['guest'] });
-    await api.addTask(w.id, { name: 'Record', due_date: '2031-03-08', description: 'Studio B' });
-    await api.addTask(w.id, { name: 'Edit', due_date: '2031-03-15' });
-    await api.addTask(w.id, { name: 'Publish', due_date: '2031-04-01' });
-    await api.addTask(w.id, { name: 'Someday', description: 'no date' });
+    const w = await suite.api.create({ name: 'Podcast episode', department: 'creative', start_date: '2031-03-01' });
+    await suite.api.addTask(w.id, { name: 'Book guest', due_date: '2031-03-01', priority: 'high', tags: ['guest'] });
+    await suite.api.addTask(w.id, { name: 'Record', due_date: '2031-03-08', description: 'Studio B' });
+    await suite.api.addTask(w.id, { name: 'Edit', due_date: '2031-03-15' });
+    await suite.api.addTask(w.id, { name: 'Publish', due_date: '2031-04-01' });
+    await suite.api.addTask(w.id, { name: 'Someday', description: 'no date' });
 
-    const res = await a.client.raw('POST', `/v1/workflows/${w.id}/save-as-template`, { body: { name: 'Podcast episode', version: '2.1.0', why: 'we do this monthly' } });
+    const res = await suite.a.client.raw('POST', `/v1/workflows/${w.id}/save-as-template`, { body: { name: 'Podcast episode', version: '2.1.0', why: 'we do this monthly' } });
     saved = (await expectOk<Template>(res, 201)).data;
     expect(saved).toMatchObject({ name: 'Podcast episode', department: 'creative', version: '2.1.0', builtin: false });
     expect(saved.id).toMatch(/^tpl_/);
@@ -79,35 +67,35 @@ describe('the tenant’s own templates', () => {
       ['Book guest', 0, 'high', ''], ['Record', 7, 'normal', 'Studio B'], ['Edit', 14, 'normal', ''], ['Publish', 31, 'normal', ''], ['Someday', 0, 'normal', 'no date'],
     ]);
     expect(saved.tasks[0]!.tags).toEqual(['guest']);
-    expect((await api.templates()).filter((x) => !x.builtin)).toEqual([saved]);
-    expect(await api.template(saved.id)).toEqual(saved);
+    expect((await suite.api.templates()).filter((x) => !x.builtin)).toEqual([saved]);
+    expect(await suite.api.template(saved.id)).toEqual(saved);
 
-    const next = await api.create({ template_id: saved.id, start_date: '2031-05-30' });
+    const next = await suite.api.create({ template_id: saved.id, start_date: '2031-05-30' });
     expect(next).toMatchObject({ name: 'Podcast episode', department: 'creative', template_id: saved.id, template_version: '2.1.0' });
     expect(next.tasks!.map((x) => [x.name, x.due_date])).toEqual([
       ['Book guest', '2031-05-30'], ['Record', '2031-06-06'], ['Edit', '2031-06-13'], ['Publish', '2031-06-30'], ['Someday', '2031-05-30'],
     ]);
 
-    const [diff] = await a.client.diffs.all({ namespace: 'flow_os', entity_type: 'template', entity_id: saved.id });
+    const [diff] = await suite.a.client.diffs.all({ namespace: 'flow_os', entity_type: 'template', entity_id: saved.id });
     expect(diff).toMatchObject({ event: 'template.created', after: { name: 'Podcast episode', version: '2.1.0', tasks: 5, source_workflow_id: w.id } });
     expect(diff!.annotations.map((x) => x.why)).toEqual(['we do this monthly']);
   });
 
   it('a template version must be semantic (1.2.3); without one it is 1.0.0', async () => {
-    const w = await api.create({ name: 'Tiny' });
+    const w = await suite.api.create({ name: 'Tiny' });
     for (const version of ['v1', '1.0', '1.0.0-beta', '']) {
-      const res = await a.client.raw('POST', `/v1/workflows/${w.id}/save-as-template`, { body: { version } });
+      const res = await suite.a.client.raw('POST', `/v1/workflows/${w.id}/save-as-template`, { body: { version } });
       expect(detailPaths(await expectError(res, 400, 'VALIDATION_FAILED')), version).toEqual(['body.version']);
     }
-    expect((await api.saveAsTemplate(w.id)).version).toBe('1.0.0');
+    expect((await suite.api.saveAsTemplate(w.id)).version).toBe('1.0.0');
   });
 
   it('another tenant gets 404 for our template id, cannot create from it, and does not see it listed', async () => {
-    await expectError(await b.client.raw('GET', `/v1/templates/${saved.id}`), 404, 'NOT_FOUND');
-    await expectError(await b.client.raw('POST', '/v1/workflows', { body: { template_id: saved.id } }), 404, 'NOT_FOUND');
-    const theirs = (await b.client.request<Template[]>('GET', '/v1/templates')).data;
+    await expectError(await suite.b.client.raw('GET', `/v1/templates/${saved.id}`), 404, 'NOT_FOUND');
+    await expectError(await suite.b.client.raw('POST', '/v1/workflows', { body: { template_id: saved.id } }), 404, 'NOT_FOUND');
+    const theirs = (await suite.b.client.request<Template[]>('GET', '/v1/templates')).data;
     expect(theirs.some((x) => x.id === saved.id)).toBe(false);
     expect(theirs.every((x) => x.builtin)).toBe(true);
-    expect((await b.client.request<unknown[]>('GET', '/v1/workflows')).data).toEqual([]);
+    expect((await suite.b.client.request<unknown[]>('GET', '/v1/workflows')).data).toEqual([]);
   });
 });

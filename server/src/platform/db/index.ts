@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { listenResilient, type Listening } from './listener.js';
 import type { Database } from '../../schema.js';
 import { Mutex, PGliteDialect } from './pglite-dialect.js';
 
@@ -25,7 +26,8 @@ export interface Db {
   ownerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
   /** Owner-level executor for the job engine outside any transaction. */
   readonly ownerExecutor: SqlExecutor;
-  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  /** `onReconnect`: the listening connection was lost and is back; notifications in between are lost. */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   close(): Promise<void>;
 }
 
@@ -109,7 +111,7 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: poolMax, types });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listeners = new Set<pg.Client>();
+  const listeners = new Set<Listening>();
   return {
     kind: 'postgres',
     kysely,
@@ -126,20 +128,16 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
       }
     },
     ownerExecutor: { executeSql: (text, values) => pool.query(text, values) },
-    listen: async (channel, onPayload) => {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      await client.connect();
-      listeners.add(client);
-      client.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    listen: async (channel, onPayload, onReconnect) => {
+      const listening = await listenResilient(url, channel, onPayload, onReconnect);
+      listeners.add(listening);
       return async () => {
-        listeners.delete(client);
-        await client.end().catch(() => {});
+        listeners.delete(listening);
+        await listening.close();
       };
     },
     close: async () => {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await Promise.all([...listeners].map((l) => l.close()));
       await kysely.destroy();
     },
   };

@@ -4,7 +4,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(queueDepths: () => Promise<Record<string, number>>, rulesBacklog: () => Promise<number> = async () => 0) {
+export type MetricSources = {
+  queueDepths: () => Promise<Record<string, number>>;
+  rulesBacklog?: () => Promise<number>;
+  /** The AI meter's queue in this process: calls answered but not yet written, and given up. */
+  aiMetering?: () => { pending: number; dropped: number };
+};
+
+export function createMetrics({ queueDepths, rulesBacklog = async () => 0, aiMetering = () => ({ pending: 0, dropped: 0 }) }: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'atrium_' });
   const httpDuration = new Histogram({
@@ -43,6 +50,23 @@ export function createMetrics(queueDepths: () => Promise<Record<string, number>>
     registers: [registry],
     async collect() {
       this.set(await rulesBacklog());
+    },
+  });
+
+  new Gauge({
+    name: 'atrium_ai_metering_pending_calls',
+    help: 'AI calls answered by this process whose usage row and diff are not yet written (write-behind)',
+    registers: [registry],
+    collect() {
+      this.set(aiMetering().pending);
+    },
+  });
+  new Gauge({
+    name: 'atrium_ai_metering_dropped_calls',
+    help: 'AI calls this process gave up metering since it started (each logged in full at error level)',
+    registers: [registry],
+    collect() {
+      this.set(aiMetering().dropped);
     },
   });
 

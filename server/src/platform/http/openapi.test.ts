@@ -156,6 +156,8 @@ describe('GET /metrics', () => {
     expect(after).toContain('# TYPE atrium_http_requests_total counter');
     expect(after).toMatch(/^atrium_job_queue_depth\{queue="ledger\.snapshot"\} \d+$/m);
     expect(after).toMatch(/^atrium_rules_backlog_diffs \d+$/m);
+    expect(after).toMatch(/^atrium_ai_metering_pending_calls \d+$/m);
+    expect(after).toMatch(/^atrium_ai_metering_dropped_calls 0$/m);
     expect(after).toContain('atrium_http_request_duration_seconds_bucket');
   });
 });
