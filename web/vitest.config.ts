@@ -10,6 +10,9 @@ export default defineConfig({
     include: ['web/src/**/*.test.ts', 'web/e2e/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // expect.poll waits for the page to catch up after a save (a request, a re-render): 1 s,
+    // the default, is short on a loaded 2-core machine.
+    expect: { poll: { timeout: 10_000 } },
     // The browser suites each start a server and a Chromium: one file at a time (2-core CI).
     fileParallelism: false,
     pool: 'forks',

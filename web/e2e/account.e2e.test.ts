@@ -9,11 +9,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../server/src/testing/harness.js';
-import { shot as screenshot, startBrowserSuite, watchConsole } from './browser.js';
+import { closeBrowserSuite, DESKTOP, shot as screenshot, signUp, startBrowserSuite, watchConsole } from './browser.js';
 import { TOKEN_CACHE_MS } from '../../server/src/modules/identity/tokens.js';
 import { Authenticator } from '../../server/src/testing/identity.js';
 
-const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 360, height: 780 };
 
 let server: TestApp;
@@ -56,10 +55,7 @@ beforeAll(async () => {
   await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => closeBrowserSuite({ server, browser }));
 
 describe('account flows in a real browser', () => {
   const email = `grace-${Date.now()}@example.test`;
@@ -72,15 +68,7 @@ describe('account flows in a real browser', () => {
 
   it('turns on 2FA in Settings → Security: QR code, a first code, recovery codes', async () => {
     page = watch(await owner.newPage());
-    await page.goto(`${server.baseUrl}/signup`);
-    await page.getByLabel('Organization').fill('Hopper Labs');
-    await page.getByLabel('Name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create workspace' }).click();
-    await expect.poll(() => heading(page)).toBe('Pulse');
-    // Browsing faster than a person: the enterprise rate limit, as an operator would set.
-    await server.app.db.systemTx((tx) => tx.updateTable('tenants').set({ plan: 'enterprise' }).execute());
+    await signUp(page, server, { organization: 'Hopper Labs', name: 'Grace Hopper', email, password });
 
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('tab', { name: 'Two-factor' }).click();
@@ -249,5 +237,26 @@ describe('account flows in a real browser', () => {
     // The change refused with STEP_UP_REQUIRED (403) and the wrong code (400) are logged by
     // the browser; nothing else may be.
     expect(unexpectedErrors([/Failed to load resource: .* (400|401|403)/])).toBe('');
+  }, 180_000);
+
+  it('a save behind the step-up prompt is sent once (the prompt sits inside the form it protects)', async () => {
+    await server.app.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ step_up_at: null }).execute());
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 300));
+    const ai = watch(await owner.newPage());
+    const settings = async () => (await (await ai.request.get(`${server.baseUrl}/v1/ai/settings`)).json()).data as { version: number; store_prompts: boolean };
+    await ai.goto(`${server.baseUrl}/settings/ai`);
+    const before = await settings();
+    await ai.getByLabel('Keep prompts and outputs in the ledger').check();
+    await ai.getByRole('button', { name: 'Save privacy and cache' }).click();
+    const dialog = ai.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Authentication code').fill(await authenticator.next());
+    await dialog.getByLabel('Authentication code').press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await settings()).store_prompts).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // a second save would have landed by now
+    expect((await settings()).version).toBe(before.version + 1);
+    await ai.close();
+    expect(unexpectedErrors([/Failed to load resource: .* 403/])).toBe('');
   }, 180_000);
 });

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../server/src/testing/harness.js';
-import { shot as screenshot, startBrowserSuite, watchConsole } from './browser.js';
+import { closeBrowserSuite, openBrowserSuite, shot, signUp, watchConsole } from './browser.js';
 
 
 let server: TestApp;
@@ -15,17 +15,9 @@ const consoleErrors: string[] = [];
 
 const watch = (page: Page): Page => watchConsole(page, consoleErrors);
 
-const shot = screenshot;
 
-beforeAll(async () => {
-  ({ server, browser } = await startBrowserSuite());
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+beforeAll(async () => void ({ server, browser, context } = await openBrowserSuite()));
+afterAll(() => closeBrowserSuite({ server, browser }));
 
 describe('rules, approvals, notifications and AI in a real browser', () => {
   const email = `grace-${Date.now()}@example.test`;
@@ -34,14 +26,7 @@ describe('rules, approvals, notifications and AI in a real browser', () => {
 
   it('pack on → block with a why → the bell rises live → archive held → approved with a why → archived', async () => {
     const page = watch(await context.newPage());
-    await page.goto(`${server.baseUrl}/signup`);
-    await page.getByLabel('Organization').fill('Grace & Co');
-    await page.getByLabel('Name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create workspace' }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Pulse');
-    await server.app.db.systemTx((tx) => tx.updateTable('tenants').set({ plan: 'enterprise' }).execute());
+    await signUp(page, server, { organization: 'Grace & Co', name: 'Grace Hopper', email, password });
 
     // Rules: turn on the "notify the owner when blocked" pack.
     await page.getByRole('link', { name: 'Rules' }).click();
@@ -165,6 +150,20 @@ describe('rules, approvals, notifications and AI in a real browser', () => {
     await page.getByTestId('rule-editor').getByRole('tab', { name: 'Runs' }).click();
     await expect.poll(() => page.getByTestId('rule-runs').textContent()).toContain('Done');
     await shot(page, 'rule-runs-1440', true);
+
+    // Delete the draft rule: asked first (Cancel keeps it), then gone from the list.
+    await page.getByRole('link', { name: 'Tell me about blockers' }).click();
+    const mine = page.getByTestId('rule-editor');
+    await mine.getByRole('button', { name: 'Delete rule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “Tell me about blockers”?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('[data-rule="Tell me about blockers"]').count()).toBe(1);
+    await mine.getByRole('button', { name: 'Delete rule' }).click();
+    await dialog.getByLabel('Why (optional)').fill('Only needed for the test');
+    await shot(page, 'rule-delete-1440', true);
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForURL(/\/rules$/);
+    await expect.poll(() => page.locator('[data-rule="Tell me about blockers"]').count()).toBe(0);
     await page.close();
     // The one console error allowed: the browser's own log of the refused draft (400).
     const unexpected = consoleErrors.filter((e) => !/\/rules\?rule=new: Failed to load resource: .* 400/.test(e));

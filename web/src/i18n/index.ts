@@ -16,7 +16,11 @@ const loaders: Record<Exclude<Lng, 'en'>, () => Promise<{ default: typeof en }>>
   mg: () => import('./mg'),
 };
 
-const supported = (lng: string | undefined): Lng => (lng === 'fr' || lng === 'mg' ? lng : 'en');
+/** 'fr', 'fr-CA' → 'fr'; anything else we do not have → 'en'. */
+const supported = (lng: string | undefined): Lng => {
+  const base = lng?.toLowerCase().split('-')[0];
+  return base === 'fr' || base === 'mg' ? base : 'en';
+};
 
 async function ensure(lng: Lng): Promise<void> {
   if (lng === 'en' || i18n.hasResourceBundle(lng, 'translation')) return;
@@ -47,7 +51,9 @@ export async function initI18n(): Promise<void> {
       detection: { order: ['localStorage', 'navigator'], lookupLocalStorage: 'atrium.lang', caches: ['localStorage'] },
       react: { useSuspense: false },
     });
-  const lng = supported(i18n.resolvedLanguage ?? i18n.language);
+  // The detected language (a saved choice, else the browser's), not `resolvedLanguage`: that is
+  // still 'en' here because only English is bundled — the others load now, before the first render.
+  const lng = supported(i18n.language);
   if (lng !== 'en') await changeLanguage(lng);
   document.documentElement.lang = lng;
 }

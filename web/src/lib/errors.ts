@@ -30,3 +30,17 @@ function passwordProblem(message: string, t: TFunction): string {
   if (/at most/.test(message)) return t('errors.passwordLong');
   return t('errors.passwordShort');
 }
+
+/**
+ * API validation messages by field key: the detail's path without "body." (and without the
+ * "rule." a rule is wrapped in), e.g. "aliases.smart.chain.0.provider", "trigger.when.all.0.op".
+ */
+export function fieldErrors(err: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!(err instanceof AtriumError) || err.code !== 'VALIDATION_FAILED') return out;
+  for (const d of err.details) {
+    const key = (d.path ?? '').replace(/^body\.(rule\.)?/, '');
+    out.set(key, [...(out.get(key) ?? []), d.message ?? '']);
+  }
+  return out;
+}

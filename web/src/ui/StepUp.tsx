@@ -1,6 +1,7 @@
 // Sensitive actions (role changes, API keys, workspace changes) need a fresh 2FA code when
 // the person has 2FA: on STEP_UP_REQUIRED, ask for the code, confirm it, and retry once.
 import { useCallback, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { errorCode } from '../lib/errors';
@@ -24,12 +25,16 @@ export function useStepUp() {
     }
   }, []);
 
-  const dialog = ask && (
+  // In a portal, and its submit kept to itself: the dialog is usually rendered inside the form
+  // whose save it protects, and React bubbles a submit to the enclosing form's handler — which
+  // would send that save a second time while the step-up is still on its way.
+  const dialog = ask && createPortal(
     <Dialog title={t('stepUp.title')} description={t('stepUp.body')} onClose={() => (ask.resolve(false), setAsk(null))}>
       <form
         className="form"
         onSubmit={async (e) => {
           e.preventDefault();
+          e.stopPropagation();
           try {
             await api.auth.stepUp(code.replace(/\s/g, ''));
             setCode('');
@@ -51,7 +56,8 @@ export function useStepUp() {
           <button type="submit" className="btn-primary">{t('auth.verify')}</button>
         </div>
       </form>
-    </Dialog>
+    </Dialog>,
+    document.body,
   );
   return { run, dialog };
 }

@@ -5,7 +5,7 @@ import { useLocation, useSearch } from 'wouter';
 import { api } from '../../api';
 import { useSession } from '../../app/session';
 import { ErrorText } from '../../ui/feedback';
-import { errorCode } from '../../lib/errors';
+import { TotpField, useTotpStep } from '../../ui/TotpField';
 import { AuthLayout } from './AuthLayout';
 
 export default function AcceptInvitation() {
@@ -19,23 +19,21 @@ export default function AcceptInvitation() {
   const [busy, setBusy] = useState(false);
   const [integration, setIntegration] = useState(false);
   // An existing account with 2FA confirms its code too (as at log-in).
-  const [needsCode, setNeedsCode] = useState(false);
-  const [code, setCode] = useState('');
+  const totp = useTotpStep();
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const accepted = await api.members.accept({ token, name: name || undefined, password, ...(needsCode ? { totp_code: code.replace(/\s/g, '') } : {}) });
+      const accepted = await api.members.accept({ token, name: name || undefined, password, ...totp.params });
       if (accepted.token === null) setIntegration(true);
       else {
         await refresh();
         navigate('/', { replace: true });
       }
     } catch (err) {
-      if (errorCode(err) === 'TOTP_REQUIRED' && !needsCode) setNeedsCode(true);
-      else setError(err);
+      if (!totp.askedFor(err)) setError(err);
     } finally {
       setBusy(false);
     }
@@ -57,13 +55,7 @@ export default function AcceptInvitation() {
             <input id="acc-password" type="password" required autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby="acc-password-hint" />
             <span id="acc-password-hint" className="hint">{t('auth.passwordHint')}</span>
           </div>
-          {needsCode && (
-            <div className="field">
-              <label htmlFor="acc-code">{t('auth.totpCode')}</label>
-              <input id="acc-code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} autoFocus aria-describedby="acc-code-hint" />
-              <span id="acc-code-hint" className="hint">{t('auth.totpHint')}</span>
-            </div>
-          )}
+          {totp.needsCode && <TotpField id="acc-code" value={totp.code} onChange={totp.setCode} />}
           <ErrorText error={error} />
           <button type="submit" className="btn-primary" disabled={busy || !token}>{t('auth.acceptButton')}</button>
         </form>

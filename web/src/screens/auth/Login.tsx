@@ -6,8 +6,8 @@ import { Link, useLocation, useSearch } from 'wouter';
 import type { AuthProviders } from '../../../../sdk/src/index.js';
 import { api } from '../../api';
 import { useSession } from '../../app/session';
-import { errorCode } from '../../lib/errors';
 import { ErrorText } from '../../ui/feedback';
+import { TotpField, useTotpStep } from '../../ui/TotpField';
 import { AuthLayout } from './AuthLayout';
 
 /** Only same-site paths: never send a person to another origin after login. */
@@ -21,8 +21,7 @@ export default function Login() {
   const next = safeNext(params.get('next'));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [needsCode, setNeedsCode] = useState(false);
+  const totp = useTotpStep();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [providers, setProviders] = useState<AuthProviders | null>(null);
@@ -36,12 +35,11 @@ export default function Login() {
     setBusy(true);
     setError(null);
     try {
-      await api.auth.login({ email, password, ...(needsCode ? { totp_code: code.replace(/\s/g, '') } : {}) });
+      await api.auth.login({ email, password, ...totp.params });
       await refresh();
       navigate(next, { replace: true });
     } catch (err) {
-      if (errorCode(err) === 'TOTP_REQUIRED' && !needsCode) setNeedsCode(true);
-      else setError(err);
+      if (!totp.askedFor(err)) setError(err);
     } finally {
       setBusy(false);
     }
@@ -58,15 +56,9 @@ export default function Login() {
           <label htmlFor="login-password">{t('fields.password')}</label>
           <input id="login-password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </div>
-        {needsCode && (
-          <div className="field">
-            <label htmlFor="login-code">{t('auth.totpCode')}</label>
-            <input id="login-code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} autoFocus aria-describedby="login-code-hint" />
-            <span id="login-code-hint" className="hint">{t('auth.totpHint')}</span>
-          </div>
-        )}
+        {totp.needsCode && <TotpField id="login-code" value={totp.code} onChange={totp.setCode} />}
         <ErrorText error={error} />
-        <button type="submit" className="btn-primary" disabled={busy}>{needsCode ? t('auth.verify') : t('auth.login')}</button>
+        <button type="submit" className="btn-primary" disabled={busy}>{totp.needsCode ? t('auth.verify') : t('auth.login')}</button>
         {providers?.oidc.enabled && providers.oidc.start_url && (
           <>
             <div className="divider">{t('auth.or')}</div>

@@ -6,7 +6,6 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Template } from '../../../../sdk/src/index.js';
 import type { Condition, ConditionLeaf, RuleAction, RuleInput } from '../../../../sdk/src/rules.js';
-import { AtriumError } from '../../api';
 
 export const OPERATORS: ConditionLeaf['op'][] = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'changed', 'changed_to', 'changed_from'];
 export const ACTION_TYPES: RuleAction['type'][] = ['notify', 'tag', 'create_task', 'start_workflow', 'webhook', 'predict', 'guard', 'require_approval'];
@@ -103,17 +102,6 @@ export function defaultAction(type: RuleAction['type']): RuleAction {
     case 'guard': return { type, message: '' };
     case 'require_approval': return { type, approvers: 'role:admin', not_by_requester: true, message: '' };
   }
-}
-
-/** API validation messages by field key (the path without "body." / "body.rule."). */
-export function fieldErrors(err: unknown): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (!(err instanceof AtriumError) || err.code !== 'VALIDATION_FAILED') return out;
-  for (const d of err.details) {
-    const key = (d.path ?? '').replace(/^body\.(rule\.)?/, '');
-    out.set(key, [...(out.get(key) ?? []), d.message]);
-  }
-  return out;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);

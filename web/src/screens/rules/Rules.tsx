@@ -11,8 +11,10 @@ import { useSession } from '../../app/session';
 import { fmtDateTime, fmtNumber } from '../../lib/format';
 import { useQuery } from '../../lib/query';
 import { CopyButton } from '../../ui/CopyButton';
+import { Dialog } from '../../ui/Dialog';
 import { ErrorText, Loading, useAction } from '../../ui/feedback';
-import { draftOf, emptyDraft, fieldErrors, RuleForm, ruleOf, type Draft } from './RuleForm';
+import { fieldErrors } from '../../lib/errors';
+import { draftOf, emptyDraft, RuleForm, ruleOf, type Draft } from './RuleForm';
 
 type Stats = NonNullable<Rule['stats']>;
 
@@ -61,7 +63,13 @@ export default function Rules() {
       </div>
       <p className="muted">{t('rules.intro')}</p>
 
-      {selected && <RuleEditor key={selected} id={selected} onClose={() => navigate('/rules')} onSaved={(id) => (void reloadAll(), navigate(`/rules?rule=${id}`, { replace: true }))} />}
+      {selected && (
+        <RuleEditor
+          key={selected} id={selected} onClose={() => navigate('/rules')}
+          onSaved={(id) => (void reloadAll(), navigate(`/rules?rule=${id}`, { replace: true }))}
+          onDeleted={() => (void reloadAll(), navigate('/rules', { replace: true }))}
+        />
+      )}
 
       <section className="glass panel" aria-labelledby="rules-h">
         <h2 id="rules-h">{t('rules.list')}</h2>
@@ -140,7 +148,7 @@ export default function Rules() {
   );
 }
 
-function RuleEditor({ id, onClose, onSaved }: { id: string; onClose: () => void; onSaved: (id: string) => void }) {
+function RuleEditor({ id, onClose, onSaved, onDeleted }: { id: string; onClose: () => void; onSaved: (id: string) => void; onDeleted: () => void }) {
   const { t } = useTranslation();
   const { can } = useSession();
   const isNew = id === 'new';
@@ -151,6 +159,7 @@ function RuleEditor({ id, onClose, onSaved }: { id: string; onClose: () => void;
   const [saved, setSaved] = useState<{ warnings: string[]; secrets: Record<string, string> } | null>(null);
   const [busy, setBusy] = useState(false);
   const [tab, setTab] = useState<'edit' | 'simulate' | 'runs'>('edit');
+  const [deleting, setDeleting] = useState(false);
   const errors = useMemo(() => fieldErrors(error), [error]);
 
   useEffect(() => {
@@ -215,14 +224,48 @@ function RuleEditor({ id, onClose, onSaved }: { id: string; onClose: () => void;
               <div className="row">
                 <button type="submit" className="btn-primary" disabled={busy}>{isNew ? t('rules.create') : t('common.save')}</button>
                 <button type="button" onClick={() => setTab('simulate')}>{t('rules.simulateDraft')}</button>
+                {!isNew && <button type="button" className="btn-danger" style={{ marginLeft: 'auto' }} onClick={() => setDeleting(true)}>{t('rules.delete')}</button>}
               </div>
             )}
           </form>
         )}
+        {deleting && rule.data && <DeleteRule rule={rule.data} onClose={() => setDeleting(false)} onDeleted={onDeleted} />}
         {tab === 'simulate' && <SimulatePanel draft={draft} />}
         {tab === 'runs' && !isNew && <RunsPanel ruleId={id} />}
       </div>
     </section>
+  );
+}
+
+/** Asks before deleting (with an optional why, kept on the deletion's diff). */
+function DeleteRule({ rule, onClose, onDeleted }: { rule: Rule; onClose: () => void; onDeleted: () => void }) {
+  const { t } = useTranslation();
+  const run = useAction();
+  const [why, setWhy] = useState('');
+  const [busy, setBusy] = useState(false);
+  const confirm = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const ok = await run(() => rules.remove(rule.id, why.trim() || undefined), t('rules.deleted', { name: rule.name }));
+    setBusy(false);
+    if (ok) {
+      onClose();
+      onDeleted();
+    }
+  };
+  return (
+    <Dialog title={t('rules.deleteTitle', { name: rule.name })} description={t('rules.deleteBody')} onClose={onClose}>
+      <form className="form" onSubmit={confirm}>
+        <div className="field">
+          <label htmlFor="delete-rule-why">{t('rules.deleteWhy')}</label>
+          <textarea id="delete-rule-why" value={why} onChange={(e) => setWhy(e.target.value)} maxLength={2000} />
+        </div>
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>{t('common.cancel')}</button>
+          <button type="submit" className="btn-danger" disabled={busy}>{t('rules.deleteConfirm')}</button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -1,23 +1,26 @@
-// AI: providers (configured or not, circuit-breaker state), alias chains, provider keys
-// (write-only: a key is never shown, only whether one is set), the monthly budget
+// AI: providers (configured or not, circuit-breaker state), provider keys (write-only: a key
+// is never shown, only whether one is set), alias routing (editable by admins: ai/Routing),
+// price overrides (ai/Prices), privacy and cache (ai/Privacy), the monthly budget
 // (tokens/cost, offline beyond it) with this month's usage, and usage by day.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { aiApi, type AiBudget } from '../../../../sdk/src/ai.js';
-import { api } from '../../api';
+import type { AiBudget, AiSettings } from '../../../../sdk/src/ai.js';
 import { useSession } from '../../app/session';
 import { fmtDay, fmtNumber } from '../../lib/format';
-import { useQuery } from '../../lib/query';
+import { useQuery, type Query } from '../../lib/query';
 import { ErrorText, Loading, useToast } from '../../ui/feedback';
 import { useStepUp } from '../../ui/StepUp';
-
-const ai = aiApi(api);
+import { Prices } from './ai/Prices';
+import { Privacy } from './ai/Privacy';
+import { Routing } from './ai/Routing';
+import { ai } from './ai/shared';
 const usd = (n: number, lng: string) => `${fmtNumber(Math.round(n * 10_000) / 10_000, lng)} $`;
 
 export function Ai() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
   const providers = useQuery(() => ai.providers(), []);
+  const settings = useQuery(() => ai.settings(), []);
   const budget = useQuery(() => ai.budget(), []);
   const usage = useQuery(() => ai.usage({ group_by: 'day' }), []);
   const lng = i18n.language;
@@ -57,19 +60,26 @@ export function Ai() {
             </table>
           </div>
         )}
-        {providers.data && (
-          <>
-            <h3 style={{ marginTop: 16 }}>{t('ai.aliases')}</h3>
-            <ul className="list small">
-              {Object.entries(providers.data.aliases).map(([name, chain]) => (
-                <li key={name}><strong className="mono">{name}</strong> → {chain.map((l) => `${l.provider}${l.model ? ` (${l.model})` : ''}`).join(' → ')}</li>
-              ))}
-            </ul>
-          </>
-        )}
       </section>
 
-      {admin && <ProviderKeyForm onSaved={() => void providers.reload()} />}
+      {admin && <ProviderKeyForm settings={settings} onSaved={() => void providers.reload()} />}
+
+      {!providers.data || !settings.data ? (
+        (providers.error ?? settings.error) ? null : <section className="glass panel"><Loading /></section>
+      ) : (
+        <>
+          <Routing
+            providers={providers.data.providers}
+            effective={providers.data.aliases}
+            stored={settings.data.aliases}
+            admin={admin}
+            onSaved={async () => void (await Promise.all([providers.reload(), settings.reload()]))}
+          />
+          <Prices prices={settings.data.prices} models={knownModels(providers.data, settings.data)} admin={admin} onSaved={(x) => settings.setData(x)} />
+          <Privacy settings={settings.data} admin={admin} onSaved={(x) => settings.setData(x)} />
+        </>
+      )}
+      {settings.error && !providers.error ? <section className="glass panel"><ErrorText error={settings.error} onRetry={() => void settings.reload()} /></section> : null}
 
       <section className="glass panel" aria-labelledby="ai-budget-h">
         <h2 id="ai-budget-h">{t('ai.budget')}</h2>
@@ -193,11 +203,16 @@ function BudgetForm({ b, onSaved }: { b: AiBudget; onSaved: (b: AiBudget) => voi
   );
 }
 
-function ProviderKeyForm({ onSaved }: { onSaved: () => void }) {
+/** Models worth suggesting for a price: the providers', the chains' and those already priced. */
+function knownModels(p: { providers: { model: string; embed_model: string | null }[]; aliases: Record<string, { model: string }[]> }, s: AiSettings): string[] {
+  const all = [...p.providers.flatMap((x) => [x.model, x.embed_model ?? '']), ...Object.values(p.aliases).flatMap((c) => c.map((l) => l.model)), ...Object.keys(s.prices)];
+  return [...new Set(all.filter(Boolean))].sort();
+}
+
+function ProviderKeyForm({ settings, onSaved }: { settings: Query<AiSettings>; onSaved: () => void }) {
   const { t } = useTranslation();
   const toast = useToast();
   const stepUp = useStepUp();
-  const settings = useQuery(() => ai.settings(), []);
   const [id, setId] = useState('openai');
   const [kind, setKind] = useState<'openai-compatible' | 'anthropic'>('openai-compatible');
   const [baseUrl, setBaseUrl] = useState('https://api.openai.com/v1');
@@ -206,16 +221,21 @@ function ProviderKeyForm({ onSaved }: { onSaved: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const existing = settings.data?.providers[id];
+  // Filled from the stored provider once per name typed: the settings object is renewed by
+  // every save in the other sections, which must not wipe what is being typed here.
+  const filledFor = useRef<string | null>(null);
   useEffect(() => {
-    if (!existing) return;
+    if (!existing || filledFor.current === id) return;
+    filledFor.current = id;
     setKind(existing.kind as 'anthropic');
     setBaseUrl(existing.base_url ?? '');
     setModel(existing.model);
-  }, [existing]);
+  }, [id, existing]);
   return (
     <form
       className="glass panel form"
       autoComplete="off"
+      data-testid="ai-provider-form"
       onSubmit={async (e) => {
         e.preventDefault();
         setBusy(true);
