@@ -1,17 +1,29 @@
 -- Roles: the app runs tenant work as atrium_app (subject to RLS) and platform work
 -- (auth lookup, maintenance across tenants) as atrium_system (BYPASSRLS). The
 -- connecting user owns the tables and only switches into these roles.
+-- Roles belong to the cluster, not the database: two databases migrating at once (parallel test
+-- files, or staging and production on one server) can both see a role missing. The loser of that race gets
+-- unique_violation / duplicate_object, which means "it exists now" and is fine.
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atrium_app') THEN
-    CREATE ROLE atrium_app NOLOGIN NOBYPASSRLS;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atrium_system') THEN
-    CREATE ROLE atrium_system NOLOGIN BYPASSRLS;
-  END IF;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atrium_app') THEN
+      CREATE ROLE atrium_app NOLOGIN NOBYPASSRLS;
+    END IF;
+  EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+  END;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atrium_system') THEN
+      CREATE ROLE atrium_system NOLOGIN BYPASSRLS;
+    END IF;
+  EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+  END;
+  BEGIN
+    GRANT atrium_app TO CURRENT_USER;
+    GRANT atrium_system TO CURRENT_USER;
+  EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+  END;
 END $$;
-GRANT atrium_app TO CURRENT_USER;
-GRANT atrium_system TO CURRENT_USER;
 GRANT USAGE ON SCHEMA public TO atrium_app, atrium_system;
 
 -- Makes a table tenant-owned: RLS forced (even for the owner) and keyed on the
