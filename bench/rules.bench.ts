@@ -65,7 +65,7 @@ async function benchMatch(): Promise<void> {
   const rules = synthRules(1000);
   const diffs = synthDiffs(intOption('diffs', 'ATRIUM_BENCH_DIFFS', 20_000));
   const rows: RuleRow[] = rules.map((r) => ({
-    id: r.id, tenant_id: 't', name: r.id, kind: 'reactive', enabled: true, created_at: new Date(0),
+    id: r.id, tenant_id: 't', name: r.id, kind: 'reactive', enabled: true, active_after_diff: 0,
     trigger: { namespace: r.namespace, event: r.event, when: { all: r.leaves } }, actions: [],
   }));
   const index = indexRules(rows).reactive;

@@ -336,10 +336,10 @@ describe('RuleIndex', () => {
   let n = 0;
   const row = (trigger: Trigger, over: Partial<RuleRow> = {}): RuleRow => ({
     id: `rule_${++n}`, tenant_id: 't1', name: `r${n}`, kind: 'reactive', enabled: true, trigger: trigger as RuleRow['trigger'],
-    actions: [{ type: 'notify', to: 'owner', message: 'x' }], created_at: new Date('2025-01-01T00:00:00Z'), ...over,
+    actions: [{ type: 'notify', to: 'owner', message: 'x' }], active_after_diff: 100, ...over,
   });
   const diff = (over: Partial<DiffFacts> = {}): DiffFacts => ({
-    namespace: 'flow_os', entity_type: 'task', event: 'task.updated', created_at: new Date('2025-02-01T00:00:00Z'),
+    id: 200, namespace: 'flow_os', entity_type: 'task', event: 'task.updated', created_at: new Date('2025-02-01T00:00:00Z'),
     before: { status: 'todo' }, after: { status: 'blocked' }, metadata: {}, actor: { type: 'user', id: 'u' }, ...over,
   });
 
@@ -352,17 +352,20 @@ describe('RuleIndex', () => {
   const withWhen = row({ namespace: 'flow_os', event: 'task.updated', when: { path: 'after.status', op: 'changed_to', value: 'blocked' } });
   const flat = row({ namespace: 'flow_os', event: 'status=blocked' });
   const readsState = row({ event: 'task.updated', when: { path: 'entity.priority', op: 'eq', value: 'urgent' } });
-  const late = row({}, { created_at: new Date('2025-03-01T00:00:00Z') });
+  const late = row({}, { active_after_diff: '300' }); // bigint may arrive as text
   const index = new RuleIndex([exact, nsOnly, eventOnly, everything, workflowsOnly, otherNs, withWhen, flat, readsState, late].map(compileRule));
   const ids = (rs: { id: string }[]) => rs.map((r) => r.id).sort();
 
-  it('candidates: exact key, namespace wildcard, event wildcard and catch-all; entity_type and start date filter', () => {
+  it('candidates: exact key, namespace wildcard, event wildcard and catch-all; entity_type and the diff the rule was switched on at', () => {
     expect(index.size).toBe(10);
     expect(ids(index.candidates(diff()))).toEqual(ids([exact, nsOnly, eventOnly, everything, withWhen, flat, readsState]));
     expect(ids(index.candidates(diff({ entity_type: 'workflow', event: 'workflow.created' })))).toEqual(ids([nsOnly, everything, workflowsOnly, flat]));
     expect(ids(index.candidates(diff({ namespace: 'sales' })))).toEqual(ids([eventOnly, everything, otherNs, readsState]));
-    // A diff after the late rule was made reaches it too.
-    expect(ids(index.candidates(diff({ namespace: 'crm', event: 'deal.won', created_at: new Date('2025-04-01T00:00:00Z') })))).toEqual(ids([everything, late]));
+    // Diffs up to the one that switched the late rule on do not reach it; later ones and a change not recorded yet (pre-commit) do.
+    const crm = (over: Partial<DiffFacts> = {}) => ids(index.candidates(diff({ namespace: 'crm', event: 'deal.won', ...over })));
+    expect(crm({ id: 300 })).toEqual(ids([everything]));
+    expect(crm({ id: 301 })).toEqual(ids([everything, late]));
+    expect(crm({ id: undefined })).toEqual(ids([everything, late]));
   });
 
   it('match tests conditions (the flat form included) and passes the entity to rules that read it', () => {

@@ -26,7 +26,7 @@ type DiffRow = {
   created_at: Date; xact_id: string;
 };
 
-export const RULE_COLUMNS = ['id', 'tenant_id', 'name', 'kind', 'enabled', 'trigger', 'actions', 'created_at'] as const;
+export const RULE_COLUMNS = ['id', 'tenant_id', 'name', 'kind', 'enabled', 'trigger', 'actions', 'active_after_diff'] as const;
 
 /** Rule rows (not deleted) of some tenants, grouped. */
 async function fetchRules(tx: Tx, tenantIds: readonly string[]): Promise<Map<string, RuleRow[]>> {

@@ -126,7 +126,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     params: idParam, body: z.strictObject(windowQuery).optional(), response: simulationSchema,
     handler: async ({ principal, params, body }) => {
       const w = window(body ?? { limit: 100 });
-      const row = await d.db.tenantTx(principal.tenantId, (tx) => tx.selectFrom('rules').select(['id', 'tenant_id', 'name', 'kind', 'enabled', 'trigger', 'actions', 'created_at'])
+      const row = await d.db.tenantTx(principal.tenantId, (tx) => tx.selectFrom('rules').select(['id', 'tenant_id', 'name', 'kind', 'enabled', 'trigger', 'actions', 'active_after_diff'])
         .where('id', '=', params.id).where('deleted_at', 'is', null).executeTakeFirst());
       if (!row) throw errors.notFound('Rule');
       return { data: await simulate(d.db, d.effects, principal.tenantId, row as RuleRow, w) };
@@ -141,7 +141,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
       await d.db.tenantTx(principal.tenantId, (tx) => checkRule(tx, d, body.rule));
       const row: RuleRow = {
         id: 'draft', tenant_id: principal.tenantId, name: body.rule.name, kind: kindOf(body.rule), enabled: true,
-        trigger: body.rule.trigger as RuleRow['trigger'], actions: body.rule.actions as unknown as Json[], created_at: new Date(0),
+        trigger: body.rule.trigger as RuleRow['trigger'], actions: body.rule.actions as unknown as Json[], active_after_diff: 0,
       };
       return { data: await simulate(d.db, d.effects, principal.tenantId, row, w) };
     },

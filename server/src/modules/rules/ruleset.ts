@@ -8,7 +8,9 @@ import type { RuleKind } from './schema.js';
 
 export type RuleRow = {
   id: string; tenant_id: string; name: string; kind: RuleKind; enabled: boolean;
-  trigger: JsonObject; actions: Json[]; created_at: Date;
+  trigger: JsonObject; actions: Json[];
+  /** Id of the diff that switched the rule on as it now is (bigint arrives as a string from pg). */
+  active_after_diff: number | string;
 };
 
 export type CompiledRule = {
@@ -20,11 +22,14 @@ export type CompiledRule = {
   test: Predicate | null;
   needsEntity: boolean;
   actions: StoredAction[];
-  /** Rules apply to changes committed after they were made, never retroactively. */
-  since: Date;
+  /** Rules apply to changes made after they were switched on as they are, never retroactively:
+   *  only diffs with a larger id (one sequence) than the diff that did it. */
+  activeAfter: number;
 };
 
 export type DiffFacts = {
+  /** Absent for a change not recorded yet (pre-commit): it is later than every rule. */
+  id?: number;
   namespace: string; entity_type: string; event: string; created_at: Date;
   before: Json | null; after: Json | null; metadata: Json; actor: Json;
 };
@@ -36,7 +41,7 @@ export function compileRule(row: RuleRow): CompiledRule {
     test: trigger.when ? compileCondition(trigger.when) : null,
     needsEntity: trigger.when ? readsEntity(trigger.when) : false,
     actions: row.actions as StoredAction[],
-    since: row.created_at,
+    activeAfter: Number(row.active_after_diff),
   };
 }
 
@@ -61,13 +66,13 @@ export class RuleIndex {
   }
 
   /** Rules whose namespace / entity type / event / start filters pass (conditions not yet tested). */
-  candidates(diff: Pick<DiffFacts, 'namespace' | 'entity_type' | 'event' | 'created_at'>): CompiledRule[] {
+  candidates(diff: Pick<DiffFacts, 'id' | 'namespace' | 'entity_type' | 'event'>): CompiledRule[] {
     if (this.all.length === 0) return [];
     const out: CompiledRule[] = [];
     for (const k of [key(diff.namespace, diff.event), key(diff.namespace, ANY), key(ANY, diff.event), key(ANY, ANY)]) {
       for (const r of this.#byKey.get(k) ?? []) {
         if (r.trigger.entity_type && r.trigger.entity_type !== diff.entity_type) continue;
-        if (diff.created_at < r.since) continue;
+        if (diff.id !== undefined && diff.id <= r.activeAfter) continue;
         out.push(r);
       }
     }

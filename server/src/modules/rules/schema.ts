@@ -23,6 +23,7 @@ export interface RulesTables {
     updated_at: Defaulted<Date>;
     deleted_at: Date | null;
     version: Defaulted<number>;
+    active_after_diff: Defaulted<number>;
   };
   rule_runs: {
     id: string;

@@ -19,7 +19,7 @@ const SCAN_CAP = 20_000;
 const obj = (v: Json | null | undefined): JsonObject | null => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 
 export async function simulate(db: Db, deps: EffectDeps, tenantId: string, row: RuleRow, w: SimulationWindow) {
-  const rule = { ...compileRule(row), since: new Date(0) }; // the past is exactly what we replay
+  const rule = { ...compileRule(row), activeAfter: 0 }; // the past is exactly what we replay
   const index = new RuleIndex([rule]);
   return db.tenantTx(tenantId, async (tx) => {
     await sql`set transaction read only`.execute(tx);

@@ -100,7 +100,8 @@ export async function createRule(ctx: Ctx, d: StoreDeps, input: RuleInput & { pa
     id: newId('rule'), tenant_id: ctx.tenantId, name: input.name, description: input.description ?? '', enabled: input.enabled ?? true,
     kind: kindOf(input), trigger: input.trigger as JsonObject, actions: JSON.stringify(stored), pack_id: input.pack_id ?? null, created_by: ctx.actor.id,
   }).returning(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version']).executeTakeFirstOrThrow();
-  await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: row.id, event: 'rule.created', after: auditState(row), metadata: input.pack_id ? { pack_id: input.pack_id } : {} });
+  const created = await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: row.id, event: 'rule.created', after: auditState(row), metadata: input.pack_id ? { pack_id: input.pack_id } : {} });
+  await activeFrom(ctx, row.id, created.id);
   return { rule: ruleView(row), secrets: shown };
 }
 
@@ -128,11 +129,18 @@ export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: Rule
   const b = auditState(before);
   const a = auditState(after);
   const changedKeys = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-  await d.ledger.record(ctx, {
+  const recorded = await d.ledger.record(ctx, {
     namespace: 'rules', entityType: 'rule', entityId: id, event,
     before: Object.fromEntries(changedKeys.map((k) => [k, b[k]!])), after: Object.fromEntries(changedKeys.map((k) => [k, a[k]!])), why: patch.why,
   });
+  // Switched on, or now watching/doing something else: it applies from this change on.
+  if ((after.enabled && !before.enabled) || patch.trigger || patch.actions) await activeFrom(ctx, id, recorded.id);
   return { rule: ruleView(after), secrets: shown };
+}
+
+/** The rule applies only to diffs recorded after `diffId` (see migration 0012). */
+async function activeFrom(ctx: Ctx, id: string, diffId: number): Promise<void> {
+  await ctx.tx.updateTable('rules').set({ active_after_diff: diffId }).where('id', '=', id).execute();
 }
 
 export async function deleteRule(ctx: Ctx, d: StoreDeps, id: string, why?: string): Promise<void> {
