@@ -132,6 +132,14 @@ export function createEvaluator(d: EvaluatorDeps) {
     });
   }
 
+  /** Whether some diff with id ≤ `target` is still behind the cursor. */
+  async function unread(target: number): Promise<boolean> {
+    const { rows } = await d.db.systemTx((tx) => sql<{ left: boolean }>`
+      select exists (select 1 from diffs, rule_cursor c
+                     where c.id = 1 and diffs.id <= ${target} and (diffs.xact_id, diffs.id) > (c.xact_id, c.diff_id)) as left`.execute(tx));
+    return rows[0]?.left ?? false;
+  }
+
   /** Drains the backlog; concurrent wake-ups coalesce into one more pass. */
   function wake(): void {
     if (stopped) return;
@@ -156,10 +164,19 @@ export function createEvaluator(d: EvaluatorDeps) {
   return {
     tick,
     wake,
-    /** Evaluates until nothing is left (tests, bench). */
-    async drain(): Promise<void> {
+    /** Evaluates every diff committed before the call (tests, bench). A transaction still open
+     *  anywhere on the server holds the horizon back, so this waits for the horizon, up to
+     *  `timeoutMs`: "drained" must mean those diffs were seen, not merely that none were visible. */
+    async drain(timeoutMs = 30_000): Promise<void> {
       while (running) await running;
-      while ((await tick()) > 0);
+      const target = (await d.db.systemTx((tx) => sql<{ id: number | null }>`select max(id) as id from diffs`.execute(tx))).rows[0]?.id ?? 0;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while ((await tick()) > 0);
+        if (!(await unread(target))) return;
+        if (Date.now() > deadline) throw new Error(`rules: diffs up to ${target} still unevaluated after ${timeoutMs} ms (a transaction holds the horizon back?)`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
     start(): void {
       stopped = false;

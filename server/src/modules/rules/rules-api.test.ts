@@ -1,9 +1,10 @@
 // The rules API over real HTTP: CRUD with optimistic versions, enable/disable, bad input
 // (schema paths, semantic limits, action mixes), who may manage rules, rule packs, what-if
 // simulation that provably writes nothing, run filters, the loop cut and scheduled rules.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
-import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
+import { serverDatabaseUrl, startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { detailPaths, expectError, expectOk, waitFor } from '../../testing/http.js';
 import { addMember, ownerQuery, workApi } from '../../testing/work.js';
 
@@ -132,6 +133,32 @@ describe('CRUD', () => {
       }
     } finally {
       await s.stop();
+    }
+  });
+});
+
+describe('drain', () => {
+  it.runIf(serverDatabaseUrl())('waits while a transaction open anywhere on the server holds the horizon back, then evaluates what committed meanwhile', async () => {
+    const c = await t.tenant('Horizon');
+    const api = workApi(c.client);
+    const { rule } = await createRule(c.client, simple('Horizon watcher'));
+    const task = await api.addTask((await api.create({ name: 'W' })).id, { name: 'T' });
+    const blocker = new pg.Client({ connectionString: serverDatabaseUrl() }); // another database: xids are the cluster's
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select pg_current_xact_id()');
+      await api.patchTask(task.id, { name: 'while held' });
+      let drained = false;
+      const draining = t.app.rules.drain().then(() => { drained = true; });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(drained).toBe(false);
+      expect(await runs(c.client, `rule_id=${rule.id}`)).toEqual([]);
+      await blocker.query('commit');
+      await draining;
+      expect(await runs(c.client, `rule_id=${rule.id}`)).toHaveLength(1);
+    } finally {
+      await blocker.end();
     }
   });
 });
