@@ -199,11 +199,13 @@ export class Meter {
 
   #finish(items: Pending[]): void {
     for (const p of items) this.#unfinished.delete(p.seq);
+    this.#wake(); // now, not after the batch: a drain for one workspace must not wait for another's write
   }
 
   #giveUp(item: Pending, err: unknown): void {
     this.#dropped++;
     this.#unfinished.delete(item.seq);
+    this.#wake();
     this.d.states.written(item.source.tenantId, paidOf([item]), undefined);
     // The record without prompt/output content (which the log must not carry).
     const { content: _content, ...record } = item.record;
