@@ -193,7 +193,9 @@ describe('account flows in a real browser', () => {
     expect(secret.length).toBeGreaterThan(20);
     const once = page.locator('.alert', { has: key });
     await once.getByRole('button', { name: 'Copy', exact: true }).click();
-    await expect.poll(() => once.getByRole('button', { name: 'Copied', exact: true }).count()).toBe(1);
+    // Transient labels (2 s, 5 s) are awaited in the page (waitFor), not polled from here: a starved
+    // test process could poll past them.
+    await once.getByRole('button', { name: 'Copied', exact: true }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await expect.poll(() => page.locator('.list li', { hasText: 'CI exporter' }).count()).toBe(1);
     await shotBoth(page, 'account-api-key');
@@ -228,7 +230,7 @@ describe('account flows in a real browser', () => {
     await dialog.getByLabel('Authentication code').fill(await authenticator.next());
     await dialog.getByRole('button', { name: 'Verify' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => page.getByText('Saved.').count()).toBeGreaterThan(0);
+    await page.getByText('Saved.').first().waitFor();
     await expect.poll(() => role.inputValue()).toBe('admin');
     const members = await (await page.request.get(`${server.baseUrl}/v1/members`)).json();
     const bob = (members.data as Array<{ name: string; role: string }>).find((m) => m.name === inviteeName);

@@ -77,7 +77,7 @@ describe('rules, approvals, notifications and AI in a real browser', () => {
     await dialog.getByLabel('Why?').fill('The client signed with another agency');
     await dialog.getByRole('button', { name: 'Archive' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => page.getByText('Archiving is held for approval').count()).toBeGreaterThan(0);
+    await page.getByText('Archiving is held for approval').first().waitFor(); // a 5 s toast: awaited in the page
     expect(await page.getByRole('button', { name: 'Archive' }).count()).toBe(1); // still active
     await expect.poll(() => page.getByTestId('nav-pending').textContent(), { timeout: 10_000 }).toContain('1');
 

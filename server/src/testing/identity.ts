@@ -77,8 +77,9 @@ export class Authenticator {
     for (;;) {
       const cur = currentStep();
       const secondsIntoStep = Date.now() / 1000 - cur * PERIOD;
-      // The previous step stops being accepted at the boundary: not that one close to it.
-      const floor = secondsIntoStep > PERIOD - 4 ? cur : cur - 1;
+      // The previous step stops being accepted at the boundary: not that one close to it (a
+      // browser flow under load can take several seconds from code to check).
+      const floor = secondsIntoStep > PERIOD - 10 ? cur : cur - 1;
       const step = Math.max(this.#lastStep + 1, floor);
       if (step <= cur + 1) {
         this.#lastStep = step;

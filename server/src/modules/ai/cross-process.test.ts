@@ -8,21 +8,10 @@ import { createApp, type App } from '../../app.js';
 import { loadConfig } from '../../platform/config.js';
 import type { CtxSource } from '../../platform/context.js';
 import { serverDatabaseUrl, type TestTenant } from '../../testing/harness.js';
+import { waitFor } from '../../testing/http.js';
 import { call, startAiTestApp, type AiTestEnv } from './ai-testing.js';
 
 const userOf = (x: TestTenant): CtxSource => ({ tenantId: x.tenantId, actor: { type: 'user', id: x.userId } });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `probe` gives a value; fails after `timeoutMs` (the NOTIFY should take milliseconds). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe.runIf(serverDatabaseUrl())('two processes on one database (server Postgres)', () => {
   let env: AiTestEnv; // process A: the test app, with the loopback providers
@@ -52,7 +41,7 @@ describe.runIf(serverDatabaseUrl())('two processes on one database (server Postg
     expect((await env.t.app.ai.complete(userOf(x), { prompt: 'And in A?', cache: false })).provider).toBe('anthropic');
 
     let n = 0;
-    const rerouted = await until('B to route smart to anthropic', async () => {
+    const rerouted = await waitFor('B to route smart to anthropic', async () => {
       const r = await b.ai.complete(userOf(x), { prompt: `And in B, now? (${++n})`, cache: false });
       return r.provider === 'anthropic' ? r : undefined;
     });
@@ -72,7 +61,7 @@ describe.runIf(serverDatabaseUrl())('two processes on one database (server Postg
 
     // B probes with a cache hit: free, so its own metering never brings the budget row back —
     // only the notice can make B forget its view in which the workspace has no budget.
-    const refused = await until('B to refuse', async () => {
+    const refused = await waitFor('B to refuse', async () => {
       const r = await b.ai.complete(userOf(y), question).then((answer) => ({ answer }), (err: unknown) => ({ err }));
       if ('err' in r) return r.err;
       expect(r.answer.cached).toBe(true);

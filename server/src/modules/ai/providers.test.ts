@@ -151,13 +151,14 @@ describe('retries and fallback', () => {
     expect(stalled.events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe('Claude streamed instead.');
 
     // Keep-alives alone cannot hold a call open: at most STREAM_LIMIT_FACTOR timeouts in all.
-    env.openai.script({ text: 'Never said.', gapMs: 50, keepAlives: 200 });
+    // The silence limit is 8 × the keep-alive gap, so a busy event loop cannot fake a silence.
+    env.openai.script({ text: 'Never said.', gapMs: 50, keepAlives: 300 });
     env.anthropic.script({ text: 'Claude again.' });
     const t1 = Date.now();
-    const endless = await completeStream(a, ask({ timeout_ms: 200 }));
+    const endless = await completeStream(a, ask({ timeout_ms: 400 }));
     expect(endless.events.at(-1)).toMatchObject({ event: 'done', data: { provider: 'anthropic', fallback_used: true } });
-    expect(Date.now() - t1).toBeLessThan(200 * (STREAM_LIMIT_FACTOR + 1) + 2000);
-    expect(Date.now() - t1).toBeGreaterThanOrEqual(200 * STREAM_LIMIT_FACTOR);
+    expect(Date.now() - t1).toBeLessThan(400 * (STREAM_LIMIT_FACTOR + 1) + 2000);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(400 * STREAM_LIMIT_FACTOR);
   });
 
   it('every remote provider failing ends at offline, which always answers', async () => {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestTenant } from '../../testing/harness.js';
+import { waitFor } from '../../testing/http.js';
 
 type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown };
 type OpenApi = { paths: Record<string, Record<string, Operation>> };
@@ -127,12 +128,11 @@ const FIXTURES: Record<string, Fixture> = {
       name: marker, trigger: { namespace: ns }, actions: [{ type: 'notify', to: 'owner', message: marker }],
     });
     await owner.client.diffs.record({ namespace: ns, entity_type: 'lead', entity_id: marker, event: 'lead.created', after: { marker } });
-    let run: { id: string; status: string } | undefined;
-    for (let i = 0; i < 100 && run?.status !== 'succeeded'; i++) {
-      run = (await data<{ id: string; status: string }[]>(owner.client, 'GET', `/v1/rule-runs?rule_id=${rule.id}`))[0];
-      if (run?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!run) throw new Error('the rule never ran');
+    await t.app.rules.drain();
+    const run = await waitFor('the rule run to succeed', async () => {
+      const [r] = await data<{ id: string; status: string }[]>(owner.client, 'GET', `/v1/rule-runs?rule_id=${rule.id}`);
+      return r?.status === 'succeeded' ? r : undefined;
+    });
     return { params: { id: run.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/rule-runs/${run!.id}`) };
   },
   '/v1/approvals/{id}': async (owner) => {

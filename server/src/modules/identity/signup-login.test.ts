@@ -180,8 +180,10 @@ describe('log-in', () => {
     }
     const ratio = median(tw) / median(tu);
     const summary = `median wrong password ${median(tw).toFixed(1)} ms, unknown email ${median(tu).toFixed(1)} ms`;
-    expect(ratio, summary).toBeGreaterThan(0.5);
-    expect(ratio, summary).toBeLessThan(2.0);
+    // Skipping the hash for an unknown email would make it 10× faster or more; a loaded 2-core
+    // machine skews a median by less than 3×.
+    expect(ratio, summary).toBeGreaterThan(1 / 3);
+    expect(ratio, summary).toBeLessThan(3);
   });
 
   it('refuses a malformed login body with 400, not 401', async () => {

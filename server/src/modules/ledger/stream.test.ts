@@ -48,6 +48,7 @@ describe('notices lost while the database connection was down', () => {
     const first = await record(a, 'gap', 'g1');
     await arrived(sa, 1, 'the first diff');
     const quiet = await subscribe(a.client); // has delivered nothing yet
+    await settle(); // its opening catch-up has run: what commits next can only come by notice
     // Committed without its notice, as when the NOTIFY went out while nobody listened.
     const ctx = { tenantId: a.tenantId, actor: { type: 'system' as const, id: 'test' } };
     const lost = await inTenant(t.app.db, ctx, (c) =>
