@@ -2,7 +2,7 @@
 // a workspace's AI settings and budget; a change made through one reaches the other by the
 // `atrium_ai` NOTIFY — well within the polls below, far sooner than the 30 s backstop reload —
 // and an answer cached by one is a cache hit in the other (its memory misses; the shared
-// Postgres tier answers). Embedded PGlite is one process: there is no second one to tell.
+// Postgres tier answers). A breaker opened or closed by one is open or closed in the other. Embedded PGlite is one process: there is no second one to tell.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../app.js';
 import { loadConfig } from '../../platform/config.js';
@@ -10,6 +10,7 @@ import type { CtxSource } from '../../platform/context.js';
 import { serverDatabaseUrl, type TestTenant } from '../../testing/harness.js';
 import { waitFor } from '../../testing/http.js';
 import { call, startAiTestApp, type AiTestEnv } from './ai-testing.js';
+import { startFakeProvider } from './fake-providers.js';
 
 const userOf = (x: TestTenant): CtxSource => ({ tenantId: x.tenantId, actor: { type: 'user', id: x.userId } });
 
@@ -68,6 +69,47 @@ describe.runIf(serverDatabaseUrl())('two processes on one database (server Postg
       return undefined;
     });
     expect(refused).toMatchObject({ code: 'BUDGET_EXCEEDED', status: 429 });
+  });
+
+  it('a breaker opened by failures in A is open in B, which then skips the provider; A’s good probe closes it in B too', async () => {
+    const w = await env.t.tenant('Shared breaker');
+    const flaky = await startFakeProvider('openai');
+    try {
+      flaky.fallback = { status: 500 };
+      const put = await call(w, 'PUT', '/v1/ai/settings', {
+        providers: { flaky: { kind: 'openai-compatible', base_url: flaky.baseUrl, model: 'flaky-1' } },
+        aliases: { cheap: { chain: [{ provider: 'flaky' }] } },
+      });
+      expect(put.status, JSON.stringify(put.error)).toBe(200);
+      const key = `openai-compatible:${flaky.baseUrl}`;
+      const ask = (n: number) => ({ alias: 'cheap', prompt: `Cheap question ${n}`, cache: false });
+      expect(b.ai.breakers.peek(key).state).toBe('closed');
+
+      await env.t.app.ai.complete(userOf(w), ask(1)); // 3 failures (1 + 2 retries)
+      await env.t.app.ai.complete(userOf(w), ask(2)); // 2 more: open
+      expect(env.t.app.ai.breakers.peek(key)).toMatchObject({ state: 'open', consecutive_failures: 5 });
+      await waitFor('B to see the breaker open', () => (b.ai.breakers.peek(key).state === 'open' ? true : undefined));
+      // A process started now reads the states at start.
+      const c = await createApp(loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: env.t.databaseUrl!, logLevel: 'silent', seedDemo: false, ai: env.t.app.config.ai }), { now: env.clock.now });
+      try {
+        await c.start('serve', { listen: false });
+        expect(c.ai.breakers.peek(key).state).toBe('open');
+      } finally {
+        await c.stop();
+      }
+      const hits = flaky.seen.length;
+      const inB = await b.ai.complete(userOf(w), ask(3));
+      expect(inB).toMatchObject({ provider: 'offline', fallback_used: true });
+      expect(flaky.seen.length).toBe(hits); // B never called the failing provider
+
+      env.clock.advance(61_000);
+      flaky.fallback = { text: 'Back again.' };
+      expect(await env.t.app.ai.complete(userOf(w), ask(4))).toMatchObject({ provider: 'flaky', text: 'Back again.' });
+      await waitFor('B to see the breaker closed', () => (b.ai.breakers.peek(key).state === 'closed' ? true : undefined));
+      expect(await b.ai.complete(userOf(w), ask(5))).toMatchObject({ provider: 'flaky', fallback_used: false });
+    } finally {
+      await flaky.close();
+    }
   });
 
   it('an answer cached in A is a cache hit in B (Postgres tier); the provider is not called again', async () => {

@@ -1,6 +1,6 @@
 // AI gateway (module ai, namespace ai): the one door to every model. Aliases route to
 // providers (offline built in, OpenAI-compatible, Anthropic) with fallback, retries, a
-// circuit breaker per provider, an exact-match cache, metering into the ledger, monthly
+// circuit breaker per provider (shared by all processes), an exact-match cache, metering into the ledger, monthly
 // budgets, versioned prompt templates and embeddings. Other modules call `complete`/`embed`.
 import type { Logger } from 'pino';
 import type { AiConfig } from '../../platform/config.js';
@@ -17,7 +17,7 @@ import { embedTexts, type EmbedResult } from './embed-call.js';
 import { createGateway, type CompleteInput, type Completion, type GatewayDeps } from './gateway.js';
 import { Meter } from './meter.js';
 import { envProviders } from './providers.js';
-import { Breakers } from './resilience.js';
+import { SharedBreakers } from './breaker-sync.js';
 import { registerAiRoutes } from './routes.js';
 import { registerPromptRoutes } from './routes-prompts.js';
 import { routingOf } from './settings.js';
@@ -60,9 +60,10 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     { clock: () => now().getTime(), onError: (err, tenantId) => log.warn({ err, tenant: tenantId }, 'ai settings reload failed; the last ones keep answering') },
   );
   const meter = new Meter({ db, ledger, notify, now, log, states, sleep, mode: config.ai.metering });
+  const shared = new SharedBreakers({ db, hub, log, now: () => now().getTime() });
   const d: GatewayDeps = {
     db, ledger, config: config.ai, env, secrets, notify, now, sleep, states, meter, log, memory: new MemoryCache(), sharedKeys: new SharedCacheIndex(db),
-    breakers: new Breakers(() => now().getTime()),
+    breakers: shared.breakers,
   };
   const gw = createGateway(d);
   /** After a settings or budget change commits: forget here at once, elsewhere on NOTIFY. */
@@ -80,9 +81,12 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     /** Resolves once this process's finished calls are metered (write-behind; tests, shutdown). */
     settled: (): Promise<void> => meter.drain(),
     meter,
-    /** Breaker state per provider endpoint (GET /v1/ai/providers shows it too). */
+    /** Breaker state per provider endpoint, shared by every process (GET /v1/ai/providers shows it too). */
     breakers: d.breakers,
+    /** Resolves once this process's breaker changes are written and announced (tests). */
+    breakersShared: (): Promise<void> => shared.settled(),
     async start(): Promise<void> {
+      await shared.start();
       await hub.listen(AI_CHANNEL);
       hub.subscribeAll(AI_CHANNEL, (n) => states.forget(n.t));
       hub.onResync(AI_CHANNEL, () => states.forgetAll());

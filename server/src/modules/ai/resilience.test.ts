@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/errors.js';
 import { OutputValidationError } from './model-call.js';
 import { OfflineCannotSatisfy } from './offline.js';
-import { classify } from './resilience.js';
+import { CircuitBreaker, classify } from './resilience.js';
 
 const apiError = (statusCode: number | undefined, opts: { headers?: Record<string, string>; cause?: unknown } = {}) =>
   new APICallError({ message: 'call failed', url: 'https://llm.example/v1/chat/completions', requestBodyValues: {}, statusCode, responseHeaders: opts.headers, cause: opts.cause });
@@ -59,5 +59,82 @@ describe('classify', () => {
 
   it('anything else is server', () => {
     expect(classify(new Error('something odd'), false)).toEqual({ kind: 'server', message: 'something odd' });
+  });
+});
+
+describe('CircuitBreaker: what it tells and what it takes on from other processes', () => {
+  const setup = () => {
+    let t = 1_000_000;
+    const told: (number | null)[] = [];
+    const b = new CircuitBreaker(() => t, 5, 60_000, (at, changedAt) => {
+      told.push(at);
+      expect(changedAt).toBe(t);
+    });
+    return { b, told, advance: (ms: number) => (t += ms), now: () => t };
+  };
+
+  it('tells when it opens and when it closes, once each — not every failure, not calls in flight', () => {
+    const { b, told, advance, now } = setup();
+    for (let i = 0; i < 4; i++) b.failure();
+    expect(told).toEqual([]);
+    b.failure();
+    expect(told).toEqual([now()]);
+    advance(10);
+    b.failure(); // a call that was in flight when it opened
+    expect(told).toHaveLength(1);
+    expect(b.view().opened_at).toBe(new Date(now()).toISOString()); // it pushes the cooldown back, here
+    b.success(); // a call in flight that succeeded
+    expect(told).toEqual([now() - 10, null]);
+    b.success();
+    expect(told).toHaveLength(2);
+  });
+
+  it('a failed probe re-opens and tells; a good probe closes and tells', () => {
+    const { b, told, advance, now } = setup();
+    for (let i = 0; i < 5; i++) b.failure();
+    advance(60_000);
+    expect(b.tryPass()).toBe(true);
+    expect(b.tryPass()).toBe(false); // one probe at a time
+    b.failure();
+    expect(told.at(-1)).toBe(now());
+    expect(b.state).toBe('open');
+    advance(60_000);
+    expect(b.tryPass()).toBe(true);
+    b.success();
+    expect(told.at(-1)).toBeNull();
+    expect(b.state).toBe('closed');
+  });
+
+  it('adopts only news newer than its last change, and tells nobody', () => {
+    const { b, told, advance, now } = setup();
+    b.adopt(now() - 1_000, now() - 1_000);
+    expect(b.view()).toMatchObject({ state: 'open', consecutive_failures: 5, opened_at: new Date(now() - 1_000).toISOString() });
+    b.adopt(now() - 5_000, now() - 5_000); // an older opening does not move it
+    expect(b.view().opened_at).toBe(new Date(now() - 1_000).toISOString());
+    b.adopt(null, now() - 2_000); // closed before it opened: stale
+    expect(b.state).toBe('open');
+    advance(30_000);
+    b.adopt(null, now()); // closed since: closed here too
+    expect(b.view()).toMatchObject({ state: 'closed', consecutive_failures: 0, opened_at: null });
+    expect(told).toEqual([]);
+    // A probe in flight here when another process's probe failed: it is not a probe any more.
+    advance(1);
+    b.adopt(now(), now());
+    advance(60_000);
+    expect(b.tryPass()).toBe(true);
+    b.adopt(now(), now());
+    expect(b.tryPass()).toBe(false);
+  });
+
+  it('a read of its own earlier opening, arriving after it closed here, does not re-open it', () => {
+    const { b, told, advance, now } = setup();
+    for (let i = 0; i < 5; i++) b.failure();
+    const opened = now();
+    advance(60_000);
+    expect(b.tryPass()).toBe(true);
+    b.success();
+    expect(told).toEqual([opened, null]);
+    b.adopt(opened, opened); // the row as it was before this process's close was written
+    expect(b.view()).toMatchObject({ state: 'closed', consecutive_failures: 0 });
   });
 });

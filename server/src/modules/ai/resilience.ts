@@ -78,12 +78,22 @@ export function backoffMs(attempt: number, baseMs: number, failure: Failure, ran
 export type BreakerState = 'closed' | 'open' | 'half_open';
 export type BreakerView = { state: BreakerState; consecutive_failures: number; opened_at: string | null; retry_at: string | null };
 
+/** Told when a breaker opens (`openedAt`) or closes (null) by this process's own calls, at `changedAt`. */
+export type BreakerTransition = (openedAt: number | null, changedAt: number) => void;
+
 export class CircuitBreaker {
   #failures = 0;
   #openedAt: number | null = null;
   #probing = false;
+  /** When it last opened or closed, here or (adopted) elsewhere: older news is stale. */
+  #changedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number, private readonly threshold = BREAKER_THRESHOLD, private readonly cooldownMs = BREAKER_COOLDOWN_MS) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly threshold = BREAKER_THRESHOLD,
+    private readonly cooldownMs = BREAKER_COOLDOWN_MS,
+    private readonly onTransition: BreakerTransition = () => undefined,
+  ) {}
 
   get state(): BreakerState {
     if (this.#openedAt === null) return 'closed';
@@ -100,15 +110,40 @@ export class CircuitBreaker {
   }
 
   success(): void {
+    const wasOpen = this.#openedAt !== null;
     this.#failures = 0;
     this.#openedAt = null;
     this.#probing = false;
+    if (wasOpen) this.onTransition(null, (this.#changedAt = this.now()));
   }
 
   failure(): void {
     this.#failures++;
-    if (this.#probing || this.#failures >= this.threshold) this.#openedAt = this.now();
+    if (!this.#probing && this.#failures < this.threshold) return;
+    // A failed probe, or the threshold reached: (re)open now. Only a change of state is told;
+    // calls still in flight when it opened just push the cooldown back, here.
+    const told = this.#openedAt === null || this.#probing;
+    this.#openedAt = this.now();
     this.#probing = false;
+    if (told) this.onTransition(this.#openedAt, (this.#changedAt = this.#openedAt));
+  }
+
+  /**
+   * Takes on what another process saw (see breaker-sync.ts), without telling anyone: opened at
+   * `openedAt`, or closed (null), at `changedAt`. Only news newer than the last change known
+   * here counts: a read that raced this process's own later change must not undo it.
+   */
+  adopt(openedAt: number | null, changedAt: number): void {
+    if (changedAt <= this.#changedAt) return;
+    this.#changedAt = changedAt;
+    this.#probing = false;
+    if (openedAt !== null) {
+      this.#openedAt = Math.max(openedAt, this.#openedAt ?? openedAt);
+      this.#failures = Math.max(this.#failures, this.threshold);
+    } else {
+      this.#openedAt = null;
+      this.#failures = 0;
+    }
   }
 
   /** A call that passed but ended without a verdict on the provider (e.g. a bad request): frees the probe. */
@@ -129,10 +164,10 @@ export class CircuitBreaker {
 
 export class Breakers {
   readonly #all = new Map<string, CircuitBreaker>();
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number, private readonly onTransition: (key: string, openedAt: number | null, changedAt: number) => void = () => undefined) {}
   of(key: string): CircuitBreaker {
     let b = this.#all.get(key);
-    if (!b) this.#all.set(key, (b = new CircuitBreaker(this.now)));
+    if (!b) this.#all.set(key, (b = new CircuitBreaker(this.now, BREAKER_THRESHOLD, BREAKER_COOLDOWN_MS, (at, changedAt) => this.onTransition(key, at, changedAt))));
     return b;
   }
   peek(key: string): BreakerView {

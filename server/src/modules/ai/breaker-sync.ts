@@ -1,0 +1,61 @@
+// Circuit breakers shared by every process on the database. The hot path stays in memory (a
+// closed breaker costs a field read); only a change of state is written — a breaker opening
+// after its failures, or closing after a successful probe — to `ai_breakers`, and announced on
+// `atrium_ai_breakers`. Every process then reads the table and takes the states on. So a
+// provider that fails is tried five times in all, not five times per process, and
+// `GET /v1/ai/providers` says the same whichever process answers. A process that starts, or
+// listens again after a lost connection, reads the table too.
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import type { Db } from '../../platform/db/index.js';
+import type { RealtimeHub } from '../../platform/realtime.js';
+import { Breakers } from './resilience.js';
+
+export const BREAKER_CHANNEL = 'atrium_ai_breakers';
+/** The hub routes notices by tenant; breakers belong to the platform. */
+const PLATFORM = 'platform';
+
+type Row = { key: string; opened_at: Date | null; changed_at: Date };
+
+export class SharedBreakers {
+  readonly breakers: Breakers;
+  /** Writes run one after another, so a close cannot overtake the opening it follows. */
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(private readonly d: { db: Db; hub: RealtimeHub; log: Logger; now: () => number }) {
+    this.breakers = new Breakers(d.now, (key, openedAt, changedAt) => this.#share(key, openedAt, changedAt));
+  }
+
+  async start(): Promise<void> {
+    await this.d.hub.listen(BREAKER_CHANNEL);
+    this.d.hub.subscribeAll(BREAKER_CHANNEL, () => void this.load());
+    this.d.hub.onResync(BREAKER_CHANNEL, () => void this.load());
+    await this.load();
+  }
+
+  /** Takes on every breaker state recorded by any process. */
+  async load(): Promise<void> {
+    try {
+      const { rows } = await this.d.db.systemTx((tx) => sql<Row>`select key, opened_at, changed_at from ai_breakers`.execute(tx));
+      for (const r of rows) this.breakers.of(r.key).adopt(r.opened_at?.getTime() ?? null, r.changed_at.getTime());
+    } catch (err) {
+      this.d.log.warn({ err }, 'ai breaker states not read; this process goes on with its own');
+    }
+  }
+
+  /** Resolves once this process's state changes are written (tests). */
+  settled(): Promise<void> {
+    return this.#writes;
+  }
+
+  #share(key: string, openedAt: number | null, changedAtMs: number): void {
+    const changedAt = new Date(changedAtMs);
+    this.#writes = this.#writes
+      .then(() => this.d.db.systemTx((tx) => sql`
+        insert into ai_breakers (key, opened_at, changed_at) values (${key}, ${openedAt === null ? null : new Date(openedAt)}, ${changedAt})
+        on conflict (key) do update set opened_at = excluded.opened_at, changed_at = excluded.changed_at
+        where ai_breakers.changed_at <= excluded.changed_at`.execute(tx)))
+      .then(() => this.d.hub.publish(BREAKER_CHANNEL, { t: PLATFORM, min: 0, max: 0 }))
+      .catch((err: unknown) => this.d.log.warn({ err, key }, 'ai breaker state not shared; other processes keep their own'));
+  }
+}
