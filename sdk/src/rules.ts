@@ -17,8 +17,10 @@ export type RuleInput = { name: string; description?: string; enabled?: boolean;
 export type Rule = RuleInput & {
   id: string; description: string; enabled: boolean; kind: 'reactive' | 'precommit' | 'scheduled'; pack_id: string | null;
   created_by: string; created_at: string; updated_at: string; version: number;
-  stats?: { runs_7d: number; failed_7d: number; last_run_at: string | null };
 };
+export type RuleStats = { runs_7d: number; failed_7d: number; last_run_at: string | null };
+/** A rule as listed and read: with its recent activity (saves return the rule alone). */
+export type RuleWithStats = Rule & { stats: RuleStats };
 export type RuleSaved = { rule: Rule; warnings: string[]; secrets: Record<string, string> };
 export type Simulation = {
   window: { since: string; until: string }; scanned: number; scan_truncated: boolean; matched: number;
@@ -47,8 +49,8 @@ export function rulesApi(client: AtriumClient) {
   const req = async <T>(method: string, path: string, body?: unknown, query?: Record<string, string | number | boolean | undefined>) =>
     (await client.request<T>(method, path, { body, query })).data;
   return {
-    list: (query: { enabled?: 'true' | 'false'; kind?: Rule['kind'] } = {}) => req<Rule[]>('GET', '/v1/rules', undefined, query),
-    get: (id: string) => req<Rule>('GET', `/v1/rules/${id}`),
+    list: (query: { enabled?: 'true' | 'false'; kind?: Rule['kind'] } = {}) => req<RuleWithStats[]>('GET', '/v1/rules', undefined, query),
+    get: (id: string) => req<RuleWithStats>('GET', `/v1/rules/${id}`),
     create: (rule: RuleInput) => req<RuleSaved>('POST', '/v1/rules', rule),
     update: (id: string, patch: Partial<RuleInput> & { version?: number; why?: string }) => req<RuleSaved>('PATCH', `/v1/rules/${id}`, patch),
     setEnabled: (id: string, enabled: boolean, why?: string) => req<RuleSaved>('POST', `/v1/rules/${id}/${enabled ? 'enable' : 'disable'}`, why ? { why } : {}),

@@ -11,7 +11,7 @@ import type { Approvals } from './approvals.js';
 import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { simulate } from './simulate.js';
-import { checkRule, createRule, deleteRule, loadRule, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
+import { checkRule, createRule, deleteRule, listRules, loadRule, ruleStats, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
 import { diffPublicId, parseDiffId } from '../ledger/model.js';
 import type { RuleRow } from './ruleset.js';
 
@@ -35,6 +35,7 @@ function window(w: { since?: string; until?: string; limit: number }) {
   return { since, until, limit: w.limit };
 }
 
+const ruleWithStats = ruleViewSchema.extend({ stats: z.object({ runs_7d: z.number(), failed_7d: z.number(), last_run_at: z.string().nullable() }) });
 const ruleResult = z.object({ rule: ruleViewSchema, warnings: z.array(z.string()), secrets: z.record(z.string(), z.string()) });
 
 export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
@@ -46,15 +47,11 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     });
 
   r.add({
-    method: 'GET', url: '/v1/rules', tags: ['rules'], scope: 'read', summary: 'Rules of the workspace',
+    method: 'GET', url: '/v1/rules', tags: ['rules'], scope: 'read', summary: 'Rules of the workspace, each with its recent activity',
     query: z.strictObject({ enabled: z.enum(['true', 'false']).optional(), kind: z.enum(['reactive', 'precommit', 'scheduled']).optional() }),
-    response: z.array(ruleViewSchema),
-    handler: async ({ principal, query }) => d.db.tenantTx(principal.tenantId, async (tx) => {
-      let q = tx.selectFrom('rules').select(['id']).where('deleted_at', 'is', null).orderBy('created_at', 'desc').limit(1000);
-      if (query.enabled) q = q.where('enabled', '=', query.enabled === 'true');
-      if (query.kind) q = q.where('kind', '=', query.kind);
-      const ids = await q.execute();
-      return { data: await Promise.all(ids.map(async ({ id }) => ruleView(await loadRule(tx, id)))) };
+    response: z.array(ruleWithStats),
+    handler: async ({ principal, query }) => ({
+      data: await d.db.tenantTx(principal.tenantId, (tx) => listRules(tx, { enabled: query.enabled === undefined ? undefined : query.enabled === 'true', kind: query.kind })),
     }),
   });
 
@@ -73,14 +70,11 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
 
   r.add({
     method: 'GET', url: '/v1/rules/:id', tags: ['rules'], scope: 'read', summary: 'One rule with its recent activity', params: idParam,
-    response: ruleViewSchema.extend({ stats: z.object({ runs_7d: z.number(), failed_7d: z.number(), last_run_at: z.string().nullable() }) }),
+    response: ruleWithStats,
     handler: async ({ principal, params }) => d.db.tenantTx(principal.tenantId, async (tx) => {
       const rule = ruleView(await loadRule(tx, params.id));
-      const s = await tx.selectFrom('rule_runs').where('rule_id', '=', params.id)
-        .select([sql<number>`count(*) filter (where created_at > now() - interval '7 days')::int`.as('runs'),
-          sql<number>`count(*) filter (where created_at > now() - interval '7 days' and status = 'failed')::int`.as('failed'),
-          sql<Date | null>`max(created_at)`.as('last')]).executeTakeFirstOrThrow();
-      return { data: { ...rule, stats: { runs_7d: s.runs, failed_7d: s.failed, last_run_at: s.last ? new Date(s.last).toISOString() : null } } };
+      const stats = (await ruleStats(tx, [rule.id])).get(rule.id) ?? { runs_7d: 0, failed_7d: 0, last_run_at: null };
+      return { data: { ...rule, stats } };
     }),
   });
 

@@ -25,7 +25,7 @@ type Rule = {
   pack_id: string | null; created_by: string; created_at: string; updated_at: string; version: number;
 };
 type Created = { rule: Rule; warnings: string[]; secrets: Record<string, string> };
-type Run = { id: string; rule_id: string; status: string; diff_id: string; entity_id: string; entity_type: string; error: string | null; action_type: string; effect: unknown };
+type Run = { id: string; rule_id: string; status: string; diff_id: string; entity_id: string; entity_type: string; error: string | null; action_type: string; effect: unknown; created_at: string };
 type DiffView = { id: string; event: string; entity_id: string; causation_id: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null; metadata: Record<string, unknown>; actor: { type: string; id: string }; created_at: string; annotations: { why: string }[] };
 type Pack = { id: string; name: string; enabled: boolean; rule_id: string | null; rule: Record<string, unknown> };
 type Simulation = { window: { since: string; until: string }; scanned: number; scan_truncated: boolean; matched: number; matches: { diff: { id: string; entity_id: string; event: string }; would: Record<string, unknown>[] }[] };
@@ -33,8 +33,9 @@ type Notification = { title: string; body: string; entity: { type: string; id: s
 
 const post = (c: AtriumClient, url: string, body?: unknown) => c.raw('POST', url, { body: body ?? {} });
 const createRule = async (c: AtriumClient, body: unknown) => (await expectOk<Created>(await post(c, '/v1/rules', body), 201)).data;
-const getRule = async (c: AtriumClient, id: string) => (await expectOk<Rule & { stats: { runs_7d: number; failed_7d: number; last_run_at: string | null } }>(await c.raw('GET', `/v1/rules/${id}`))).data;
-const listRules = async (c: AtriumClient, q = '') => (await expectOk<Rule[]>(await c.raw('GET', `/v1/rules${q}`))).data;
+const getRule = async (c: AtriumClient, id: string) => (await expectOk<Rule & { stats: Stats }>(await c.raw('GET', `/v1/rules/${id}`))).data;
+type Stats = { runs_7d: number; failed_7d: number; last_run_at: string | null };
+const listRules = async (c: AtriumClient, q = '') => (await expectOk<(Rule & { stats: Stats })[]>(await c.raw('GET', `/v1/rules${q}`))).data;
 const runs = async (c: AtriumClient, q: string) => (await expectOk<Run[]>(await c.raw('GET', `/v1/rule-runs?${q}`))).data;
 const diffsOf = async (c: AtriumClient, q: string) => (await expectOk<DiffView[]>(await c.raw('GET', `/v1/diffs?${q}`))).data;
 const notifications = async (c: AtriumClient) => (await expectOk<Notification[]>(await c.raw('GET', '/v1/notifications'))).data;
@@ -108,6 +109,14 @@ describe('CRUD', () => {
     await t.app.rules.drain();
     expect(got).toHaveLength(1);
     expect((await notifications(c.client)).map((n) => n.body)).toEqual(['T2 changed']);
+    // The list carries each rule's recent activity (one query for all, not one call per rule).
+    const quiet = (await createRule(c.client, { ...simple('Quiet'), trigger: { namespace: 'nowhere' } })).rule;
+    const listed = await listRules(c.client);
+    const statsOf = (id: string) => listed.find((x) => x.id === id)!.stats;
+    expect(statsOf(rule.id)).toMatchObject({ runs_7d: 1, failed_7d: 0 });
+    expect(statsOf(rule.id).last_run_at).toBe(got[0]!.created_at);
+    expect(statsOf(quiet.id)).toEqual({ runs_7d: 0, failed_7d: 0, last_run_at: null });
+    expect((await getRule(c.client, rule.id)).stats).toEqual(statsOf(rule.id));
   });
 
   it('with the evaluator behind, a rule switched on, made, or re-aimed later still ignores the changes before it', async () => {

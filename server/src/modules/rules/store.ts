@@ -84,9 +84,32 @@ export async function unmatchedWarnings(tx: Tx, trigger: Trigger): Promise<strin
   return warnings;
 }
 
+const RECORD_COLUMNS = ['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version'] as const;
+
+export type RuleStats = { runs_7d: number; failed_7d: number; last_run_at: string | null };
+
+/** Live rules, newest first, with their recent activity: two queries whatever their number. */
+export async function listRules(tx: Tx, f: { enabled?: boolean; kind?: RuleView['kind'] }): Promise<(RuleView & { stats: RuleStats })[]> {
+  let q = tx.selectFrom('rules').select([...RECORD_COLUMNS]).where('deleted_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1000);
+  if (f.enabled !== undefined) q = q.where('enabled', '=', f.enabled);
+  if (f.kind) q = q.where('kind', '=', f.kind);
+  const rows = await q.execute();
+  const stats = await ruleStats(tx, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...ruleView(r), stats: stats.get(r.id) ?? { runs_7d: 0, failed_7d: 0, last_run_at: null } }));
+}
+
+/** Runs in the last 7 days, failed ones among them, and the latest run, per rule. */
+export async function ruleStats(tx: Tx, ruleIds: readonly string[]): Promise<Map<string, RuleStats>> {
+  if (ruleIds.length === 0) return new Map();
+  const rows = await tx.selectFrom('rule_runs').where('rule_id', 'in', ruleIds).groupBy('rule_id')
+    .select(['rule_id', sql<number>`count(*) filter (where created_at > now() - interval '7 days')::int`.as('runs'),
+      sql<number>`count(*) filter (where created_at > now() - interval '7 days' and status = 'failed')::int`.as('failed'),
+      sql<Date | null>`max(created_at)`.as('last')]).execute();
+  return new Map(rows.map((s) => [s.rule_id, { runs_7d: s.runs, failed_7d: s.failed, last_run_at: s.last ? new Date(s.last).toISOString() : null }]));
+}
+
 export async function loadRule(tx: Tx, id: string, lock = false): Promise<RuleRecord> {
-  let q = tx.selectFrom('rules').select(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version'])
-    .where('id', '=', id).where('deleted_at', 'is', null);
+  let q = tx.selectFrom('rules').select([...RECORD_COLUMNS]).where('id', '=', id).where('deleted_at', 'is', null);
   if (lock) q = q.forUpdate();
   const r = await q.executeTakeFirst();
   if (!r) throw errors.notFound('Rule');

@@ -16,8 +16,6 @@ import { ErrorText, Loading, useAction } from '../../ui/feedback';
 import { fieldErrors } from '../../lib/errors';
 import { draftOf, emptyDraft, RuleForm, ruleOf, type Draft } from './RuleForm';
 
-type Stats = NonNullable<Rule['stats']>;
-
 /** The server's English warning about filters that matched nothing yet, translated. */
 function warningText(w: string, t: (k: string, o?: Record<string, unknown>) => string): string {
   const m = w.match(/^Nothing with (.+) has been recorded/);
@@ -33,20 +31,8 @@ export default function Rules() {
   const selected = new URLSearchParams(useSearch()).get('rule');
   const q = useQuery(() => rules.list(), []);
   const packs = useQuery(() => rules.packs(), []);
-  const [stats, setStats] = useState<Record<string, Stats>>({});
   const run = useAction();
   const admin = can('admin');
-
-  useEffect(() => {
-    if (!q.data) return;
-    let live = true;
-    void Promise.all(q.data.map((r) => rules.get(r.id).then((x) => [r.id, x.stats] as const, () => null))).then((xs) => {
-      if (live) setStats(Object.fromEntries(xs.filter((x): x is readonly [string, Stats] => !!x && !!x[1])));
-    });
-    return () => {
-      live = false;
-    };
-  }, [q.data]);
 
   const reloadAll = async () => {
     await Promise.all([q.reload(), packs.reload()]);
@@ -90,7 +76,7 @@ export default function Rules() {
               </thead>
               <tbody>
                 {q.data.map((r) => {
-                  const s = stats[r.id];
+                  const s = r.stats;
                   return (
                     <tr key={r.id} data-rule={r.name}>
                       <td><Link href={`/rules?rule=${r.id}`} aria-current={selected === r.id ? 'true' : undefined}>{r.name}</Link>{r.pack_id && <span className="chip" style={{ marginLeft: 6 }}>{t('rules.fromPack')}</span>}</td>
@@ -101,9 +87,9 @@ export default function Rules() {
                           <span aria-hidden="true">{r.enabled ? t('rules.on') : t('rules.off')}</span>
                         </label>
                       </td>
-                      <td className="hide-mobile">{s ? fmtNumber(s.runs_7d, i18n.language) : '…'}</td>
-                      <td className="hide-mobile">{s ? <span className={s.failed_7d > 0 ? 'status-blocked' : undefined}>{fmtNumber(s.failed_7d, i18n.language)}</span> : '…'}</td>
-                      <td className="hide-mobile">{s ? (s.last_run_at ? fmtDateTime(s.last_run_at, i18n.language) : t('rules.never')) : '…'}</td>
+                      <td className="hide-mobile">{fmtNumber(s.runs_7d, i18n.language)}</td>
+                      <td className="hide-mobile"><span className={s.failed_7d > 0 ? 'status-blocked' : undefined}>{fmtNumber(s.failed_7d, i18n.language)}</span></td>
+                      <td className="hide-mobile">{s.last_run_at ? fmtDateTime(s.last_run_at, i18n.language) : t('rules.never')}</td>
                     </tr>
                   );
                 })}
