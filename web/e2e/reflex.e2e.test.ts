@@ -171,6 +171,44 @@ describe('rules, approvals, notifications and AI in a real browser', () => {
     consoleErrors.length = 0;
   });
 
+  it("a webhook run's delivery log opens from its row: the attempt, no answer, the error, the next try", async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/rules`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const post = async (body: unknown) => {
+      const res = await page.request.post(`${server.baseUrl}/v1/rules`, { data: body, headers: { 'x-csrf-token': csrf } });
+      expect(res.status(), await res.text()).toBe(201);
+      return (await res.json()).data.rule as { id: string };
+    };
+    // Calls a receiver that cannot be reached (no such host): each attempt is logged with its error.
+    const hook = await post({ name: 'Tell the CRM', trigger: { namespace: 'rules', event: 'rule.created' }, actions: [{ type: 'webhook', url: 'https://crm.example.invalid/hooks/atrium' }] });
+    await post({ name: 'Something to react to', enabled: false, trigger: { namespace: 'nowhere' }, actions: [{ type: 'notify', to: 'owner', message: 'x' }] });
+    await page.goto(`${server.baseUrl}/rules?rule=${hook.id}`);
+    await page.getByTestId('rule-editor').getByRole('tab', { name: 'Runs' }).click();
+    const row = page.getByTestId('rule-runs').locator('tbody tr').first();
+    const open = row.getByRole('button', { name: 'Deliveries' });
+    // The run exists once the evaluator has seen the second rule's creation; its first attempt once the job ran.
+    await expect.poll(async () => {
+      if ((await open.count()) === 0) await page.getByRole('button', { name: 'Refresh' }).click();
+      return open.count();
+    }, { timeout: 15_000 }).toBe(1);
+    await expect.poll(async () => {
+      if ((await open.getAttribute('aria-expanded')) === 'true') await open.click();
+      await open.click();
+      return page.getByTestId('webhook-deliveries').locator('tbody tr').count();
+    }, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await open.getAttribute('aria-expanded')).toBe('true');
+    const first = page.getByTestId('webhook-deliveries').locator('tbody tr').first();
+    expect(await first.locator('td').nth(0).textContent()).toBe('1');
+    expect(await first.locator('td').nth(1).textContent()).toBe('No answer');
+    expect(await first.locator('td').nth(2).textContent()).toMatch(/ENOTFOUND|EAI_AGAIN|fetch failed|getaddrinfo/);
+    await shot(page, 'rule-webhook-deliveries-1440', true);
+    await open.click();
+    await expect.poll(() => page.getByTestId('webhook-deliveries').count()).toBe(0);
+    await page.close();
+    expect(consoleErrors.join('\n')).toBe('');
+  });
+
   it('each new screen renders at 1440 px and 360 px without overflow or error', async () => {
     const screens: Array<[string, string]> = [
       ['rules', '/rules'],

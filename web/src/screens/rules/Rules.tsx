@@ -1,7 +1,7 @@
 // Rules (the Reflex Arc): the workspace's rules with their recent activity and an
 // enabled switch, the built-in packs, and one rule's editor (trigger builder, actions),
 // its simulation over a date range and its runs.
-import { useEffect, useMemo, useState } from 'react';
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useSearch } from 'wouter';
 import type { Template } from '../../../../sdk/src/index.js';
@@ -14,6 +14,7 @@ import { CopyButton } from '../../ui/CopyButton';
 import { Dialog } from '../../ui/Dialog';
 import { ErrorText, Loading, useAction } from '../../ui/feedback';
 import { fieldErrors } from '../../lib/errors';
+import { Deliveries } from './Deliveries';
 import { draftOf, emptyDraft, RuleForm, ruleOf, type Draft } from './RuleForm';
 
 /** The server's English warning about filters that matched nothing yet, translated. */
@@ -336,6 +337,7 @@ function RunsPanel({ ruleId }: { ruleId: string }) {
   const { t, i18n } = useTranslation();
   const { names } = useSession();
   const q = useQuery(() => rules.runs({ rule_id: ruleId, limit: 50 }), [ruleId]);
+  const [openRun, setOpenRun] = useState<string | null>(null);
   if (!q.data) return q.error ? <ErrorText error={q.error} onRetry={() => void q.reload()} /> : <Loading />;
   if (q.data.length === 0) return <p className="empty">{t('rules.noRuns')}</p>;
   // The effect as key: value pairs, people's ids shown as their names.
@@ -358,18 +360,35 @@ function RunsPanel({ ruleId }: { ruleId: string }) {
               <th scope="col">{t('rules.error')}</th>
               <th scope="col">{t('rules.duration')}</th>
               <th scope="col">{t('rules.when')}</th>
+              <th scope="col"><span className="sr-only">{t('rules.deliveries')}</span></th>
             </tr>
           </thead>
           <tbody>
             {q.data.map((r) => (
-              <tr key={r.id}>
-                <td><span className={r.status === 'failed' ? 'chip status-blocked' : 'chip'}>{t(`rules.runStatus.${r.status}`)}</span></td>
-                <td>{t(`rules.action.${r.action_type}`, { defaultValue: r.action_type })}</td>
-                <td className="small wrap-any">{effect(r).slice(0, 200)}</td>
-                <td className="small wrap-any">{r.error ?? '—'}</td>
-                <td>{r.duration_ms === null ? '—' : t('rules.ms', { n: fmtNumber(Math.round(r.duration_ms), i18n.language) })}</td>
-                <td className="small">{fmtDateTime(r.created_at, i18n.language)}</td>
-              </tr>
+              <Fragment key={r.id}>
+                <tr>
+                  <td><span className={r.status === 'failed' ? 'chip status-blocked' : 'chip'}>{t(`rules.runStatus.${r.status}`)}</span></td>
+                  <td>{t(`rules.action.${r.action_type}`, { defaultValue: r.action_type })}</td>
+                  <td className="small wrap-any">{effect(r).slice(0, 200)}</td>
+                  <td className="small wrap-any">{r.error ?? '—'}</td>
+                  <td>{r.duration_ms === null ? '—' : t('rules.ms', { n: fmtNumber(Math.round(r.duration_ms), i18n.language) })}</td>
+                  <td className="small">{fmtDateTime(r.created_at, i18n.language)}</td>
+                  <td>
+                    {r.action_type === 'webhook' && (
+                      <button type="button" className="btn-sm" aria-expanded={openRun === r.id} aria-controls={`deliveries-${r.id}`}
+                        title={t(openRun === r.id ? 'rules.hideDeliveries' : 'rules.showDeliveries')}
+                        onClick={() => setOpenRun(openRun === r.id ? null : r.id)}>
+                        {t('rules.deliveries')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+                {openRun === r.id && (
+                  <tr id={`deliveries-${r.id}`}>
+                    <td colSpan={7}><Deliveries runId={r.id} /></td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>
