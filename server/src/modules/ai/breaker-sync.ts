@@ -1,8 +1,9 @@
 // Circuit breakers shared by every process on the database. The hot path stays in memory (a
 // closed breaker costs a field read); only a change of state is written — a breaker opening
 // after its failures, or closing after a successful probe — to `ai_breakers`, and announced on
-// `atrium_ai_breakers`. Every process then reads the table and takes the states on. So a
-// provider that fails is tried five times in all, not five times per process, and
+// `atrium_ai_breakers`. Every process then reads the table and takes on any state newer than
+// its own last change. So the first process to see 5 consecutive failures opens the breaker
+// for all (the others stop within a NOTIFY's time instead of each spending its own 5), and
 // `GET /v1/ai/providers` says the same whichever process answers. A process that starts, or
 // listens again after a lost connection, reads the table too.
 import type { Logger } from 'pino';

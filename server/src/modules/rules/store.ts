@@ -21,6 +21,9 @@ type RuleRecord = {
   pack_id: string | null; created_by: string; created_at: Date; updated_at: Date; version: number;
 };
 
+/** The columns a rule is read with. */
+const RECORD_COLUMNS = ['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version'] as const;
+
 export function ruleView(r: RuleRecord): RuleView {
   return {
     id: r.id, name: r.name, description: r.description, enabled: r.enabled, kind: r.kind, trigger: r.trigger,
@@ -84,8 +87,6 @@ export async function unmatchedWarnings(tx: Tx, trigger: Trigger): Promise<strin
   return warnings;
 }
 
-const RECORD_COLUMNS = ['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version'] as const;
-
 export type RuleStats = { runs_7d: number; failed_7d: number; last_run_at: string | null };
 
 /** Live rules, newest first, with their recent activity: two queries whatever their number. */
@@ -122,7 +123,7 @@ export async function createRule(ctx: Ctx, d: StoreDeps, input: RuleInput & { pa
   const row = await ctx.tx.insertInto('rules').values({
     id: newId('rule'), tenant_id: ctx.tenantId, name: input.name, description: input.description ?? '', enabled: input.enabled ?? true,
     kind: kindOf(input), trigger: input.trigger as JsonObject, actions: JSON.stringify(stored), pack_id: input.pack_id ?? null, created_by: ctx.actor.id,
-  }).returning(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version']).executeTakeFirstOrThrow();
+  }).returning([...RECORD_COLUMNS]).executeTakeFirstOrThrow();
   const created = await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: row.id, event: 'rule.created', after: auditState(row), metadata: input.pack_id ? { pack_id: input.pack_id } : {} });
   await activeFrom(ctx, row.id, created.id);
   return { rule: ruleView(row), secrets: shown };
@@ -146,7 +147,7 @@ export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: Rule
     trigger: trigger as JsonObject, actions: JSON.stringify(stored), kind: kindOf({ trigger, actions }),
     version: sql`version + 1`, updated_at: sql`clock_timestamp()`,
   }).where('id', '=', id)
-    .returning(['id', 'name', 'description', 'enabled', 'kind', 'trigger', 'actions', 'pack_id', 'created_by', 'created_at', 'updated_at', 'version']).executeTakeFirstOrThrow();
+    .returning([...RECORD_COLUMNS]).executeTakeFirstOrThrow();
   const event = patch.enabled !== undefined && patch.enabled !== before.enabled && Object.keys(patch).every((k) => ['enabled', 'version', 'why'].includes(k))
     ? (patch.enabled ? 'rule.enabled' : 'rule.disabled') : 'rule.updated';
   const b = auditState(before);
