@@ -1,73 +1,41 @@
-// The rule editor: a trigger builder (namespace, entity type, event, conditions grouped by
-// all/any over a path, one of the 13 operators and a value) and the actions, each with its
-// own fields. Validation errors from the API (details[].path like
+// The rule editor: a trigger builder (namespace, entity type, event, and conditions — a
+// path, one of the 13 operators and a value — in groups combined by all / any, nested, each
+// condition or group negatable) and the actions, each with its own fields. Validation errors from the API (details[].path like
 // body.trigger.when.all.0.op) are shown at the field they name.
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Template } from '../../../../sdk/src/index.js';
 import type { Condition, ConditionLeaf, RuleAction, RuleInput } from '../../../../sdk/src/rules.js';
+import { groupDraft, itemsKeyOf, keyOf, leafDraft, LIST_OPS, MAX_GROUP_DEPTH, NO_VALUE, treeOf, updateAt, whenOf, type CondDraft, type GroupDraft, type LeafDraft, type NodePath } from './conditions';
 
 export const OPERATORS: ConditionLeaf['op'][] = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'changed', 'changed_to', 'changed_from'];
 export const ACTION_TYPES: RuleAction['type'][] = ['notify', 'tag', 'create_task', 'start_workflow', 'webhook', 'predict', 'guard', 'require_approval'];
-const NO_VALUE = new Set(['exists', 'changed']);
-const LIST_OPS = new Set(['in', 'nin']);
 const PLACEHOLDERS = '{{after.name}}, {{entity.status}}, {{why}}, {{rule.name}}';
 
-/** A condition row as typed: the value stays text until the rule is built. */
-export type LeafDraft = { path: string; op: ConditionLeaf['op']; value: string };
 export type Draft = {
   name: string; description: string; enabled: boolean;
   namespace: string; entity_type: string; event: string; stale_for_hours: string;
-  mode: 'all' | 'any'; conditions: LeafDraft[];
-  /** A `when` too deep for the builder, kept as JSON text. */
+  /** The conditions as a tree (the root group's mode is how the top level combines). */
+  root: GroupDraft;
+  /** A `when` the builder cannot show (a `not` of a `not`), or chosen to be edited as JSON text. */
   advanced: string | null;
   actions: RuleAction[];
 };
 
 export const emptyDraft = (): Draft => ({
   name: '', description: '', enabled: true, namespace: 'flow_os', entity_type: 'task', event: 'task.updated', stale_for_hours: '',
-  mode: 'all', conditions: [{ path: 'after.status', op: 'changed_to', value: 'blocked' }], advanced: null,
+  root: groupDraft({ items: [leafDraft({ path: 'after.status', op: 'changed_to', value: 'blocked' })] }), advanced: null,
   actions: [{ type: 'notify', to: ['owner'], message: '{{after.name}}: {{why}}' }],
 });
 
-const valueText = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : JSON.stringify(v));
-const isLeaf = (c: Condition): c is ConditionLeaf => 'path' in c;
-
 export function draftOf(rule: RuleInput): Draft {
-  const d: Draft = {
+  const root = treeOf(rule.trigger.when);
+  return {
     ...emptyDraft(), name: rule.name, description: rule.description ?? '', enabled: rule.enabled ?? true,
     namespace: rule.trigger.namespace ?? '', entity_type: rule.trigger.entity_type ?? '', event: rule.trigger.event ?? '',
     stale_for_hours: rule.trigger.stale_for_hours !== undefined ? String(rule.trigger.stale_for_hours) : '',
-    conditions: [], actions: structuredClone(rule.actions),
+    root: root ?? groupDraft(), advanced: root ? null : JSON.stringify(rule.trigger.when, null, 2), actions: structuredClone(rule.actions),
   };
-  const w = rule.trigger.when;
-  const leaves = (cs: Condition[]) => (cs.every(isLeaf) ? cs.map((c) => ({ path: c.path, op: c.op, value: valueText(c.value) })) : null);
-  if (!w) return d;
-  if (isLeaf(w)) d.conditions = leaves([w])!;
-  else if ('all' in w && leaves(w.all)) d.conditions = leaves(w.all)!;
-  else if ('any' in w && leaves(w.any)) (d.mode = 'any'), (d.conditions = leaves(w.any)!);
-  else d.advanced = JSON.stringify(w, null, 2);
-  return d;
-}
-
-/** A typed value: numbers, booleans, null and JSON stay themselves; lists split on commas. */
-export function parseValue(op: ConditionLeaf['op'], text: string): unknown {
-  const one = (s: string): unknown => {
-    const x = s.trim();
-    if (/^-?\d+(\.\d+)?$/.test(x)) return Number(x);
-    if (x === 'true' || x === 'false') return x === 'true';
-    if (x === 'null') return null;
-    if (/^[[{"]/.test(x)) {
-      try {
-        return JSON.parse(x);
-      } catch {
-        return x;
-      }
-    }
-    return x;
-  };
-  if (LIST_OPS.has(op)) return text.split(',').map((s) => one(s)).filter((x) => x !== '');
-  return one(text);
 }
 
 export function ruleOf(d: Draft): RuleInput {
@@ -78,9 +46,8 @@ export function ruleOf(d: Draft): RuleInput {
     } catch {
       when = d.advanced as unknown as Condition; // the server answers VALIDATION_FAILED at trigger.when
     }
-  } else if (d.conditions.length > 0) {
-    const leaves = d.conditions.map((c) => (NO_VALUE.has(c.op) ? { path: c.path.trim(), op: c.op } : { path: c.path.trim(), op: c.op, value: parseValue(c.op, c.value) }));
-    when = d.mode === 'all' ? { all: leaves } : { any: leaves };
+  } else {
+    when = whenOf(d.root);
   }
   const trigger: RuleInput['trigger'] = {};
   if (d.namespace.trim()) trigger.namespace = d.namespace.trim();
@@ -112,7 +79,8 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
   const { t, i18n } = useTranslation();
   const uid = useId();
   const set = (patch: Partial<Draft>) => onChange({ ...draft, ...patch });
-  const setCond = (i: number, patch: Partial<LeafDraft>) => set({ conditions: draft.conditions.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
+  const setNode = (path: NodePath, fn: (n: CondDraft) => CondDraft | null) => set({ root: updateAt(draft.root, path, fn) });
+  const setLeaf = (path: NodePath, patch: Partial<LeafDraft>) => setNode(path, (n) => (n.kind === 'leaf' ? { ...n, ...patch } : n));
   const setAction = (i: number, a: RuleAction) => set({ actions: draft.actions.map((x, j) => (j === i ? a : x)) });
   const moveAction = (i: number, by: number) => {
     const xs = [...draft.actions];
@@ -131,7 +99,77 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
     return m.length ? <span id={`${id(k)}-err`} className="field-error" role="alert" title={english ? undefined : m.join(' ')}>{english ? m.join(' ') : t('rules.fieldInvalid')}</span> : null;
   };
   const aria = (k: string, deep = false) => ({ id: id(k), 'aria-invalid': errs(k, deep).length > 0 || undefined, 'aria-describedby': errs(k, deep).length > 0 ? `${id(k)}-err` : undefined });
-  const whenKey = `trigger.when.${draft.mode}`;
+
+  // Leaves and groups are numbered in reading order, for their buttons' accessible names.
+  let leafNo = 0;
+  let groupNo = 0;
+  const conditionLeaf = (c: LeafDraft, path: NodePath) => {
+    const n = ++leafNo;
+    const k = keyOf(draft.root, path);
+    const leafKey = c.not ? k.slice(0, -'.not'.length) : k; // the checkbox's own error is on the node
+    return (
+      <div key={`leaf-${path.join('.')}`} className="cond" data-testid="condition">
+        <label className="choice cond-not" title={t('rules.notLeafOf', { n })}>
+          <input type="checkbox" checked={c.not} onChange={(e) => setLeaf(path, { not: e.target.checked })} aria-label={t('rules.notLeafOf', { n })} />
+          {t('rules.notLeaf')}
+        </label>
+        <div className="field">
+          <label htmlFor={id(`${k}.path`)}>{t('rules.path')}</label>
+          <input {...aria(`${k}.path`)} value={c.path} list={`${uid}-path`} onChange={(e) => setLeaf(path, { path: e.target.value })} placeholder="after.status" />
+          <FieldError k={`${k}.path`} />
+        </div>
+        <div className="field">
+          <label htmlFor={id(`${k}.op`)}>{t('rules.operator')}</label>
+          <select {...aria(`${k}.op`)} value={c.op} onChange={(e) => setLeaf(path, { op: e.target.value as LeafDraft['op'] })}>
+            {OPERATORS.map((o) => <option key={o} value={o}>{t(`rules.op.${o}`)}</option>)}
+          </select>
+          <FieldError k={`${k}.op`} />
+        </div>
+        <div className="field">
+          <label htmlFor={id(`${k}.value`)}>{t('rules.value')}</label>
+          <input {...aria(`${k}.value`)} value={c.value} disabled={NO_VALUE.has(c.op)} onChange={(e) => setLeaf(path, { value: e.target.value })} placeholder={LIST_OPS.has(c.op) ? t('rules.valueList') : ''} />
+          <FieldError k={`${k}.value`} />
+          <FieldError k={k} />
+          {leafKey !== k && <FieldError k={leafKey} />}
+        </div>
+        <button type="button" className="btn-sm btn-ghost" onClick={() => setNode(path, () => null)} aria-label={t('rules.removeCondition', { n })}>✕</button>
+      </div>
+    );
+  };
+  const conditionGroup = (g: GroupDraft, path: NodePath, depth: number): ReactNode => {
+    const n = groupNo++;
+    const itemsKey = itemsKeyOf(draft.root, path, g);
+    const label = n === 0 ? t('rules.grouping') : t('rules.groupingOf', { n });
+    return (
+      <div key={`group-${path.join('.')}`} className={n === 0 ? 'cond-group cond-root' : 'cond-group'} role="group" aria-label={n === 0 ? t('rules.conditions') : t('rules.group', { n })} data-testid="condition-group">
+        <div className="row">
+          <div className="row" role="radiogroup" aria-label={label}>
+            <label className="choice"><input type="radio" name={`${uid}-mode-${path.join('-')}`} checked={g.mode === 'all'} onChange={() => setNode(path, (x) => ({ ...(x as GroupDraft), mode: 'all' }))} />{t('rules.matchAll')}</label>
+            <label className="choice"><input type="radio" name={`${uid}-mode-${path.join('-')}`} checked={g.mode === 'any'} onChange={() => setNode(path, (x) => ({ ...(x as GroupDraft), mode: 'any' }))} />{t('rules.matchAny')}</label>
+          </div>
+          <label className="choice">
+            <input type="checkbox" checked={g.not} onChange={(e) => setNode(path, (x) => ({ ...(x as GroupDraft), not: e.target.checked }))} aria-label={n === 0 ? t('rules.notRoot') : t('rules.notGroupOf', { n })} />
+            {t('rules.notGroup')}
+          </label>
+          {n > 0 && <button type="button" className="btn-sm btn-ghost" onClick={() => setNode(path, () => null)} aria-label={t('rules.removeGroup', { n })}>✕</button>}
+        </div>
+        {g.items.length === 0 && <p className="muted small">{n === 0 ? t('rules.noConditions') : t('rules.emptyGroup')}</p>}
+        {g.items.map((c, i) => (c.kind === 'leaf' ? conditionLeaf(c, [...path, i]) : conditionGroup(c, [...path, i], depth + 1)))}
+        <div className="row">
+          <button type="button" className="btn-sm" onClick={() => setNode(path, (x) => ({ ...(x as GroupDraft), items: [...(x as GroupDraft).items, leafDraft()] }))}>
+            {n === 0 ? t('rules.addCondition') : t('rules.addConditionTo', { n })}
+          </button>
+          {depth + 1 < MAX_GROUP_DEPTH && (
+            <button type="button" className="btn-sm btn-ghost" onClick={() => setNode(path, (x) => ({ ...(x as GroupDraft), items: [...(x as GroupDraft).items, groupDraft({ mode: g.mode === 'all' ? 'any' : 'all', items: [leafDraft()] })] }))}>
+              {n === 0 ? t('rules.addGroup') : t('rules.addGroupTo', { n })}
+            </button>
+          )}
+        </div>
+        <FieldError k={itemsKey} />
+        {g.not && <FieldError k={keyOf(draft.root, path).replace(/\.not$/, '')} />}
+      </div>
+    );
+  };
 
   const text = (k: string, label: string, value: string, onValue: (v: string) => void, opts: { hint?: string; required?: boolean; long?: boolean; list?: string; type?: string } = {}) => (
     <div className="field">
@@ -270,43 +308,11 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
           </div>
         ) : (
           <>
-            <div className="row" role="radiogroup" aria-label={t('rules.grouping')}>
-              <label className="choice"><input type="radio" name={`${uid}-mode`} checked={draft.mode === 'all'} onChange={() => set({ mode: 'all' })} />{t('rules.matchAll')}</label>
-              <label className="choice"><input type="radio" name={`${uid}-mode`} checked={draft.mode === 'any'} onChange={() => set({ mode: 'any' })} />{t('rules.matchAny')}</label>
-            </div>
-            {draft.conditions.length === 0 && <p className="muted small">{t('rules.noConditions')}</p>}
-            {draft.conditions.map((c, i) => {
-              const k = `${whenKey}.${i}`;
-              return (
-                <div key={i} className="cond" data-testid="condition">
-                  <div className="field">
-                    <label htmlFor={id(`${k}.path`)}>{t('rules.path')}</label>
-                    <input {...aria(`${k}.path`)} value={c.path} list={`${uid}-path`} onChange={(e) => setCond(i, { path: e.target.value })} placeholder="after.status" />
-                    <FieldError k={`${k}.path`} />
-                  </div>
-                  <div className="field">
-                    <label htmlFor={id(`${k}.op`)}>{t('rules.operator')}</label>
-                    <select {...aria(`${k}.op`)} value={c.op} onChange={(e) => setCond(i, { op: e.target.value as LeafDraft['op'] })}>
-                      {OPERATORS.map((o) => <option key={o} value={o}>{t(`rules.op.${o}`)}</option>)}
-                    </select>
-                    <FieldError k={`${k}.op`} />
-                  </div>
-                  <div className="field">
-                    <label htmlFor={id(`${k}.value`)}>{t('rules.value')}</label>
-                    <input {...aria(`${k}.value`)} value={c.value} disabled={NO_VALUE.has(c.op)} onChange={(e) => setCond(i, { value: e.target.value })} placeholder={LIST_OPS.has(c.op) ? t('rules.valueList') : ''} />
-                    <FieldError k={`${k}.value`} />
-                    <FieldError k={k} />
-                  </div>
-                  <button type="button" className="btn-sm btn-ghost" onClick={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })} aria-label={t('rules.removeCondition', { n: i + 1 })}>✕</button>
-                </div>
-              );
-            })}
+            {conditionGroup(draft.root, [], 0)}
             <div className="row">
-              <button type="button" className="btn-sm" onClick={() => set({ conditions: [...draft.conditions, { path: '', op: 'eq', value: '' }] })}>{t('rules.addCondition')}</button>
               <button type="button" className="btn-sm btn-ghost" onClick={() => set({ advanced: JSON.stringify(ruleOf(draft).trigger.when ?? { all: [] }, null, 2) })}>{t('rules.editJson')}</button>
             </div>
             <FieldError k="trigger.when" />
-            <FieldError k={whenKey} />
           </>
         )}
       </fieldset>
