@@ -66,7 +66,7 @@ export function createRules(d: RulesDeps) {
 
   return {
     approvals,
-    /** Runs the evaluator until the ledger is consumed (tests, bench, CLI). */
+    /** Evaluates every diff committed before the call, waiting for the horizon (tests, bench). */
     drain: () => evaluator.drain(),
     /** Runs the scheduled-rule sweep now at the given time (the cron job does it every minute). */
     sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
