@@ -1,12 +1,12 @@
 // The rule editor: a trigger builder (namespace, entity type, event, and conditions — a
 // path, one of the 13 operators and a value — in groups combined by all / any, nested, each
-// condition or group negatable) and the actions, each with its own fields. Validation errors from the API (details[].path like
-// body.trigger.when.all.0.op) are shown at the field they name.
+// condition or group negatable) and the actions, each with its own fields. Validation errors
+// from the API (details[].path like body.trigger.when.all.0.op) are shown at the field they name.
 import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Template } from '../../../../sdk/src/index.js';
 import type { Condition, ConditionLeaf, RuleAction, RuleInput } from '../../../../sdk/src/rules.js';
-import { groupDraft, itemsKeyOf, keyOf, leafDraft, LIST_OPS, MAX_GROUP_DEPTH, NO_VALUE, treeOf, updateAt, whenOf, type CondDraft, type GroupDraft, type LeafDraft, type NodePath } from './conditions';
+import { groupDraft, itemsKeyOf, keyOf, leafDraft, outerKeyOf, LIST_OPS, MAX_GROUP_DEPTH, NO_VALUE, treeOf, updateAt, whenOf, type CondDraft, type GroupDraft, type LeafDraft, type NodePath } from './conditions';
 
 export const OPERATORS: ConditionLeaf['op'][] = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'changed', 'changed_to', 'changed_from'];
 export const ACTION_TYPES: RuleAction['type'][] = ['notify', 'tag', 'create_task', 'start_workflow', 'webhook', 'predict', 'guard', 'require_approval'];
@@ -106,7 +106,7 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
   const conditionLeaf = (c: LeafDraft, path: NodePath) => {
     const n = ++leafNo;
     const k = keyOf(draft.root, path);
-    const leafKey = c.not ? k.slice(0, -'.not'.length) : k; // the checkbox's own error is on the node
+    const outer = outerKeyOf(k);
     return (
       <div key={`leaf-${path.join('.')}`} className="cond" data-testid="condition">
         <label className="choice cond-not" title={t('rules.notLeafOf', { n })}>
@@ -130,7 +130,7 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
           <input {...aria(`${k}.value`)} value={c.value} disabled={NO_VALUE.has(c.op)} onChange={(e) => setLeaf(path, { value: e.target.value })} placeholder={LIST_OPS.has(c.op) ? t('rules.valueList') : ''} />
           <FieldError k={`${k}.value`} />
           <FieldError k={k} />
-          {leafKey !== k && <FieldError k={leafKey} />}
+          {outer !== k && <FieldError k={outer} />}
         </div>
         <button type="button" className="btn-sm btn-ghost" onClick={() => setNode(path, () => null)} aria-label={t('rules.removeCondition', { n })}>✕</button>
       </div>
@@ -166,7 +166,7 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
           )}
         </div>
         <FieldError k={itemsKey} />
-        {g.not && <FieldError k={keyOf(draft.root, path).replace(/\.not$/, '')} />}
+        {g.not && <FieldError k={outerKeyOf(keyOf(draft.root, path))} />}
       </div>
     );
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../../../sdk/src/rules.js';
-import { groupDraft, keyOf, leafCount, leafDraft, parseValue, treeOf, updateAt, whenOf, type GroupDraft } from './conditions';
+import { groupDraft, keyOf, leafCount, leafDraft, outerKeyOf, parseValue, treeOf, updateAt, whenOf, type GroupDraft } from './conditions';
 
 const nested: Condition = {
   all: [
@@ -39,6 +39,8 @@ describe('condition tree', () => {
     expect(keyOf(tree, [2])).toBe('trigger.when.all.2.not');
     expect(keyOf(tree, [2, 0])).toBe('trigger.when.all.2.not.any.0');
     expect(keyOf(treeOf({ not: { all: [{ path: 'a.b', op: 'exists' }] } })!, [0])).toBe('trigger.when.not.all.0');
+    expect(outerKeyOf(keyOf(tree, [2]))).toBe('trigger.when.all.2');
+    expect(outerKeyOf(keyOf(tree, [0]))).toBe('trigger.when.all.0');
   });
 
   it('updates and removes a node anywhere, leaving the rest as it was', () => {

@@ -80,6 +80,9 @@ export function keyOf(root: GroupDraft, path: NodePath): string {
   return key;
 }
 
+/** A negated node's key without its `.not`: where errors about the `not` itself are reported. */
+export const outerKeyOf = (key: string): string => key.replace(/\.not$/, '');
+
 /** The key under which a group's children sit (`….all` / `….any`). */
 export const itemsKeyOf = (root: GroupDraft, path: NodePath, group: GroupDraft): string => `${keyOf(root, path)}.${group.mode}`;
 
