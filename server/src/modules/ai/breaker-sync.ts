@@ -1,7 +1,8 @@
 // Circuit breakers shared by every process on the database. The hot path stays in memory (a
 // closed breaker costs a field read); only a change of state is written — a breaker opening
 // after its failures, or closing after a successful probe — to `ai_breakers`, and announced on
-// `atrium_ai_breakers`. Every process then reads the table and takes on any state newer than
+// the AI module's channel (`atrium_ai`, tenant field BREAKERS_NOTICE: no second LISTEN
+// connection per process). Every process then reads the table and takes on any state newer than
 // its own last change. So the first process to see 5 consecutive failures opens the breaker
 // for all (the others stop within a NOTIFY's time instead of each spending its own 5), and
 // `GET /v1/ai/providers` says the same whichever process answers. A process that starts, or
@@ -12,9 +13,8 @@ import type { Db } from '../../platform/db/index.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { Breakers } from './resilience.js';
 
-export const BREAKER_CHANNEL = 'atrium_ai_breakers';
-/** The hub routes notices by tenant; breakers belong to the platform. */
-const PLATFORM = 'platform';
+/** The `t` of a notice that breaker states changed (the hub routes by tenant; breakers are the platform's). */
+export const BREAKERS_NOTICE = '*breakers';
 
 type Row = { key: string; opened_at: Date | null; changed_at: Date };
 
@@ -23,15 +23,9 @@ export class SharedBreakers {
   /** Writes run one after another, so a close cannot overtake the opening it follows. */
   #writes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly d: { db: Db; hub: RealtimeHub; log: Logger; now: () => number }) {
+  /** `channel`: where changes are announced; its owner calls `load` on a BREAKERS_NOTICE, on resync and at start. */
+  constructor(private readonly d: { db: Db; hub: RealtimeHub; log: Logger; now: () => number; channel: string }) {
     this.breakers = new Breakers(d.now, (key, openedAt, changedAt) => this.#share(key, openedAt, changedAt));
-  }
-
-  async start(): Promise<void> {
-    await this.d.hub.listen(BREAKER_CHANNEL);
-    this.d.hub.subscribeAll(BREAKER_CHANNEL, () => void this.load());
-    this.d.hub.onResync(BREAKER_CHANNEL, () => void this.load());
-    await this.load();
   }
 
   /** Takes on every breaker state recorded by any process. */
@@ -56,7 +50,7 @@ export class SharedBreakers {
         insert into ai_breakers (key, opened_at, changed_at) values (${key}, ${openedAt === null ? null : new Date(openedAt)}, ${changedAt})
         on conflict (key) do update set opened_at = excluded.opened_at, changed_at = excluded.changed_at
         where ai_breakers.changed_at <= excluded.changed_at`.execute(tx)))
-      .then(() => this.d.hub.publish(BREAKER_CHANNEL, { t: PLATFORM, min: 0, max: 0 }))
+      .then(() => this.d.hub.publish(this.d.channel, { t: BREAKERS_NOTICE, min: 0, max: 0 }))
       .catch((err: unknown) => this.d.log.warn({ err, key }, 'ai breaker state not shared; other processes keep their own'));
   }
 }

@@ -17,7 +17,7 @@ import { embedTexts, type EmbedResult } from './embed-call.js';
 import { createGateway, type CompleteInput, type Completion, type GatewayDeps } from './gateway.js';
 import { Meter } from './meter.js';
 import { envProviders } from './providers.js';
-import { SharedBreakers } from './breaker-sync.js';
+import { BREAKERS_NOTICE, SharedBreakers } from './breaker-sync.js';
 import { registerAiRoutes } from './routes.js';
 import { registerPromptRoutes } from './routes-prompts.js';
 import { routingOf } from './settings.js';
@@ -32,7 +32,7 @@ export { offlineComplete } from './offline.js';
 // records what matters itself (attempts, usage) and keeps the JSON logs clean.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-/** Settings or budget of a workspace changed: every process forgets its view of it. */
+/** Settings or budget of a workspace changed (every process forgets its view of it), or breaker states did. */
 export const AI_CHANNEL = 'atrium_ai';
 /** How long a stop waits for unwritten metering before giving up on it (logged). */
 const STOP_DRAIN_MS = 15_000;
@@ -60,7 +60,7 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     { clock: () => now().getTime(), onError: (err, tenantId) => log.warn({ err, tenant: tenantId }, 'ai settings reload failed; the last ones keep answering') },
   );
   const meter = new Meter({ db, ledger, notify, now, log, states, sleep, mode: config.ai.metering });
-  const shared = new SharedBreakers({ db, hub, log, now: () => now().getTime() });
+  const shared = new SharedBreakers({ db, hub, log, now: () => now().getTime(), channel: AI_CHANNEL });
   const d: GatewayDeps = {
     db, ledger, config: config.ai, env, secrets, notify, now, sleep, states, meter, log, memory: new MemoryCache(), sharedKeys: new SharedCacheIndex(db),
     breakers: shared.breakers,
@@ -86,10 +86,13 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     /** Resolves once this process's breaker changes are written and announced (tests). */
     breakersShared: (): Promise<void> => shared.settled(),
     async start(): Promise<void> {
-      await shared.start();
       await hub.listen(AI_CHANNEL);
-      hub.subscribeAll(AI_CHANNEL, (n) => states.forget(n.t));
-      hub.onResync(AI_CHANNEL, () => states.forgetAll());
+      hub.subscribeAll(AI_CHANNEL, (n) => (n.t === BREAKERS_NOTICE ? void shared.load() : states.forget(n.t)));
+      hub.onResync(AI_CHANNEL, () => {
+        states.forgetAll();
+        void shared.load();
+      });
+      await shared.load();
     },
     /** Writes what is still unmetered (before the database closes). */
     async stop(): Promise<void> {
