@@ -163,8 +163,11 @@ export class AtriumClient {
 
   readonly tenant = {
     get: async (): Promise<Tenant> => (await this.request<Tenant>('GET', '/v1/tenant')).data,
-    update: async (patch: { name?: string; plan?: Plan; why?: string }): Promise<Tenant> =>
+    update: async (patch: { name: string; why?: string }): Promise<Tenant> =>
       (await this.request<Tenant>('PATCH', '/v1/tenant', { body: patch })).data,
+    /** Platform operators only: another (or their own) workspace's plan. */
+    setPlan: async (tenantId: string, plan: Plan, why?: string): Promise<Tenant> =>
+      (await this.request<Tenant>('PUT', `/v1/platform/tenants/${encodeURIComponent(tenantId)}/plan`, { body: { plan, why } })).data,
   };
 
   readonly apiKeys = {

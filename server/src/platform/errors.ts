@@ -29,6 +29,28 @@ export const errors = {
     ]),
 };
 
+/**
+ * A unique violation is what a race between two valid requests looks like (two sign-ups with one
+ * email): the loser must get the 409 a sequential request gets, never a 500. Modules declare which
+ * constraint means which conflict; an undeclared one is still a 409 `CONFLICT`.
+ */
+const uniqueViolations = new Map<string, { code: string; message: string }>();
+
+export function declareUniqueViolation(constraint: string, code: string, message: string): void {
+  uniqueViolations.set(constraint, { code, message });
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export function fromUniqueViolation(err: unknown): AppError | null {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== UNIQUE_VIOLATION) return null;
+  const constraint = (err as { constraint?: unknown }).constraint;
+  const known = typeof constraint === 'string' ? uniqueViolations.get(constraint) : undefined;
+  return known
+    ? errors.conflict(known.code, known.message)
+    : errors.conflict('CONFLICT', 'A concurrent request changed or created the same thing; read it again and retry.');
+}
+
 /** Codes documented in the OpenAPI document; keep in sync with what the server can answer. */
 export const ERROR_CODES = {
   BAD_JSON: 'The body is not valid JSON.',
@@ -63,6 +85,12 @@ export const ERROR_CODES = {
   OIDC_DENIED: 'The identity provider refused the sign-in.',
   OIDC_FAILED: 'The identity provider’s answer could not be verified.',
   OIDC_UNAVAILABLE: 'The identity provider cannot be reached.',
+  CONFLICT: 'A concurrent request created or changed the same thing first; read it again and retry.',
+  BAD_URL: 'The URL is malformed (bad percent-encoding).',
+  URI_TOO_LONG: 'A path parameter is longer than the server accepts.',
+  HEADERS_TOO_LARGE: 'The request line or headers exceed the size limit.',
+  REQUEST_TIMEOUT: 'The request was not received in time.',
+  BAD_REQUEST: 'The HTTP request itself is malformed.',
   VERSION_CONFLICT: 'The resource changed since the given version (optimistic concurrency).',
   ARCHIVED: 'The workflow is archived; restore it first.',
   NOT_ARCHIVED: 'The workflow is not archived.',

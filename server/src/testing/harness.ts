@@ -4,6 +4,7 @@
 // Tenants and tokens come from the identity module's internal API, never from an HTTP backdoor.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { AtriumClient } from '../../../sdk/src/index.js';
 import { createApp, type App, type Role } from '../app.js';
 import { loadConfig, type AtriumConfig } from '../platform/config.js';
@@ -44,7 +45,8 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; dr
 }
 
 /** `now` injects the application clock (the work module's health and due dates read it). */
-export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig>; now?: () => Date } = {}): Promise<TestApp> {
+/** `logger` replaces the silent test logger (tests that read what was logged). */
+export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig>; now?: () => Date; logger?: Logger } = {}): Promise<TestApp> {
   const server = serverDatabaseUrl();
   const fresh = server ? await freshDatabase(server) : null;
   const config = loadConfig(
@@ -60,7 +62,7 @@ export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumC
       ...opts.config,
     },
   );
-  const app = await createApp(config, opts.now ? { now: opts.now } : {});
+  const app = await createApp(config, { ...(opts.now && { now: opts.now }), ...(opts.logger && { logger: opts.logger }) });
   const address = await app.start(opts.role ?? 'all');
   const baseUrl = address ?? '';
   let n = 0;

@@ -2,7 +2,7 @@
 // `identity` — never with a password, hash or token in it.
 import { actingAs, inPlatformFor, inTenant, SYSTEM_ACTOR, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
-import { AppError, errors } from '../../platform/errors.js';
+import { AppError, declareUniqueViolation, errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import { accountKey, ipKey, LoginGuard } from './guard.js';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js';
@@ -65,6 +65,11 @@ export function openSession(
     };
   });
 }
+
+// Two sign-ups (or invitation acceptances) with one email can both pass the check above their
+// insert; the loser hits the constraint and must hear what a sequential request hears.
+declareUniqueViolation('users_email_key', 'EMAIL_TAKEN', 'An account with this email exists; log in or ask for an invitation.');
+declareUniqueViolation('memberships_pkey', 'ALREADY_MEMBER', 'This person is already a member.');
 
 export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService }) {
   const { db, ledger, totp } = deps;

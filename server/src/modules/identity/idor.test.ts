@@ -34,9 +34,11 @@ const KNOWN = [
 
 /**
  * Paths whose id names something global, not a tenant's resource: a rule pack is code, and
- * enabling one creates a rule in the caller's own tenant (covered by the rules tests).
+ * enabling one creates a rule in the caller's own tenant (covered by the rules tests); a
+ * platform operator's route crosses tenants by design and refuses everyone else with 403
+ * before any id is read (hardening.test.ts).
  */
-const GLOBAL = new Set(['/v1/rule-packs/{id}']);
+const GLOBAL = new Set(['/v1/rule-packs/{id}', '/v1/platform/tenants/{id}']);
 
 type Request = { body?: unknown; query?: Record<string, string>; prepare?: (owner: TestTenant, params: Record<string, string>) => Promise<unknown> };
 const WHY = 'done by another tenant';

@@ -21,8 +21,7 @@ export type Action =
   | 'members.remove'
   | 'api_keys.create'
   | 'api_keys.revoke'
-  | 'tenant.update'
-  | 'tenant.change_plan';
+  | 'tenant.update';
 
 /** Which roles may perform each sensitive action (on top of the route's scope). */
 export const MATRIX: Record<Action, readonly Role[]> = {
@@ -32,7 +31,6 @@ export const MATRIX: Record<Action, readonly Role[]> = {
   'api_keys.create': ['owner', 'admin'],
   'api_keys.revoke': ['owner', 'admin'],
   'tenant.update': ['owner', 'admin'],
-  'tenant.change_plan': ['owner'],
 };
 
 /** Actions that need a fresh 2FA step-up (within 10 minutes) when the user has 2FA. */
@@ -40,7 +38,6 @@ export const STEP_UP_ACTIONS: ReadonlySet<Action> = new Set([
   'members.change_role',
   'api_keys.create',
   'tenant.update',
-  'tenant.change_plan',
 ]);
 
 export function assertCan(role: Role | null, action: Action): void {

@@ -1,7 +1,7 @@
 // Members and invitations, API keys, tenant settings, and the platform operator's view.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { actingAs, inTenant } from '../../platform/context.js';
+import { actingAs, inPlatformFor, inTenant, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -27,7 +27,9 @@ export type MemberRouteDeps = {
   onTenantChanged: () => void;
 };
 
-const tenantSchema = z.object({ id: z.string(), name: z.string(), plan: z.enum(['free', 'pro', 'enterprise']), created_at: z.string() });
+const planSchema = z.enum(['free', 'pro', 'enterprise']);
+type Plan = z.infer<typeof planSchema>;
+const tenantSchema = z.object({ id: z.string(), name: z.string(), plan: planSchema, created_at: z.string() });
 
 export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void {
   r.add({
@@ -125,26 +127,49 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     },
   });
   r.add({
-    method: 'PATCH', url: '/v1/tenant', tags: ['identity'], scope: 'admin', summary: 'Rename the workspace or change its plan (owner; 2FA step-up)',
-    body: z.strictObject({ name: z.string().trim().min(1).max(120).optional(), plan: z.enum(['free', 'pro', 'enterprise']).optional(), ...whyField }),
+    method: 'PATCH', url: '/v1/tenant', tags: ['identity'], scope: 'admin', summary: 'Rename the workspace (owner or admin; 2FA step-up). The plan is changed by a platform operator.',
+    body: z
+      .strictObject({ name: z.string().trim().min(1).max(120).optional(), plan: planSchema.optional(), ...whyField })
+      .refine((b) => b.name !== undefined || b.plan !== undefined, { message: 'give at least one of name or plan' }),
     response: tenantSchema,
     handler: async ({ principal, body }) => {
-      assertCan(principal.role as Role, body.plan ? 'tenant.change_plan' : 'tenant.update');
+      // A plan sets the rate limit and, later, what is billed: the workspace cannot choose its own.
+      if (body.plan !== undefined) throw errors.forbidden('The plan is changed by a platform operator (or billing), not by the workspace.', [{ path: 'body.plan', message: 'not changeable here' }]);
+      assertCan(principal.role as Role, 'tenant.update');
       await d.totp.requireFreshStepUp(principal);
-      const t = await inTenant(d.db, actingAs(principal), async (ctx) => {
-        const before = await ctx.tx.selectFrom('tenants').select(['name', 'plan']).forUpdate().executeTakeFirstOrThrow();
-        const patch = { ...(body.name ? { name: body.name } : {}), ...(body.plan ? { plan: body.plan } : {}) };
-        const after = await ctx.tx.updateTable('tenants').set(patch).returning(['id', 'name', 'plan', 'created_at']).executeTakeFirstOrThrow();
-        await d.ledger.record(ctx, {
-          namespace: 'identity', entityType: 'tenant', entityId: principal.tenantId, event: 'tenant.updated',
-          before: Object.fromEntries(Object.keys(patch).map((k) => [k, before[k as keyof typeof before]])), after: patch, why: body.why,
-        });
-        return after;
-      });
-      d.onTenantChanged();
-      return { data: { ...t, created_at: t.created_at.toISOString() } };
+      const t = await changeTenant(principal, principal.tenantId, { name: body.name }, body.why);
+      return { data: t };
     },
   });
+  r.add({
+    method: 'PUT', url: '/v1/platform/tenants/:id/plan', tags: ['platform'], scope: 'admin',
+    summary: 'Platform operators: set a workspace’s plan (its rate limit); recorded in that workspace’s ledger',
+    params: idParam, body: z.strictObject({ plan: planSchema, ...whyField }), response: tenantSchema,
+    handler: async ({ principal, params, body }) => {
+      if (principal.platformRole !== 'operator') throw errors.forbidden('Only platform operators can change a plan.');
+      await d.totp.requireFreshStepUp(principal);
+      return { data: await changeTenant(principal, params.id, { plan: body.plan }, body.why) };
+    },
+  });
+
+  /** One tenant row change and its diff; the operator's change of another workspace needs the platform transaction. */
+  async function changeTenant(principal: Principal, tenantId: string, patch: { name?: string; plan?: Plan }, why: string | undefined) {
+    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as { name?: string; plan?: Plan };
+    const source = { ...actingAs(principal), tenantId };
+    const open = tenantId === principal.tenantId ? inTenant : inPlatformFor;
+    const t = await open(d.db, source, async (ctx) => {
+      const before = await ctx.tx.selectFrom('tenants').select(['name', 'plan']).where('id', '=', tenantId).forUpdate().executeTakeFirst();
+      if (!before) throw errors.notFound('Workspace');
+      const after = await ctx.tx.updateTable('tenants').set(set).where('id', '=', tenantId).returning(['id', 'name', 'plan', 'created_at']).executeTakeFirstOrThrow();
+      await d.ledger.record(ctx, {
+        namespace: 'identity', entityType: 'tenant', entityId: tenantId, event: 'tenant.updated',
+        before: Object.fromEntries(Object.keys(set).map((k) => [k, before[k as keyof typeof before]])), after: set, why,
+      });
+      return after;
+    });
+    d.onTenantChanged();
+    return { ...t, created_at: t.created_at.toISOString() };
+  }
 
   r.add({
     method: 'GET', url: '/v1/platform/metrics', tags: ['platform'], scope: 'read',

@@ -7,6 +7,7 @@ import type { Principal } from '../context.js';
 import { AppError, errors, type ErrorDetail } from '../errors.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
+import { answerWrongMethodsFrom } from './server.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -152,11 +153,23 @@ export class RouteRegistry {
     private readonly authenticate: Authenticator,
     private readonly idempotency: IdempotencyStore,
     private readonly limits: Limits,
-  ) {}
+  ) {
+    answerWrongMethodsFrom(app, (path) => this.methodsAt(path));
+  }
+
+  readonly #patterns: { method: HttpMethod; pattern: RegExp }[] = [];
+
+  /** The methods registered for routes matching a concrete path (`/v1/tasks/task_1` → PATCH, DELETE, GET). */
+  methodsAt(path: string): HttpMethod[] {
+    const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+    return [...new Set(this.#patterns.filter((p) => p.pattern.test(trimmed)).map((p) => p.method))];
+  }
 
   add<P extends AnySchema, Q extends AnySchema, B extends AnySchema>(def: RouteDef<P, Q, B>): void {
     const route = def as unknown as RegisteredRoute;
     this.routes.push(route);
+    const pattern = def.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+    this.#patterns.push({ method: def.method, pattern: new RegExp(`^${pattern}$`) });
     this.app.route({
       method: def.method,
       url: def.url,
@@ -196,6 +209,9 @@ export class RouteRegistry {
         };
         const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, held) : await held();
         if (result === STREAMED) return reply;
+        // API answers carry tokens (login, sign-up, API keys shown once) and tenant data: no
+        // browser or proxy may keep a copy.
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
         return reply.code(result.status ?? 200).send({
           data: result.data,
           meta: { request_id: req.id, timestamp: new Date().toISOString(), ...result.meta },

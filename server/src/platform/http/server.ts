@@ -1,10 +1,10 @@
 // The HTTP shell: envelope, error mapping, request ids, body limit, security headers.
 // Modules add their routes through the RouteRegistry.
-import type { OutgoingHttpHeaders } from 'node:http';
+import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import { AppError } from '../errors.js';
+import { AppError, fromUniqueViolation } from '../errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' } as const;
@@ -18,7 +18,7 @@ export function hijackedHeaders(req: FastifyRequest, reply: FastifyReply, own: O
   return { ...(reply.getHeaders() as OutgoingHttpHeaders), 'x-request-id': req.id, ...SECURITY_HEADERS, ...own };
 }
 
-function envelopeError(requestId: string, code: string, message: string, details: unknown[] = []) {
+export function envelopeError(requestId: string, code: string, message: string, details: unknown[] = []) {
   return {
     data: null,
     meta: { request_id: requestId, timestamp: new Date().toISOString() },
@@ -29,6 +29,8 @@ function envelopeError(requestId: string, code: string, message: string, details
 /** Maps anything thrown to a stable code; client mistakes are 4xx, only our faults are 500. */
 function classify(err: FastifyError | AppError | Error): { status: number; code: string; message: string; details: unknown[] } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  const race = fromUniqueViolation(err);
+  if (race) return { status: race.status, code: race.code, message: race.message, details: race.details };
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -48,6 +50,42 @@ function classify(err: FastifyError | AppError | Error): { status: number; code:
   return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.', details: [] };
 }
 
+function frameworkRefusal(err: FastifyError): { status: number; code: string; message: string } {
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, code: 'BAD_URL', message: 'The URL is not valid: check its percent-encoding.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, code: 'URI_TOO_LONG', message: 'A path parameter is too long.' };
+    default:
+      return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.' };
+  }
+}
+
+function parserRefusal(err: Error): { status: number; code: string; message: string } {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'The request line or headers are too large.' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request was not received in time.' };
+    default:
+      return { status: 400, code: 'BAD_REQUEST', message: 'The HTTP request is malformed.' };
+  }
+}
+
+function rawEnvelope({ status, code, message }: { status: number; code: string; message: string }): string {
+  const id = newId('req');
+  const body = JSON.stringify(envelopeError(id, code, message));
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': id, connection: 'close', ...SECURITY_HEADERS };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${head}\r\n\r\n${body}`;
+}
+
+/** Methods served at a concrete path (the route registry knows); a known path asked with another method is a 405. */
+const allowedMethodsOf = new WeakMap<FastifyInstance, (path: string) => string[]>();
+export function answerWrongMethodsFrom(app: FastifyInstance, methodsAt: (path: string) => string[]): void {
+  allowedMethodsOf.set(app, methodsAt);
+}
+
 export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trustProxy: boolean }): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -59,6 +97,19 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // The router's own refusals (before any route or hook runs) answer in the envelope too.
+    frameworkErrors: (err, req, reply: FastifyReply) => {
+      const { status, code, message } = frameworkRefusal(err);
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      void reply.code(status).header('x-request-id', req.id).send(envelopeError(req.id, code, message));
+    },
+    // Refusals of Node's HTTP parser (headers too large, timeouts, garbage) never reach Fastify's
+    // request pipeline: the envelope is written on the socket directly.
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(rawEnvelope(parserRefusal(err)));
+      socket.destroy(err);
+    },
   });
 
   app.addHook('onSend', async (req, reply) => {
@@ -70,12 +121,22 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
     const { status, code, message, details } = classify(err);
     if (status >= 500) req.log.error({ err, request_id: req.id }, 'request failed');
     if (err instanceof AppError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    reply.header('cache-control', 'no-store');
     return reply.code(status).send(envelopeError(req.id, code, message, details));
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(envelopeError(req.id, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`)),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = allowedMethodsOf.get(app)?.(path) ?? [];
+    // The path's pattern is served with this very method, yet the router found no route: a
+    // parameter was longer than the router accepts (find-my-way's maxParamLength).
+    if (allowed.includes(req.method)) return reply.code(414).send(envelopeError(req.id, 'URI_TOO_LONG', 'A path parameter is too long.'));
+    if (allowed.length > 0) {
+      const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+      return reply.code(405).header('allow', allow.join(', ')).send(envelopeError(req.id, 'METHOD_NOT_ALLOWED', `${req.method} is not served at ${path}; use ${allow.join(', ')}.`));
+    }
+    return reply.code(404).send(envelopeError(req.id, 'NOT_FOUND', `No route ${req.method} ${path}.`));
+  });
 
   return app;
 }
