@@ -102,5 +102,6 @@ export const ERROR_CODES = {
   TEMPLATE_VARIABLES_MISSING: 'The prompt template needs variables that were not given.',
   AI_UNAVAILABLE: 'No provider in the alias’s chain could answer (the offline provider included).',
   METERING_BEHIND: 'Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.',
+  DATABASE_UNAVAILABLE: 'The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.',
   INTERNAL: 'An unexpected server error; the request id identifies it in the logs.',
 } as const;

@@ -140,8 +140,13 @@ async function openPostgres(url: string, poolMax: number): Promise<Db> {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID ? parseInt8 : oid === DATE_OID ? parseDate : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, types });
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, types, keepAlive: true });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
+  // A checked-out client has no 'error' listener of the pool's: when the server goes away
+  // (restart, failover) during a transaction, pg would emit an unhandled 'error' and kill the
+  // process. Its queries reject instead (→ 503 DATABASE_UNAVAILABLE), and on release the pool
+  // drops the dead client (it is no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<Listening>();
   return {

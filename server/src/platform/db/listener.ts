@@ -25,8 +25,14 @@ export async function listenResilient(
     c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
     c.on('error', () => lost(c));
     c.on('end', () => lost(c));
-    await c.connect();
-    await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    try {
+      await c.connect();
+      await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      // Not listening (the server refused, or went away again in between): drop this client.
+      await c.end().catch(() => {});
+      throw err;
+    }
     if (closed) {
       await c.end().catch(() => {});
       return;

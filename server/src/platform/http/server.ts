@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { AppError, fromUniqueViolation } from '../errors.js';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../db/unavailable.js';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' } as const;
@@ -29,6 +30,7 @@ export function envelopeError(requestId: string, code: string, message: string, 
 /** Maps anything thrown to a stable code; client mistakes are 4xx, only our faults are 500. */
 function classify(err: FastifyError | AppError | Error): { status: number; code: string; message: string; details: unknown[] } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (isDatabaseUnavailable(err)) return { ...DATABASE_UNAVAILABLE, details: [] }; // the database is away (db/unavailable.ts): 503 + Retry-After
   const race = fromUniqueViolation(err);
   if (race) return { status: race.status, code: race.code, message: race.message, details: race.details };
   const fe = err as FastifyError;
@@ -121,6 +123,7 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
     const { status, code, message, details } = classify(err);
     if (status >= 500) req.log.error({ err, request_id: req.id }, 'request failed');
     if (err instanceof AppError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    else if (code === DATABASE_UNAVAILABLE.code) reply.header('retry-after', DATABASE_UNAVAILABLE.retryAfter);
     reply.header('cache-control', 'no-store');
     return reply.code(status).send(envelopeError(req.id, code, message, details));
   });
