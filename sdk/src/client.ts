@@ -143,6 +143,9 @@ export class AtriumClient {
       (await this.request<{ enabled: false }>('POST', '/v1/auth/totp/disable', { body: { code } })).data,
     stepUp: async (code: string): Promise<{ step_up_at: string }> =>
       (await this.request<{ step_up_at: string }>('POST', '/v1/auth/step-up', { body: { code } })).data,
+    /** A one-time ticket for `GET /v1/stream?ticket=` (EventSource cannot send headers). */
+    streamTicket: async (): Promise<{ ticket: string; expires_at: string }> =>
+      (await this.request<{ ticket: string; expires_at: string }>('POST', '/v1/auth/stream-tickets')).data,
   };
 
   readonly members = {

@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/index.js';
 import { createAccounts } from './account.js';
 import { createApiKeys } from './api-keys.js';
 import { assertCsrf, sessionCookie } from './cookies.js';
+import { createStreamTickets } from './stream-tickets.js';
 import { createMembers } from './members.js';
 import { createOidc } from './oidc.js';
 import { registerAuthRoutes } from './routes-auth.js';
@@ -48,6 +49,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
   const accounts = createAccounts({ db, ledger, totp });
   const members = createMembers({ db, ledger, mailer, publicUrl, onAccessChanged: () => tokens.forget('all'), secondFactor: (userId, code) => totp.checkAtLogin(userId, code) });
   const apiKeys = createApiKeys({ db, ledger, onRevoked: (id) => tokens.forget([id]) });
+  const streamTickets = createStreamTickets(db, tokens);
   const oidc = config.oidc ? createOidc({ db, ledger, members, log, settings: config.oidc, publicUrl }) : null;
 
   return {
@@ -66,13 +68,14 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
       const cookie = sessionCookie(req);
       if (cookie) {
         const principal = await tokens.resolve(cookie);
-        if (principal && opts.required) assertCsrf(req);
+        if (principal && opts.required) assertCsrf(req, cookie);
         return principal;
       }
       if (req.method === 'GET') {
-        // EventSource cannot set headers: GET requests may pass ?access_token=.
-        const q = (req.query as Record<string, unknown> | undefined)?.['access_token'];
-        if (typeof q === 'string') return tokens.resolve(q);
+        // EventSource cannot set headers: a one-time stream ticket may come in the query
+        // (never a session token: URLs end up in logs and history).
+        const q = (req.query as Record<string, unknown> | undefined)?.['ticket'];
+        if (typeof q === 'string') return streamTickets.redeem(q);
       }
       return null;
     },
@@ -101,7 +104,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
     },
 
     registerRoutes(registry: RouteRegistry): void {
-      registerAuthRoutes(registry, { db, accounts, totp, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]), profile: (id) => tokens.profile(id) });
+      registerAuthRoutes(registry, { db, accounts, totp, streamTickets, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]), profile: (id) => tokens.profile(id) });
       registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, secureCookies: publicUrl.startsWith('https:'), onTenantChanged: () => tokens.forget('all') });
       registerOidcRoutes(registry, { oidc, secureCookies: publicUrl.startsWith('https:') });
     },

@@ -11,6 +11,7 @@ import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { emailSchema, meSchema, personName, sessionSchema, totpCode } from './schemas.js';
 import type { TotpService } from './totp.js';
 import type { Profile } from './tokens.js';
+import { STREAM_TICKET_TTL_SECONDS, type StreamTickets } from './stream-tickets.js';
 
 export type AuthRouteDeps = {
   db: Db;
@@ -19,6 +20,7 @@ export type AuthRouteDeps = {
   secureCookies: boolean;
   forget: (tokenId: string) => void;
   profile: (tokenId: string) => Profile | null;
+  streamTickets: Pick<StreamTickets, 'issue'>;
 };
 
 const sessionOnly = (p: Principal): string => {
@@ -127,5 +129,12 @@ export function registerAuthRoutes(r: RouteRegistry, d: AuthRouteDeps): void {
       d.forget(principal.tokenId);
       return { data: { step_up_at: at.toISOString() } };
     },
+  });
+
+  r.add({
+    method: 'POST', url: '/v1/auth/stream-tickets', tags: ['identity'], scope: 'read', successStatus: 201,
+    summary: `A one-time ticket for GET /v1/stream?ticket=… (EventSource cannot send headers; tokens never go in URLs); valid ${STREAM_TICKET_TTL_SECONDS} s`,
+    response: z.object({ ticket: z.string(), expires_at: z.string() }),
+    handler: async ({ principal }) => ({ data: await d.streamTickets.issue(principal) }),
   });
 }

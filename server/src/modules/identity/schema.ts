@@ -31,6 +31,7 @@ export interface IdentityTables {
     created_by: string | null;
     created_at: CreatedAt;
   };
+  stream_tickets: { ticket_hash: string; tenant_id: string; token_id: string; expires_at: Date; used_at: Date | null };
   user_totp: { user_id: string; secret_enc: string; enabled_at: Date | null; last_time_step: number | null; created_at: CreatedAt };
   recovery_codes: { id: string; user_id: string; code_hash: string; used_at: Date | null };
   invitations: {

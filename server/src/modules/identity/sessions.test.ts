@@ -47,11 +47,33 @@ describe('the session token', () => {
     expect(forged.status).toBe(401);
   });
 
-  it('accepts ?access_token= on GET (EventSource cannot set headers) but not on unsafe methods', async () => {
+  it('never accepts a session token in the URL (?access_token=): it would end up in logs and history', async () => {
     const get = await anonymous().raw('GET', '/v1/me', { query: { access_token: ada.session.token } });
-    expect(get.status).toBe(200);
-    const post = await anonymous().raw('POST', '/v1/diffs', { query: { access_token: ada.session.token }, body: aDiff('q1') });
+    expect(get.status).toBe(401);
+    const stream = await anonymous().raw('GET', '/v1/stream', { query: { access_token: ada.session.token } });
+    expect(stream.status).toBe(401);
+  });
+
+  it('a stream ticket opens one stream, once, and only the stream-capable GET takes it', async () => {
+    const { ticket, expires_at } = await ada.client.auth.streamTicket();
+    expect(ticket).toMatch(/^stt_/);
+    expect(Date.parse(expires_at) - Date.now()).toBeLessThanOrEqual(61_000);
+    const post = await anonymous().raw('POST', '/v1/diffs', { query: { ticket }, body: aDiff('q1') });
     expect(post.status).toBe(401);
+    const first = await anonymous().raw('GET', '/v1/me', { query: { ticket } });
+    expect(first.status).toBe(200);
+    const again = await anonymous().raw('GET', '/v1/me', { query: { ticket } });
+    expect(again.status).toBe(401);
+  });
+
+  it('a ticket dies with its token, and a lapsed one is refused', async () => {
+    const other = await anonymous().auth.login({ email: ada.email, password: ada.password });
+    const { ticket } = await t.client(other.token).auth.streamTicket();
+    await t.client(other.token).auth.logout();
+    expect((await anonymous().raw('GET', '/v1/me', { query: { ticket } })).status).toBe(401);
+    const { ticket: lapsed } = await ada.client.auth.streamTicket();
+    await t.app.db.systemTx((tx) => tx.updateTable('stream_tickets').set({ expires_at: new Date(Date.now() - 1000) }).where('used_at', 'is', null).execute());
+    expect((await anonymous().raw('GET', '/v1/me', { query: { ticket: lapsed } })).status).toBe(401);
   });
 });
 
@@ -67,6 +89,19 @@ describe('CSRF on cookie sessions', () => {
 
     // Nothing was written by the refused requests.
     expect(await ada.client.diffs.all({ entity_id: 'c1' })).toEqual([]);
+  });
+
+  it('refuses a CSRF cookie and header pair the attacker chose: the token is bound to the session', async () => {
+    const session = /atrium_session=[^;]+/.exec(cookies)![0];
+    const planted = 'attacker-chosen-value-0123456789abcdef';
+    const res = await anonymous().raw('POST', '/v1/diffs', { headers: { cookie: `${session}; atrium_csrf=${planted}`, 'x-csrf-token': planted }, body: aDiff('c9') });
+    expect(res.status).toBe(403);
+    expect((await envelope<null>(res)).error?.code).toBe('CSRF_FAILED');
+    // Another session's genuine token does not fit this session either.
+    const other = await t.client().auth.login({ email: ada.email, password: ada.password });
+    const crossed = await anonymous().raw('POST', '/v1/diffs', { headers: { cookie: session, 'x-csrf-token': other.csrf_token }, body: aDiff('c9') });
+    expect(crossed.status).toBe(403);
+    expect(await ada.client.diffs.all({ entity_id: 'c9' })).toEqual([]);
   });
 
   it('lets it through with the CSRF cookie value echoed in x-csrf-token', async () => {

@@ -87,7 +87,11 @@ export class TokenResolver {
 
   async resolve(token: string): Promise<Principal | null> {
     if (token.length < 20 || token.length > 200) return null;
-    const digest = hashToken(token);
+    return this.resolveDigest(hashToken(token));
+  }
+
+  /** A token known by its stored hash (a stream ticket names its token that way). */
+  async resolveDigest(digest: string): Promise<Principal | null> {
     const hit = this.#cache.get(digest);
     if (hit && hit.until > Date.now()) return hit.principal;
     const { principal, profile, expiresAt } = await this.#load(digest);

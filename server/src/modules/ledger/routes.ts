@@ -182,7 +182,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
   r.add({
     method: 'GET', url: '/v1/stream', tags: ['ledger'], scope: 'read',
     summary: 'Server-Sent Events: the tenant’s diffs as they commit (resume with Last-Event-ID)',
-    query: z.strictObject({ last_event_id: z.string().max(30).optional(), access_token: z.string().optional() }),
+    query: z.strictObject({ last_event_id: z.string().max(30).optional(), ticket: z.string().max(100).optional() }),
     produces: ['text/event-stream'],
     handler: async ({ principal, req, reply }) => {
       await feed.serve(req, reply, principal.tenantId);

@@ -151,10 +151,11 @@ describe('resuming with Last-Event-ID', () => {
     expect(ids(garbage.got)).toEqual([d.id]);
   });
 
-  it('EventSource style: ?access_token= and ?last_event_id= work without headers', async () => {
+  it('EventSource style: ?ticket= (one-time) and ?last_event_id= work without headers', async () => {
     const mark = await record(a, 'es', 'e1');
     const next = await record(a, 'es', 'e2');
-    const res = await t.client().raw('GET', '/v1/stream', { query: { access_token: a.token, last_event_id: mark.id }, headers: { accept: 'text/event-stream' } });
+    const { ticket } = await a.client.auth.streamTicket();
+    const res = await t.client().raw('GET', '/v1/stream', { query: { ticket, last_event_id: mark.id }, headers: { accept: 'text/event-stream' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -179,7 +180,8 @@ describe('stream access', () => {
   it('401 envelope without or with a bad token; a read-only key may listen', async () => {
     await expectError(await t.client().raw('GET', '/v1/stream'), 401, 'UNAUTHENTICATED');
     await expectError(await t.client('atr_bogus_bogus_bogus_bogus_bogus').raw('GET', '/v1/stream'), 401, 'UNAUTHENTICATED');
-    await expectError(await t.client().raw('GET', '/v1/stream', { query: { access_token: 'ats_bogus_bogus_bogus_bogus_bogus' } }), 401, 'UNAUTHENTICATED');
+    await expectError(await t.client().raw('GET', '/v1/stream', { query: { ticket: 'stt_bogus_bogus_bogus_bogus_bogus' } }), 401, 'UNAUTHENTICATED');
+    await expectError(await t.client().raw('GET', '/v1/stream', { query: { access_token: a.token } }), 401, 'UNAUTHENTICATED');
     const key = await t.app.identity.issueToken({ tenantId: a.tenantId, userId: null, kind: 'api_key', scopes: ['read'] });
     const reader = await subscribe(t.client(key.token));
     const d = await record(a, 'ro', 'x');
