@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AtriumConfig } from './platform/config.js';
 import { openDb, type Db } from './platform/db/index.js';
 import { migrate } from './platform/db/migrate.js';
+import { databaseUnavailableError } from './platform/db/unavailable.js';
 import { IdempotencyStore } from './platform/http/idempotency.js';
 import { createMetrics } from './platform/http/metrics.js';
 import { buildOpenApi } from './platform/http/openapi.js';
@@ -29,6 +30,8 @@ import { registerWebApp } from './platform/http/static.js';
 export const VERSION = '0.1.0';
 /** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
 const AUTH_REQUESTS_PER_IP_PER_MINUTE = 30;
+/** /readyz waits this long for `select 1` before saying the database is unavailable. */
+const READY_TIMEOUT_MS = 2_000;
 export type Role = 'serve' | 'worker' | 'all';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -135,7 +138,18 @@ function registerPlatformRoutes(app: FastifyInstance, registry: RouteRegistry, d
     method: 'GET', url: '/readyz', tags: ['platform'], scope: null, summary: 'The database answers',
     response: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']) }),
     handler: async () => {
-      await sql`select 1`.execute(db.kysely);
+      // Any failure, or no answer in time, is "not ready": 503 DATABASE_UNAVAILABLE + Retry-After.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer in time')), READY_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(db.kysely), late]);
+      } catch {
+        throw databaseUnavailableError();
+      } finally {
+        clearTimeout(timer);
+      }
       return { data: { status: 'ready' as const, database: db.kind } };
     },
   });

@@ -1,6 +1,7 @@
 // The `atrium` command: start (embedded, everything in one process) | serve | worker | migrate | seed.
 import { createApp, type Role } from './app.js';
 import { loadConfig } from './platform/config.js';
+import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import { seedDemo } from './seed.js';
 
 const USAGE = `usage: atrium <command>
@@ -56,6 +57,21 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const role: Role = command === 'start' ? 'all' : (command as Role);
+  // A long-running process outlives a database restart: a rejection nobody awaited (pg-boss
+  // completes jobs without awaiting) is logged, not fatal; an uncaught exception is survived only
+  // when it is a lost database connection (an 'error' event of some client nobody listens to).
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) app.log.warn({ err: reason }, 'unhandled rejection: the database is unavailable; going on');
+    else app.log.error({ err: reason }, 'unhandled rejection; going on');
+  });
+  process.on('uncaughtException', (err) => {
+    if (isDatabaseUnavailable(err)) {
+      app.log.warn({ err }, 'uncaught exception: the database is unavailable; going on');
+      return;
+    }
+    app.log.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -18,6 +18,7 @@
 import type { Logger } from 'pino';
 import { inTenant, type CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
+import { isDatabaseUnavailable } from '../../platform/db/unavailable.js';
 import { AppError } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notify } from './budget.js';
@@ -60,6 +61,7 @@ const UNWRITABLE_CLASSES = new Set(['22', '23', '42', '2B', '44']);
 
 export function failureKind(err: unknown): FailureKind {
   if (err instanceof AppError) return 'unwritable';
+  if (isDatabaseUnavailable(err)) return 'unavailable'; // the platform's one definition (socket codes, 08xxx, 57P0x, lost connections)
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
     if (UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return 'unavailable';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Ctx } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
+import { isDatabaseUnavailable } from '../../platform/db/unavailable.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
@@ -36,6 +37,9 @@ async function fetchRules(tx: Tx, tenantIds: readonly string[]): Promise<Map<str
   return out;
 }
 
+/** Longest pause of the evaluator after consecutive failures. */
+const MAX_BACKOFF_MS = 2_000;
+
 export const chainDepth = (metadata: JsonObject): number => (typeof metadata.chain_depth === 'number' ? metadata.chain_depth : 0);
 
 export function createEvaluator(d: EvaluatorDeps) {
@@ -46,6 +50,8 @@ export function createEvaluator(d: EvaluatorDeps) {
   let timer: NodeJS.Timeout | null = null;
   let unsubscribe: (() => void) | null = null;
   let stopped = false;
+  let failures = 0;
+  let pausedUntil = 0;
 
   async function rulesFor(tx: Tx, tenantIds: readonly string[]): Promise<Map<string, TenantRules>> {
     const missing = tenantIds.filter((t) => !d.cache.get(t));
@@ -147,14 +153,22 @@ export function createEvaluator(d: EvaluatorDeps) {
       again = true;
       return;
     }
+    if (Date.now() < pausedUntil) return; // backing off after a failure: a later poll tries again
     running = (async () => {
       try {
         do {
           again = false;
           while (!stopped && (await tick()) === batchSize);
         } while (again && !stopped);
+        failures = 0;
       } catch (err) {
-        d.log.error({ err }, 'rule evaluation failed; retrying on the next poll');
+        // Never fatal (a database restart, say): back off (poll interval doubling up to 2 s, jittered)
+        // and go on from the durable cursor, which only a committed batch moved.
+        failures++;
+        const retryInMs = Math.round(Math.min(MAX_BACKOFF_MS, (d.pollMs ?? 250) * 2 ** (failures - 1)) * (0.5 + Math.random() / 2));
+        pausedUntil = Date.now() + retryInMs;
+        if (isDatabaseUnavailable(err)) d.log.warn({ err, failures, retry_in_ms: retryInMs }, 'rule evaluation: the database is unavailable; retrying');
+        else d.log.error({ err, failures, retry_in_ms: retryInMs }, 'rule evaluation failed; retrying');
       } finally {
         running = null;
       }

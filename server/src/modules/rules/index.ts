@@ -23,6 +23,7 @@ import { RULE_PACKS } from './packs.js';
 import { createRule } from './store.js';
 import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
+import { retryWhileUnavailable } from '../../platform/db/unavailable.js';
 
 export { RULE_PACKS } from './packs.js';
 export { OPERATORS, compileCondition, type Condition } from './conditions.js';
@@ -55,7 +56,10 @@ export function createRules(d: RulesDeps) {
     },
   });
 
-  d.jobs.define<ActJob>(ACT_QUEUE, { retryLimit: 3, retryDelaySeconds: 1, expireInSeconds: d.config.ruleActionTimeoutSeconds }, (job) => runner.act(job));
+  // A database restart mid-action: the action runs again as soon as the database is back (it is
+  // idempotent by its run row), instead of waiting for its job to expire and spending a retry.
+  d.jobs.define<ActJob>(ACT_QUEUE, { retryLimit: 3, retryDelaySeconds: 1, expireInSeconds: d.config.ruleActionTimeoutSeconds }, (job) =>
+    retryWhileUnavailable(() => runner.act(job), { deadline: Date.now() + d.config.ruleActionTimeoutSeconds * 1000 - 500 }));
   d.jobs.define<object>(SWEEP_QUEUE, { retryLimit: 0, policy: 'short' }, () => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, now()).then(() => undefined));
 
   /** This process forgets a tenant's compiled rules now; the others on NOTIFY. */

@@ -65,11 +65,13 @@ export function scopeOf(l: { diff: TriggerDiff; rule: { id: string; name: string
 }
 
 export function createRunner(d: RunnerDeps) {
+  // Never over a success: a commit whose answer was lost (the connection died after COMMIT) looks
+  // like a failure to the caller, and marking that run failed would run its effect again.
   const settle = (tx: Tx, runId: string, set: { status: 'succeeded' | 'failed' | 'skipped' | 'queued'; effect?: Json; effect_diff_id?: number | null; error?: string | null; attempts: number; duration_ms: number }) =>
     tx.updateTable('rule_runs').set({
       status: set.status, effect: set.effect === undefined ? null : JSON.stringify(set.effect), effect_diff_id: set.effect_diff_id ?? null,
       error: set.error ?? null, attempts: set.attempts, duration_ms: set.duration_ms, finished_at: set.status === 'queued' ? null : new Date(),
-    }).where('id', '=', runId).execute();
+    }).where('id', '=', runId).where('status', '<>', 'succeeded').execute();
 
   const asRule = (tenantId: string, l: Loaded, runId: string) => ({ tenantId, actor: { type: 'rule' as const, id: l.rule.id }, cause: causeOf(l, runId) });
 
