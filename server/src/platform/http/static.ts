@@ -15,6 +15,15 @@ const NOT_APP = /^\/(v1|healthz|readyz|metrics)(\/|$|\?)/;
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Atrium</title>
 <p>The web app is not built yet. Run <code>npm run build:web</code> (or <code>npm start</code>, which builds it) and reload.</p>`;
 
+/**
+ * The app's scripts, styles and API calls come from this origin only: an injected script (or an
+ * inline one) does not run, and nothing can be sent elsewhere. The favicon is a data: URL.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "font-src 'self'",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
 function wantsHtml(req: FastifyRequest): boolean {
   return req.method === 'GET' && !NOT_APP.test(req.url) && (req.headers.accept ?? '').includes('text/html');
 }
@@ -24,7 +33,7 @@ export function registerWebApp(app: FastifyInstance, dir: string = WEB_DIST): vo
   if (!existsSync(index)) {
     app.get('/*', async (req: FastifyRequest, reply: FastifyReply) => {
       if (!wantsHtml(req)) return reply.callNotFound();
-      return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+      return reply.code(503).type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(NOT_BUILT);
     });
     return;
   }
@@ -37,7 +46,10 @@ export function registerWebApp(app: FastifyInstance, dir: string = WEB_DIST): vo
     preCompressed: true,
     cacheControl: false,
     setHeaders: (res, path) => {
-      res.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+      // `path` is the file sent: with pre-compression, index.html.br or index.html.gz.
+      const html = /\.html(\.(br|gz))?$/.test(path);
+      if (html) res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+      res.setHeader('cache-control', html ? 'no-cache' : path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
     },
   });
   app.get('/*', async (req: FastifyRequest, reply: FastifyReply) => {
