@@ -32,7 +32,7 @@ export const RULES_CHANNEL = 'atrium_rules';
 
 export type RulesDeps = {
   db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; work: Work; notifications: Notifications;
-  identity: Pick<Identity, 'directory' | 'requireFreshStepUp' | 'secrets'>;
+  identity: Pick<Identity, 'directory' | 'isMember' | 'requireFreshStepUp' | 'secrets'>;
   config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; ruleActionTimeoutSeconds: number; jobs: boolean };
   now?: () => Date;
 };
@@ -84,7 +84,7 @@ export function createRules(d: RulesDeps) {
     async enablePack(ctx: Ctx, packId: string) {
       const pack = RULE_PACKS.find((p) => p.id === packId);
       if (!pack) throw errors.notFound('Rule pack');
-      const made = await createRule(ctx, { ledger: d.ledger, work: d.work, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
+      const made = await createRule(ctx, { ledger: d.ledger, work: d.work, identity: d.identity, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
       ctx.onCommit(() => onRulesChanged(ctx.tenantId));
       return made.rule;
     },
@@ -104,7 +104,7 @@ export function createRules(d: RulesDeps) {
     registerRoutes(r: RouteRegistry): void {
       registry = r;
       r.onHeld((held, req) => approvals.hold(held, req));
-      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work: d.work, secrets, urlPolicy, effects, approvals, onRulesChanged });
+      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work: d.work, identity: d.identity, secrets, urlPolicy, effects, approvals, onRulesChanged });
     },
   };
 }

@@ -8,13 +8,16 @@ import { errors, type ErrorDetail } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Work } from '../work/index.js';
 import { conditionProblems } from './conditions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
 import { assertSafeUrl, type UrlPolicy } from './url-safety.js';
 
-export type StoreDeps = { ledger: Ledger; work: Pick<Work, 'assertTemplate' | 'assertWorkflow'>; secrets: () => SecretBox; urlPolicy: UrlPolicy };
+export type StoreDeps = {
+  ledger: Ledger; work: Pick<Work, 'assertTemplate' | 'assertWorkflow'>; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox; urlPolicy: UrlPolicy;
+};
 
 type RuleRecord = {
   id: string; name: string; description: string; enabled: boolean; kind: RuleView['kind']; trigger: JsonObject; actions: Json[];
@@ -48,6 +51,7 @@ export async function checkRule(tx: Tx, d: StoreDeps, input: { trigger: Trigger;
   input.actions.forEach((a, i) => {
     if (a.type === 'tag' && !a.add?.length && !a.remove?.length) problems.push({ path: `body.actions.${i}`, message: 'tag needs `add` or `remove`' });
   });
+  problems.push(...(await strangers(tx, d, input.actions)));
   if (problems.length > 0) throw errors.validation(problems);
   for (const [i, a] of input.actions.entries()) {
     if (a.type === 'webhook') assertSafeUrl(a.url, d.urlPolicy, `body.actions.${i}.url`);
@@ -55,6 +59,20 @@ export async function checkRule(tx: Tx, d: StoreDeps, input: { trigger: Trigger;
     if (a.type === 'start_workflow' && a.template_id) await d.work.assertTemplate(tx, a.template_id);
     if (a.type === 'create_task' && a.workflow !== 'same') await d.work.assertWorkflow(tx, a.workflow);
   }
+}
+
+/** `user:<id>` targets that are not members of this workspace (another tenant's people among them). */
+async function strangers(tx: Tx, d: StoreDeps, actions: readonly Action[]): Promise<ErrorDetail[]> {
+  const named: { path: string; userId: string }[] = [];
+  const collect = (path: string, t: string | undefined) => void (t?.startsWith('user:') && named.push({ path, userId: t.slice(5) }));
+  actions.forEach((a, i) => {
+    if (a.type === 'notify') (Array.isArray(a.to) ? a.to : [a.to]).forEach((t, j) => collect(Array.isArray(a.to) ? `body.actions.${i}.to.${j}` : `body.actions.${i}.to`, t));
+    if (a.type === 'create_task') collect(`body.actions.${i}.assignee`, a.assignee);
+    if (a.type === 'start_workflow') collect(`body.actions.${i}.owner`, a.owner);
+  });
+  const out: ErrorDetail[] = [];
+  for (const n of named) if (!(await d.identity.isMember(tx, n.userId))) out.push({ path: n.path, message: 'not a member of this workspace', user_id: n.userId });
+  return out;
 }
 
 /** Seals webhook secrets (generating one when absent); returns the actions to store and secrets to show once. */
