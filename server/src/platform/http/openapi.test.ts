@@ -137,6 +137,37 @@ describe('GET /v1/openapi.json', () => {
   });
 });
 
+describe('documented answers', () => {
+  type ErrorResponse = { content: { 'application/json': { schema: { allOf: [unknown, { properties: { error: { properties: { code: { enum: string[] } } } } }] } } } };
+  const codesAt = (op: Operation, status: string): string[] =>
+    (op.responses[status] as ErrorResponse | undefined)?.content['application/json'].schema.allOf[1].properties.error.properties.code.enum ?? [];
+
+  it('every authenticated write documents 202 (a rule may hold it for approval) and its 4xx by status', () => {
+    for (const [method, path, op] of operations()) {
+      const where = `${method} ${path}`;
+      expect(codesAt(op, '400'), where).toContain('BAD_URL');
+      if (op['x-atrium-scope'] === null) continue;
+      expect(codesAt(op, '401'), where).toEqual(['UNAUTHENTICATED']);
+      expect(codesAt(op, '403'), where).toContain('FORBIDDEN');
+      expect(codesAt(op, '429'), where).toEqual(['RATE_LIMITED']);
+      if (path.includes('{')) expect(codesAt(op, '404'), where).toEqual(['NOT_FOUND']);
+      if (method === 'get') continue;
+      expect(op.responses['202'], where).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/HeldEnvelope' } } } });
+      expect(codesAt(op, '409'), where).toEqual(expect.arrayContaining(['VERSION_CONFLICT', 'BLOCKED_BY_RULE']));
+      expect(codesAt(op, '422'), where).toContain('WHY_REQUIRED');
+    }
+  });
+
+  it('every documented code is one the ErrorCode enum declares', () => {
+    const declared = new Set((doc.components as { schemas: { ErrorCode: { enum: string[] } } }).schemas.ErrorCode.enum);
+    for (const [method, path, op] of operations()) {
+      for (const status of Object.keys(op.responses).filter((s) => /^[45]\d\d$/.test(s))) {
+        for (const code of codesAt(op, status)) expect(declared.has(code), `${method} ${path} ${status} ${code}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('GET /metrics', () => {
   const counter = (text: string, route: string, status: string) => {
     const line = text.split('\n').find((l) => l.startsWith('atrium_http_requests_total{') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`) && l.includes('method="GET"'));

@@ -48,6 +48,51 @@ function parameters(route: RegisteredRoute, shared: SharedDefs): JsonSchema[] {
   return out;
 }
 
+type Code = keyof typeof ERROR_CODES;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The error answers an operation can give, by status, from what its route declares: scoped
+ * routes authenticate and are rate-limited, inputs are validated, writes can conflict, need a
+ * why, or be refused by a rule. Each status lists its codes (an enum), all in the envelope.
+ */
+function errorResponses(route: RegisteredRoute): Record<string, JsonSchema> {
+  const byStatus: Record<string, Code[]> = { 400: ['BAD_URL', 'BAD_REQUEST'] };
+  const add = (status: number, ...codes: Code[]) => (byStatus[status] ??= []).push(...codes);
+  const write = WRITES.has(route.method);
+  if (route.params || route.query || route.body) add(400, 'VALIDATION_FAILED');
+  if (route.query) add(400, 'BAD_CURSOR');
+  if (route.body) add(400, 'BAD_JSON');
+  if (route.scope !== null) {
+    add(401, 'UNAUTHENTICATED');
+    add(403, 'FORBIDDEN', ...(write ? (['CSRF_FAILED', 'STEP_UP_REQUIRED'] as const) : []));
+  }
+  if (route.params) add(404, 'NOT_FOUND');
+  add(414, 'URI_TOO_LONG');
+  if (write && route.scope !== null) {
+    add(409, 'VERSION_CONFLICT', 'CONFLICT', 'BLOCKED_BY_RULE');
+    add(422, 'WHY_REQUIRED');
+  }
+  if (route.method === 'POST' && route.scope !== null) add(422, 'IDEMPOTENCY_KEY_REUSED'), add(409, 'IDEMPOTENCY_IN_PROGRESS');
+  if (route.body) add(413, 'PAYLOAD_TOO_LARGE'), add(415, 'UNSUPPORTED_MEDIA_TYPE');
+  add(431, 'HEADERS_TOO_LARGE');
+  if (route.scope !== null || route.ipLimited) add(429, 'RATE_LIMITED');
+  add(500, 'INTERNAL');
+  if ('DATABASE_UNAVAILABLE' in ERROR_CODES) add(503, 'DATABASE_UNAVAILABLE' as Code);
+  return Object.fromEntries(
+    Object.entries(byStatus).map(([status, codes]) => [
+      status,
+      {
+        description: [...new Set(codes)].join(', '),
+        content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/ErrorEnvelope' }, { properties: { error: { properties: { code: { enum: [...new Set(codes)] } } } } }] } } },
+      },
+    ]),
+  );
+}
+
+/** A write any require_approval rule may hold: 202 with the approval it became. */
+const HELD: JsonSchema = { description: 'Held for approval by a rule of the workspace; approving applies it as asked.', content: { 'application/json': { schema: { $ref: '#/components/schemas/HeldEnvelope' } } } };
+
 export function buildOpenApi(routes: readonly RegisteredRoute[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const shared: SharedDefs = { schemas: {}, shapes: new Map() };
@@ -79,7 +124,12 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
       'x-atrium-scope': route.scope,
       parameters: parameters(route, shared),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', shared) } } } } : {}),
-      responses: { [status]: success, default: { $ref: '#/components/responses/Error' } },
+      responses: {
+        [status]: success,
+        ...(WRITES.has(route.method) && route.scope !== null && status !== '202' ? { 202: HELD } : {}),
+        ...errorResponses(route),
+        default: { $ref: '#/components/responses/Error' },
+      },
     };
   }
   return {
@@ -96,6 +146,25 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
           properties: { request_id: { type: 'string' }, timestamp: { type: 'string' }, next_cursor: { type: 'string' } },
         },
         ErrorCode: { type: 'string', enum: Object.keys(ERROR_CODES), description: JSON.stringify(ERROR_CODES) },
+        ErrorEnvelope: {
+          type: 'object', required: ['data', 'meta', 'error'],
+          properties: {
+            data: { type: 'null' },
+            meta: { $ref: '#/components/schemas/Meta' },
+            error: {
+              type: 'object', required: ['code', 'message', 'details'],
+              properties: { code: { $ref: '#/components/schemas/ErrorCode' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
+            },
+          },
+        },
+        HeldEnvelope: {
+          type: 'object',
+          properties: {
+            data: { type: 'object', required: ['id', 'status', 'summary'], properties: { id: { type: 'string' }, status: { const: 'pending' }, summary: { type: 'string' }, rule_id: { type: 'string' } } },
+            meta: { allOf: [{ $ref: '#/components/schemas/Meta' }, { properties: { held: { const: true }, message: { type: 'string' } } }] },
+            error: { type: 'null' },
+          },
+        },
       },
       responses: {
         Error: {
