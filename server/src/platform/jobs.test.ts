@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from './config.js';
 import { inTenant } from './context.js';
+import { Jobs } from './jobs.js';
 import { freshDatabase, serverDatabaseUrl } from '../testing/harness.js';
 import { sleep, waitFor } from '../testing/http.js';
 
@@ -103,5 +104,40 @@ describe('jobs and transactions', () => {
     )).rows;
     expect(rows).toEqual([{ singleton_key: 'only-one', priority: 5, delayed: true, state: 'created' }]);
     expect(ran).not.toContain('later');
+  });
+
+  it('a job running longer than its lease keeps it (renewed): a second worker never starts it too', async () => {
+    const starts: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    // Two workers on one database, each with a 1 s lease; the job takes as long as the test wants.
+    const workers = [0, 1].map(() => {
+      const j = new Jobs(app.db, app.log, { leaseSeconds: 1 });
+      j.define<object>('test.long', { retryLimit: 3, retryDelaySeconds: 1, retryBackoff: false, expireInSeconds: 60 }, async () => {
+        starts.push(Date.now());
+        await gate;
+      });
+      return j;
+    });
+    for (const w of workers) await w.start({ work: true });
+    try {
+      await inTenant(app.db, ctxSource(), (ctx) => workers[0]!.enqueue(ctx.tx, 'test.long', {}));
+      await waitFor('the long job started', () => (starts.length > 0 ? true : undefined));
+      // Lease 1 s, expiry sweep every 2 s, retry after 1 s, poll 0.5 s: unrenewed, the job would be
+      // started again within ~4.5 s. Absence of an event needs waiting past that.
+      await sleep(6000);
+      expect(starts).toHaveLength(1);
+      const [row] = (await app.db.ownerExecutor.executeSql(`select state, retry_count from pgboss.job where name = 'test.long'`)).rows as { state: string; retry_count: number }[];
+      expect(row).toEqual({ state: 'active', retry_count: 0 });
+      release();
+      await waitFor('the long job completed', async () => {
+        const [r] = (await app.db.ownerExecutor.executeSql(`select state from pgboss.job where name = 'test.long'`)).rows as { state: string }[];
+        return r?.state === 'completed' ? true : undefined;
+      });
+      expect(starts).toHaveLength(1);
+    } finally {
+      release();
+      for (const w of workers) await w.stop();
+    }
   });
 });
