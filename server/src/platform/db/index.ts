@@ -28,6 +28,8 @@ export interface Db {
   ownerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
   /** Owner-level executor for the job engine outside any transaction. */
   readonly ownerExecutor: SqlExecutor;
+  /** PGlite only: the mutex of its one connection (benches read its timings). */
+  readonly mutex?: Mutex;
   /** `onReconnect`: the listening connection was lost and is back; notifications in between are lost. */
   listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   close(): Promise<void>;
@@ -107,6 +109,7 @@ async function openPGlite(dataDir: string): Promise<Db> {
   return {
     kind: 'pglite',
     kysely,
+    mutex,
     ...scoped(kysely),
     ownerSession: (fn) =>
       mutex.run(() =>
@@ -118,8 +121,8 @@ async function openPGlite(dataDir: string): Promise<Db> {
     ownerExecutor: {
       executeSql: (text, values) =>
         mutex.run(async () => {
-          if (values && values.length > 0) return pglite.query(text, values);
-          const results = await pglite.exec(text);
+          if (values && values.length > 0) return mutex.exec(() => pglite.query(text, values));
+          const results = await mutex.exec(() => pglite.exec(text));
           // pg-boss expects a multi-statement script to return every statement's result.
           return (results.length === 1 ? results[0] : results) as { rows: unknown[] };
         }),

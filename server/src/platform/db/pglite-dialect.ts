@@ -1,6 +1,7 @@
 // A Kysely dialect over embedded PGlite. PGlite is a single connection, so every
 // acquisition (a lone query or a whole transaction) is serialised by one mutex;
 // anything else that talks to the same PGlite (pg-boss, migrations) must use `exclusive`.
+import { performance } from 'node:perf_hooks';
 import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -14,16 +15,33 @@ import {
   type QueryResult,
 } from 'kysely';
 
+/** Opt-in timings of the one connection (benches): wait for the lock, hold it, run statements. */
+export class LockStats {
+  readonly waits: number[] = [];
+  readonly holds: number[] = [];
+  readonly execs: number[] = [];
+}
+
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  /** Set to a LockStats to record timings (off by default: nothing is kept). */
+  stats: LockStats | null = null;
 
   async lock(): Promise<() => void> {
     let release!: () => void;
     const next = new Promise<void>((r) => (release = r));
     const prev = this.#tail;
     this.#tail = prev.then(() => next);
+    const stats = this.stats;
+    const t0 = stats ? performance.now() : 0;
     await prev;
-    return release;
+    if (!stats) return release;
+    const t1 = performance.now();
+    stats.waits.push(t1 - t0);
+    return () => {
+      stats.holds.push(performance.now() - t1);
+      release();
+    };
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -34,13 +52,28 @@ export class Mutex {
       release();
     }
   }
+
+  /** Runs one statement on the held connection, timed when stats are on. */
+  async exec<T>(fn: () => Promise<T>): Promise<T> {
+    const stats = this.stats;
+    if (!stats) return fn();
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stats.execs.push(performance.now() - t0);
+    }
+  }
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly mutex: Mutex,
+  ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
+    const res = await this.mutex.exec(() => this.pg.query<R>(q.sql, q.parameters as unknown[]));
     return {
       rows: res.rows,
       numAffectedRows: res.affectedRows === undefined ? undefined : BigInt(res.affectedRows),
@@ -61,7 +94,7 @@ class PGliteDriver implements Driver {
     private readonly pg: PGlite,
     private readonly mutex: Mutex,
   ) {
-    this.#conn = new PGliteConnection(pg);
+    this.#conn = new PGliteConnection(pg, mutex);
   }
 
   async init(): Promise<void> {
