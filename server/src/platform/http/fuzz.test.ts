@@ -130,10 +130,14 @@ async function probe(method: string, template: string, c: Case, n: number): Prom
   const request = `${method} ${url} ${body ?? ''}`.slice(0, 400);
   const type = res.headers.get('content-type') ?? '';
   if (res.status >= 500) return { request, status: res.status, problem: await res.text() };
-  // The OpenAPI document is served as itself, the one success body outside the envelope.
-  if (type.startsWith(STREAMING) || (res.ok && (!type.startsWith('application/json') || template === '/v1/openapi.json'))) {
+  if (type.startsWith(STREAMING)) {
     controller.abort();
     await res.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  // Exports (CSV, JSON lines) and the OpenAPI document itself are the success bodies outside the envelope.
+  if (res.ok && (!type.startsWith('application/json') || template === '/v1/openapi.json')) {
+    await res.text();
     return null;
   }
   const text = await res.text();
