@@ -142,13 +142,13 @@ async function benchPickup(url: string): Promise<void> {
       const runId = await waitUntil('the run', async () => (await q<{ id: string }>('select id from rule_runs where diff_id = $1', [d.id]))[0]?.id, 60_000);
       const holder = await waitUntil('a worker blocked inside the action', async () => (await q<{ app: string }>(
         `select application_name as app from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and application_name like 'bench-worker-%'`))[0]?.app, 60_000);
-      const [first] = await q<{ started: Date }>(`select started_on as started from pgboss.job where name = 'rules.act' and data->>'runId' = $1 and state = 'active'`, [runId]);
+      const [first] = await q<{ started: string }>(`select started_on::text as started from pgboss.job where name = 'rules.act' and data->>'runId' = $1 and state = 'active'`, [runId]);
       workers.get(holder)!.child.kill('SIGKILL');
       await workers.get(holder)!.exited;
       workers.delete(holder);
       const killed = (await q<{ killed: Date }>('select clock_timestamp() as killed'))[0]!.killed;
       const again = await waitUntil('the job started again', async () => (await q<{ started: Date }>(
-        `select started_on as started from pgboss.job where name = 'rules.act' and data->>'runId' = $1 and state = 'active' and started_on > $2`, [runId, first!.started]))[0]?.started, 300_000, 100);
+        `select started_on as started from pgboss.job where name = 'rules.act' and data->>'runId' = $1 and state = 'active' and started_on > $2::timestamptz`, [runId, first!.started]))[0]?.started, 300_000, 100);
       const seconds = (again.getTime() - killed.getTime()) / 1000;
       pickups.push(seconds);
       progress(`worker.pickup: sample ${s + 1}: picked up ${round(seconds, 2)} s after the kill`);

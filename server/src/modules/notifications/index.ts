@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../../platform/context.js';
 import { actingAs, inTenant } from '../../platform/context.js';
-import type { Db, Tx } from '../../platform/db/index.js';
+import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import { newId } from '../../platform/ids.js';
@@ -45,9 +45,9 @@ const notificationSchema = z.object({
 });
 
 export function createNotifications({ db, ledger, identity, mailer }: Deps) {
+  type Person = Awaited<ReturnType<Identity['directory']>>[number];
   /** Members the targets reach (unknown users are dropped: notifications go to members only). */
-  async function recipients(tx: Tx, to: readonly string[]) {
-    const people = await identity.directory(tx);
+  function recipients(people: readonly Person[], to: readonly string[]): Person[] {
     const chosen = new Map<string, (typeof people)[number]>();
     for (const t of to) {
       const [kind, value] = t.split(':') as [string, string];
@@ -58,26 +58,50 @@ export function createNotifications({ db, ledger, identity, mailer }: Deps) {
     return [...chosen.values()];
   }
 
+  type Sent = { ids: string[]; userIds: string[]; /** the `notification.sent` diffs, one per id */ diffIds: number[] };
+
   /** Sends in the caller's transaction; returns the ids (one per recipient). */
-  async function notify(ctx: Ctx, n: Notice): Promise<{ ids: string[]; userIds: string[] }> {
-    const people = await recipients(ctx.tx, n.to);
-    if (people.length === 0) return { ids: [], userIds: [] };
-    const rows = people.map((p) => ({
-      id: newId('ntf'), tenant_id: ctx.tenantId, user_id: p.user_id, title: n.title.slice(0, 200), body: (n.body ?? '').slice(0, 4000),
-      link: n.link ?? null, entity_type: n.entity?.type ?? null, entity_id: n.entity?.id ?? null, source_diff_id: n.causationId ?? null,
-    }));
-    await ctx.tx.insertInto('notifications').values(rows).execute();
-    await ledger.recordBatch(ctx, rows.map((r) => ({
+  async function notify(ctx: Ctx, n: Notice): Promise<Sent> {
+    return (await notifyMany(ctx, [n]))[0]!;
+  }
+
+  /**
+   * Many notices in the caller's transaction with one directory read, one INSERT and one ledger
+   * batch (the rule worker sends a batch of actions this way). A notice's source diff is its
+   * `causationId`, else the Ctx's cause (a rule's effect is caused by its trigger).
+   */
+  async function notifyMany(ctx: Ctx, notices: readonly Notice[]): Promise<Sent[]> {
+    const directory = notices.length > 0 ? await identity.directory(ctx.tx) : [];
+    const per = notices.map((n) => {
+      const source = n.causationId ?? ctx.cause?.diffId ?? null;
+      const people = recipients(directory, n.to);
+      const rows = people.map((p) => ({
+        id: newId('ntf'), tenant_id: ctx.tenantId, user_id: p.user_id, title: n.title.slice(0, 200), body: (n.body ?? '').slice(0, 4000),
+        link: n.link ?? null, entity_type: n.entity?.type ?? null, entity_id: n.entity?.id ?? null, source_diff_id: source,
+      }));
+      return { n, people, rows, source };
+    });
+    const all = per.flatMap((p) => p.rows.map((r) => ({ r, p })));
+    if (all.length === 0) return notices.map(() => ({ ids: [], userIds: [], diffIds: [] }));
+    await ctx.tx.insertInto('notifications').values(all.map(({ r }) => r)).execute();
+    const diffs = await ledger.recordBatch(ctx, all.map(({ r, p }) => ({
       namespace: 'notifications', entityType: 'notification', entityId: r.id, event: 'notification.sent',
       after: { user_id: r.user_id, title: r.title, body: r.body, link: r.link, entity_type: r.entity_type, entity_id: r.entity_id },
-      metadata: n.metadata ?? {}, causationId: n.causationId ?? null,
+      metadata: p.n.metadata ?? {}, causationId: p.source,
     })));
-    if (n.email && mailer.configured) {
+    const mails = per.filter((p) => p.n.email && p.people.length > 0);
+    if (mails.length > 0 && mailer.configured) {
       ctx.onCommit(() => {
-        for (const p of people) void mailer.send({ to: p.email, subject: n.title, text: `${n.body ?? ''}${n.link ? `\n\n${n.link}` : ''}` });
+        for (const { n, people } of mails) {
+          for (const p of people) void mailer.send({ to: p.email, subject: n.title, text: `${n.body ?? ''}${n.link ? `\n\n${n.link}` : ''}` });
+        }
       });
     }
-    return { ids: rows.map((r) => r.id), userIds: rows.map((r) => r.user_id) };
+    let i = 0;
+    return per.map((p) => {
+      const diffIds = p.rows.map(() => diffs[i++]!.id);
+      return { ids: p.rows.map((r) => r.id), userIds: p.rows.map((r) => r.user_id), diffIds };
+    });
   }
 
   function registerRoutes(r: RouteRegistry): void {
@@ -144,7 +168,7 @@ export function createNotifications({ db, ledger, identity, mailer }: Deps) {
     });
   }
 
-  return { notify, registerRoutes };
+  return { notify, notifyMany, registerRoutes };
 }
 
 export type Notifications = ReturnType<typeof createNotifications>;

@@ -65,17 +65,39 @@ function linkTo(diff: TriggerDiff, entity: JsonObject | null): string | null {
 
 const addDays = (now: Date, days: number) => new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
+/** The notice a notify action sends (targets resolved, templates rendered). */
+export async function noticeOf(d: EffectDeps, a: ActionContext, action: Action & { type: 'notify' }) {
+  const to = await resolveTargets(d, a, Array.isArray(action.to) ? action.to : [action.to]);
+  return {
+    to, title: render(action.title ?? a.rule.name, a.scope).slice(0, 200) || a.rule.name, body: render(action.message, a.scope),
+    link: linkTo(a.diff, a.entity), entity: { type: a.diff.entity_type, id: a.diff.entity_id }, email: action.email ?? true,
+  };
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,200})\s*\}\}/g;
+
+/** Whether a notify action reads the entity's state (targets, `entity.*`, an `after.*` the diff lacks, a task's link). */
+export function notifyNeedsEntity(action: Action & { type: 'notify' }, diff: TriggerDiff): boolean {
+  if (diff.entity_type === 'task') return true;
+  const targets = Array.isArray(action.to) ? action.to : [action.to];
+  if (targets.some((t) => t === 'owner' || t === 'assignee')) return true;
+  const after = obj(diff.after) ?? {};
+  for (const text of [action.title ?? '', action.message]) {
+    for (const [, path] of text.matchAll(PLACEHOLDER)) {
+      if (path!.startsWith('entity.')) return true;
+      if (path!.startsWith('after.') && after[path!.slice(6).split('.')[0]!] === undefined) return true;
+    }
+  }
+  return false;
+}
+
 /** Runs one non-webhook action inside the effect's transaction. */
 export async function runEffect(d: EffectDeps, a: ActionContext, action: Action): Promise<Effect> {
   const { ctx, diff, scope } = a;
   switch (action.type) {
     case 'notify': {
-      const to = await resolveTargets(d, a, Array.isArray(action.to) ? action.to : [action.to]);
-      const sent = await d.notifications.notify(ctx, {
-        to, title: render(action.title ?? a.rule.name, scope).slice(0, 200) || a.rule.name, body: render(action.message, scope),
-        link: linkTo(diff, a.entity), entity: { type: diff.entity_type, id: diff.entity_id }, email: action.email ?? true,
-      });
-      return { effect: { notified: sent.userIds, notifications: sent.ids } };
+      const sent = await d.notifications.notify(ctx, await noticeOf(d, a, action));
+      return { effect: { notified: sent.userIds, notifications: sent.ids }, diffId: sent.diffIds[0] ?? null };
     }
     case 'tag': {
       if (diff.entity_type !== 'task') throw errors.badRequest('NOT_TAGGABLE', `Only tasks carry tags (this is a ${diff.entity_type}).`);

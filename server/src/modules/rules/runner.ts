@@ -10,7 +10,8 @@ import type { Jobs } from '../../platform/jobs.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import { diffPublicId } from '../ledger/model.js';
-import { runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
+import { sql } from 'kysely';
+import { noticeOf, notifyNeedsEntity, runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
 import type { StoredAction } from './model.js';
 import type { TemplateScope } from './template.js';
 import type { UrlPolicy } from './url-safety.js';
@@ -99,7 +100,9 @@ export function createRunner(d: RunnerDeps) {
         const ctx: Ctx = { ...base, actor: { type: 'rule', id: l.rule.id }, cause: causeOf(l, job.runId) };
         const entity = obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state);
         const e = await runEffect(d, { ctx, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
-        await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: e.diffId ?? null, attempts, duration_ms: performance.now() - started });
+        // The effect's diff: the one the action returned, else the first it recorded (every diff of this run carries run_id).
+        const effectDiff = e.diffId !== undefined ? e.diffId : await firstDiffOfRun(ctx.tx, l.diff.id, l.run.id);
+        await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: effectDiff, attempts, duration_ms: performance.now() - started });
       });
     } catch (err) {
       // The effect rolled back; the failure is recorded (and shown in /v1/rule-runs).
@@ -145,5 +148,127 @@ export function createRunner(d: RunnerDeps) {
     });
   }
 
-  return { act };
+  type Job = { id: string; data: ActJob };
+
+  /**
+   * A fetched batch of jobs: per tenant, every notify action in one transaction (runs locked and
+   * read together, one directory read, one INSERT of notifications, one ledger batch per rule, one
+   * UPDATE of the runs). Each run is still its own idempotency key: a run not queued/failed is
+   * skipped, and the effects commit with the runs' `succeeded`. Other actions, and a tenant's batch
+   * that fails as a whole, run one job at a time (`act`); the failures are returned for retry.
+   */
+  async function actMany(jobs: readonly Job[], guard: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const byTenant = new Map<string, Job[]>();
+    for (const j of jobs) byTenant.set(j.data.tenantId, [...(byTenant.get(j.data.tenantId) ?? []), j]);
+    for (const [tenantId, group] of byTenant) {
+      let single: Job[];
+      try {
+        single = await guard(() => batchOfTenant(tenantId, group));
+      } catch (err) {
+        d.log.warn({ err, tenantId, jobs: group.length }, 'batched rule actions failed; running them one at a time');
+        single = group;
+      }
+      // Webhooks wait on their receivers (no transaction open): side by side. The rest in order.
+      const hooks: Job[] = [];
+      for (const j of single) {
+        if (await isWebhook(j)) hooks.push(j);
+        else await guard(() => act(j.data)).catch((err: unknown) => void failed.set(j.id, err));
+      }
+      await Promise.all(hooks.map((j) => guard(() => act(j.data)).catch((err: unknown) => void failed.set(j.id, err))));
+    }
+    return failed;
+  }
+
+  const webhookRuns = new Set<string>();
+  const isWebhook = async (j: Job) => webhookRuns.delete(j.data.runId);
+
+  /** Runs the tenant's notify actions of the batch; returns the jobs left to run one by one. */
+  async function batchOfTenant(tenantId: string, group: readonly Job[]): Promise<Job[]> {
+    const started = performance.now();
+    const single: Job[] = [];
+    await inTenant(d.db, { tenantId, actor: { type: 'system', id: 'rules' } }, async (base: Ctx) => {
+      const runIds = [...new Set(group.map((j) => j.data.runId))].sort();
+      // Locked in id order: batches of two workers never wait on each other in a cycle.
+      const runs = await base.tx.selectFrom('rule_runs').select(['id', 'rule_id', 'action_index', 'status', 'attempts', 'diff_id'])
+        .where('id', 'in', runIds).orderBy('id').forUpdate().execute();
+      const open = runs.filter((r) => r.status === 'queued' || r.status === 'failed');
+      if (open.length === 0) return;
+      const rules = new Map((await base.tx.selectFrom('rules').select(['id', 'name', 'enabled', 'deleted_at', 'actions'])
+        .where('id', 'in', [...new Set(open.map((r) => r.rule_id))]).execute()).map((r) => [r.id, r]));
+      const diffIds = [...new Set(open.map((r) => r.diff_id))];
+      const diffs = new Map((await base.tx.selectFrom('diffs')
+        .select(['id', 'namespace', 'entity_type', 'entity_id', 'event', 'value_before', 'value_after', 'metadata', 'actor_type', 'actor_id', 'created_at'])
+        .where('id', 'in', diffIds).execute()).map((x) => [x.id, { ...x, before: x.value_before, after: x.value_after } as TriggerDiff]));
+      const whys = new Map<number, string>();
+      for (const a of await base.tx.selectFrom('annotations').select(['diff_id', 'why']).where('diff_id', 'in', diffIds).orderBy('created_at', 'desc').execute()) whys.set(a.diff_id, a.why);
+
+      const settles: Settle[] = [];
+      const notices = new Map<string, { run: (typeof open)[number]; l: Loaded; action: StoredAction & { type: 'notify' } }[]>();
+      const jobsOf = (runId: string) => group.filter((j) => j.data.runId === runId);
+      for (const run of open) {
+        const rule = rules.get(run.rule_id);
+        const diff = diffs.get(run.diff_id);
+        const action = rule?.actions[run.action_index] as StoredAction | undefined;
+        if (!rule || !diff) {
+          single.push(...jobsOf(run.id));
+        } else if (!rule.enabled || rule.deleted_at || !action) {
+          settles.push({ id: run.id, status: 'skipped', effect: null, effect_diff_id: null, error: 'the rule was disabled or deleted before its action ran', attempts: run.attempts + 1 });
+        } else if (action.type === 'notify') {
+          const l: Loaded = { run, rule, diff, why: whys.get(diff.id) ?? null };
+          notices.set(rule.id, [...(notices.get(rule.id) ?? []), { run, l, action }]);
+        } else {
+          if (action.type === 'webhook') webhookRuns.add(run.id);
+          single.push(...jobsOf(run.id));
+        }
+      }
+      // One ledger batch per rule: the rule is the actor of its effects.
+      for (const [ruleId, items] of notices) {
+        const ctx: Ctx = { ...base, actor: { type: 'rule', id: ruleId } };
+        const entities = new Map<string, JsonObject | null>();
+        const prepared = [];
+        for (const { run, l, action } of items) {
+          const cause = causeOf(l, run.id);
+          let entity: JsonObject | null = null;
+          if (notifyNeedsEntity(action, l.diff)) {
+            const key = `${l.diff.id}`;
+            if (!entities.has(key)) entities.set(key, obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state));
+            entity = entities.get(key)!;
+          }
+          const notice = await noticeOf(d, { ctx: { ...ctx, cause }, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
+          prepared.push({ run, notice: { ...notice, causationId: l.diff.id, metadata: cause.metadata } });
+        }
+        const sent = await d.notifications.notifyMany(ctx, prepared.map((p) => p.notice));
+        prepared.forEach(({ run }, i) => settles.push({
+          id: run.id, status: 'succeeded', effect: { notified: sent[i]!.userIds, notifications: sent[i]!.ids }, effect_diff_id: sent[i]!.diffIds[0] ?? null,
+          error: null, attempts: run.attempts + 1,
+        }));
+      }
+      if (settles.length > 0) await settleMany(base.tx, settles, (performance.now() - started) / Math.max(1, open.length));
+    });
+    return single;
+  }
+
+  return { act, actMany };
+}
+
+type Settle = { id: string; status: 'succeeded' | 'skipped'; effect: Json | null; effect_diff_id: number | null; error: string | null; attempts: number };
+
+/** Many runs settled in one statement (duration: the batch's time per run). */
+async function settleMany(tx: Tx, rows: readonly Settle[], durationMs: number): Promise<void> {
+  await sql`
+    update rule_runs r set status = u.status, effect = u.effect, effect_diff_id = u.effect_diff_id, error = u.error,
+           attempts = u.attempts, duration_ms = ${durationMs}, finished_at = now()
+    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[],
+                ${rows.map((r) => (r.effect === null ? null : JSON.stringify(r.effect)))}::jsonb[],
+                ${rows.map((r) => r.effect_diff_id)}::bigint[], ${rows.map((r) => r.error)}::text[], ${rows.map((r) => r.attempts)}::int[])
+         as u(id, status, effect, effect_diff_id, error, attempts)
+    where r.id = u.id`.execute(tx);
+}
+
+/** The first diff a run's effect recorded (they all carry the run's id and the trigger as cause). */
+async function firstDiffOfRun(tx: Tx, triggerId: number, runId: string): Promise<number | null> {
+  const row = await tx.selectFrom('diffs').select((eb) => eb.fn.min<number>('id').as('id'))
+    .where('causation_id', '=', triggerId).where(sql<boolean>`metadata->>'run_id' = ${runId}`).executeTakeFirst();
+  return row?.id === null || row?.id === undefined ? null : Number(row.id);
 }
