@@ -197,11 +197,18 @@ describe('queries, routes and ids', () => {
     expect((await a.client.diffs.get(aDiff.id)).annotations.map((x) => x.why)).toEqual(['seed']);
   });
 
-  it('unknown routes and methods: 404 envelope, with or without credentials', async () => {
-    for (const [method, path] of [['GET', '/v1/nope'], ['DELETE', `/v1/diffs/${aDiff.id}`], ['PUT', '/v1/diffs'], ['GET', '/v2/diffs']] as const) {
+  it('unknown routes: 404 envelope; a known path with another method: 405 with Allow — with or without credentials', async () => {
+    for (const [method, path] of [['GET', '/v1/nope'], ['GET', '/v2/diffs']] as const) {
       const env = await expectError(await a.client.raw(method, path), 404, 'NOT_FOUND');
       expect(env.error.message).toContain(path.split('?')[0]!);
       await expectError(await t.client().raw(method, path), 404, 'NOT_FOUND');
+    }
+    for (const [method, path, allow] of [['DELETE', `/v1/diffs/${aDiff.id}`, 'GET, HEAD'], ['PUT', '/v1/diffs', 'GET, POST, HEAD']] as const) {
+      for (const client of [a.client, t.client()]) {
+        const res = await client.raw(method, path);
+        expect(res.headers.get('allow')).toBe(allow);
+        expect((await expectError(res, 405, 'METHOD_NOT_ALLOWED')).error.message).toContain(path);
+      }
     }
     expect((await a.client.diffs.get(aDiff.id)).id).toBe(aDiff.id);
   });

@@ -2,6 +2,8 @@
 // with the tenancy rule built in: tenant work runs as the non-superuser role
 // `atrium_app` with `app.tenant_id` set for the transaction, so row-level security
 // applies even to a hand-written query.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,7 +86,8 @@ export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
  * for the life of the process); the child exits and the server then opens an existing database.
  */
 async function initDataDirInChild(dataDir: string): Promise<void> {
-  const moduleUrl = import.meta.resolve('@electric-sql/pglite');
+  // The package's ESM entry (import.meta.resolve is missing under some loaders, e.g. vitest's).
+  const moduleUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite').replace(/index\.cjs$/, 'index.js')).href;
   const code = `const { PGlite } = await import(${JSON.stringify(moduleUrl)});
 const db = await PGlite.create(${JSON.stringify(dataDir)});
 await db.close();`;
