@@ -110,9 +110,11 @@ describe('jobs and transactions', () => {
     const starts: number[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    // Two workers on one database, each with a 1 s lease; the job takes as long as the test wants.
+    // Two workers on one database, each with a 6 s lease (renewed every 2 s: a 4 s margin for a
+    // loaded machine; a lease shorter than the renewal period lapses by design); the job takes
+    // as long as the test wants.
     const workers = [0, 1].map(() => {
-      const j = new Jobs(app.db, app.log, { leaseSeconds: 1 });
+      const j = new Jobs(app.db, app.log, { leaseSeconds: 6 });
       j.define<object>('test.long', { retryLimit: 3, retryDelaySeconds: 1, retryBackoff: false, expireInSeconds: 60 }, async () => {
         starts.push(Date.now());
         await gate;
@@ -123,9 +125,9 @@ describe('jobs and transactions', () => {
     try {
       await inTenant(app.db, ctxSource(), (ctx) => workers[0]!.enqueue(ctx.tx, 'test.long', {}));
       await waitFor('the long job started', () => (starts.length > 0 ? true : undefined));
-      // Lease 1 s, expiry sweep every 2 s, retry after 1 s, poll 0.5 s: unrenewed, the job would be
-      // started again within ~4.5 s. Absence of an event needs waiting past that.
-      await sleep(6000);
+      // Lease 6 s, expiry sweep every 2 s, retry after 1 s, poll 0.5 s: unrenewed, the job would be
+      // started again within ~9.5 s. Absence of an event needs waiting past that.
+      await sleep(11_000);
       expect(starts).toHaveLength(1);
       const [row] = (await app.db.ownerExecutor.executeSql(`select state, retry_count from pgboss.job where name = 'test.long'`)).rows as { state: string; retry_count: number }[];
       expect(row).toEqual({ state: 'active', retry_count: 0 });
