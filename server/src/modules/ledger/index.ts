@@ -99,6 +99,8 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
     async start(): Promise<void> {
       await hub.listen(DIFF_CHANNEL);
     },
+    /** The realtime feed (GET /v1/stream); its idle() and written tell a test that nothing more is on the way. */
+    feed,
     registerRoutes(registry: RouteRegistry): void {
       registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt });
     },

@@ -6,7 +6,7 @@ import { inTenant } from '../../platform/context.js';
 import { diffPublicId } from './model.js';
 import { DIFF_CHANNEL } from './record.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { expectError, sleep, waitFor } from '../../testing/http.js';
+import { expectError, waitFor } from '../../testing/http.js';
 
 let t: TestApp;
 let a: TestTenant;
@@ -39,8 +39,35 @@ const record = (x: TestTenant, namespace: string, entity_id: string, why?: strin
   x.client.diffs.record({ namespace, entity_type: 'ticket', entity_id, event: 'ticket.updated', after: { entity_id }, why });
 const ids = (ds: readonly Diff[]) => ds.map((d) => d.id);
 const arrived = (sub: Subscription, n: number, what: string) => waitFor(what, () => (sub.got.length >= n ? sub.got : undefined));
-/** Lets anything still in flight arrive, so "exactly" below means exactly. */
-const settle = () => sleep(400);
+let fences = 0;
+/**
+ * Records a diff and waits for it on each subscription. A stream delivers in order (its
+ * opening catch-up, then notices as they come), so whatever it would have sent before — a
+ * duplicate, a stray replay — has arrived by then: "exactly" below means exactly.
+ */
+async function fence(x: TestTenant, ...subs: Subscription[]): Promise<string> {
+  const d = await record(x, 'fence', `fence${++fences}`);
+  for (const s of subs) await waitFor('the fence diff', () => (s.got.some((g) => g.id === d.id) ? true : undefined));
+  return d.id;
+}
+/**
+ * Resolves once the hub has routed every notice sent so far (a listener gets its notices in
+ * the order they were sent, so a marker notice comes after them) and every stream has
+ * finished what that queued (catch-ups, range loads): from then on nothing is on the way.
+ */
+async function quiescent(): Promise<void> {
+  await t.app.hub.drain();
+  const marker = `marker_${Date.now()}_${Math.random().toString(36).slice(2)}`;
+  const routed = new Promise<void>((resolve) => {
+    const off = t.app.hub.subscribe(DIFF_CHANNEL, marker, () => {
+      off();
+      resolve();
+    });
+  });
+  await t.app.db.ownerExecutor.executeSql('select pg_notify($1, $2)', [DIFF_CHANNEL, JSON.stringify({ t: marker })]);
+  await routed;
+  await t.app.ledger.feed.idle();
+}
 
 describe('notices lost while the database connection was down', () => {
   it('a resync catches every stream up from where it stands, whether it had delivered anything or not', async () => {
@@ -48,20 +75,22 @@ describe('notices lost while the database connection was down', () => {
     const first = await record(a, 'gap', 'g1');
     await arrived(sa, 1, 'the first diff');
     const quiet = await subscribe(a.client); // has delivered nothing yet
-    await settle(); // its opening catch-up has run: what commits next can only come by notice
+    await quiescent(); // its opening catch-up has run: what commits next can only come by notice
+    const writtenBefore = t.app.ledger.feed.written;
     // Committed without its notice, as when the NOTIFY went out while nobody listened.
     const ctx = { tenantId: a.tenantId, actor: { type: 'system' as const, id: 'test' } };
     const lost = await inTenant(t.app.db, ctx, (c) =>
       t.app.ledger.record({ ...c, onCommit: () => {} }, { namespace: 'gap', entityType: 'ticket', entityId: 'g2', event: 'ticket.updated', after: { entity_id: 'g2' } }));
-    await settle();
+    await quiescent();
+    expect(t.app.ledger.feed.written, 'no stream sent anything without a notice').toBe(writtenBefore);
     expect(ids(sa.got)).toEqual([first.id]);
     expect(quiet.got).toEqual([]);
     t.app.hub.resync(DIFF_CHANNEL);
     await arrived(sa, 2, 'the lost diff on the first stream');
     await arrived(quiet, 1, 'the lost diff on the quiet stream');
-    await settle();
-    expect(ids(sa.got)).toEqual([first.id, diffPublicId(lost.id)]);
-    expect(ids(quiet.got)).toEqual([diffPublicId(lost.id)]);
+    const f = await fence(a, sa, quiet);
+    expect(ids(sa.got)).toEqual([first.id, diffPublicId(lost.id), f]);
+    expect(ids(quiet.got)).toEqual([diffPublicId(lost.id), f]);
   });
 });
 
@@ -73,10 +102,11 @@ describe('live delivery', () => {
     const theirs = await record(b, 'live', 't1');
     await arrived(sa, 3, 'A’s diffs');
     await arrived(sb, 1, 'B’s diff');
-    await settle();
-    expect(sa.got).toEqual(mine);
+    const [fa, fb] = [await fence(a, sa), await fence(b, sb)];
+    expect(sa.got.slice(0, -1)).toEqual(mine);
+    expect(ids(sa.got)).toEqual([...ids(mine), fa]);
     expect(sa.got[0]!.annotations.map((x) => x.why)).toEqual(['Customer called']);
-    expect(ids(sb.got)).toEqual([theirs.id]);
+    expect(ids(sb.got)).toEqual([theirs.id, fb]);
   });
 
   it('a diff in a rolled-back transaction is never delivered; a committed batch arrives whole, in order', async () => {
@@ -92,8 +122,8 @@ describe('live delivery', () => {
     );
     const last = await record(a, 'real', 'after_ghost');
     await arrived(sa, 4, 'the batch and the diff after the rollback');
-    await settle();
-    expect(ids(sa.got)).toEqual([...batch.map((r) => `dif_${r.id}`), last.id]);
+    const f = await fence(a, sa);
+    expect(ids(sa.got)).toEqual([...batch.map((r) => `dif_${r.id}`), last.id, f]);
     expect(sa.got.some((d) => d.namespace === 'ghost')).toBe(false);
     expect((await a.client.diffs.list({ namespace: 'ghost' })).items).toEqual([]);
   });
@@ -102,8 +132,8 @@ describe('live delivery', () => {
     const subs = await Promise.all([subscribe(a.client), subscribe(a.client), subscribe(a.client)]);
     const d = await record(a, 'fanout', 'f1');
     for (const s of subs) await arrived(s, 1, 'fan-out');
-    await settle();
-    for (const s of subs) expect(ids(s.got)).toEqual([d.id]);
+    const f = await fence(a, ...subs);
+    for (const s of subs) expect(ids(s.got)).toEqual([d.id, f]);
   });
 });
 
@@ -121,8 +151,8 @@ describe('resuming with Last-Event-ID', () => {
     await arrived(resumed, 5, 'the backlog');
     const live = await record(a, 'resume', 'r9');
     await arrived(resumed, 6, 'the live diff');
-    await settle();
-    expect(ids(resumed.got)).toEqual([...before.slice(3), ...whileAway, live].map((d) => d.id));
+    const f = await fence(a, resumed);
+    expect(ids(resumed.got)).toEqual([...[...before.slice(3), ...whileAway, live].map((d) => d.id), f]);
   });
 
   it('a backlog longer than one page (1000 diffs) arrives whole and in order', async () => {
@@ -133,15 +163,18 @@ describe('resuming with Last-Event-ID', () => {
     );
     const sub = await subscribe(a.client, mark.id);
     await arrived(sub, 1005, 'the long backlog');
-    await settle();
-    expect(ids(sub.got)).toEqual(rows.map((r) => `dif_${r.id}`));
+    const f = await fence(a, sub);
+    expect(ids(sub.got)).toEqual([...rows.map((r) => `dif_${r.id}`), f]);
   });
 
   it('resuming from the newest id replays nothing; an unknown id format resumes nothing', async () => {
+    await quiescent(); // the streams of earlier tests have nothing on the way
+    const written = t.app.ledger.feed.written;
     const newest = (await a.client.diffs.list({ limit: 1 })).items[0]!;
     const fromNewest = await subscribe(a.client, newest.id);
     const garbage = await subscribe(a.client, 'not-an-id');
-    await settle();
+    await quiescent(); // their opening catch-ups have run
+    expect(t.app.ledger.feed.written, 'the opening catch-ups sent nothing').toBe(written);
     expect(fromNewest.got).toEqual([]);
     expect(garbage.got).toEqual([]);
     const d = await record(a, 'resume', 'r10');

@@ -17,6 +17,9 @@ const SENT_MEMORY = 2000;
 
 export class DiffFeed {
   readonly #inflight = new Map<string, Promise<DiffView[]>>();
+  #busy = 0; // deliveries (a notice's load, a catch-up) queued or running, over all streams
+  #idleWaiters: (() => void)[] = [];
+  #written = 0;
 
   constructor(
     private readonly db: Db,
@@ -37,6 +40,16 @@ export class DiffFeed {
       p.then(forget, forget);
     }
     return p;
+  }
+
+  /** Events written to any stream so far (lets a test tell that nothing more was sent). */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Resolves once no stream has a delivery queued or running (an opening catch-up, a notice's load). */
+  idle(): Promise<void> {
+    return this.#busy === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** The tenant's newest diff id (0 without any): where a stream opened without Last-Event-ID stands. */
@@ -82,6 +95,7 @@ export class DiffFeed {
         const id = parseDiffId(d.id)!;
         if (sent.has(id) || (lastEventId !== null && id <= lastEventId)) continue;
         remember(id);
+        this.#written += 1;
         res.write(`id: ${diffPublicId(id)}\nevent: diff\ndata: ${JSON.stringify(d)}\n\n`);
       }
     };
@@ -89,12 +103,14 @@ export class DiffFeed {
     // Deliveries run one after another so the client sees diffs in commit-notice order.
     let chain: Promise<void> = Promise.resolve();
     const enqueue = (work: () => Promise<DiffView[]>) => {
+      this.#busy += 1;
       chain = chain.then(async () => {
-        if (res.destroyed) return;
         try {
-          send(await work());
+          if (!res.destroyed) send(await work());
         } catch (err) {
           req.log.warn({ err }, 'stream delivery failed');
+        } finally {
+          if (--this.#busy === 0) this.#idleWaiters.splice(0).forEach((resolve) => resolve());
         }
       });
     };
