@@ -490,8 +490,13 @@ describe('webhook', () => {
       expect(new Set(rx.got.map((g) => g.headers['webhook-id']))).toEqual(new Set([run!.id]));
       expect(rx.got.map((g) => (JSON.parse(g.body) as { id: string; data: { attempt: number } }).data.attempt)).toEqual([1, 2, 3]);
       for (const g of rx.got) expect(verify(secrets['0']!, g)).toBe(true);
-      // Delivered exactly once more: no fourth call after success.
-      await new Promise((r) => setTimeout(r, 600));
+      // No fourth call after success: every job of the run (one per attempt) is done, none is
+      // waiting to run, so nothing can call the receiver again.
+      const jobs = await waitFor('every job of the run finished', async () => {
+        const rows = await ownerQuery<{ state: string }>(t, `select state::text as state from pgboss.job where name = 'rules.act' and data->>'runId' = $1`, [run!.id]);
+        return rows.length > 0 && rows.every((r) => ['completed', 'failed', 'cancelled'].includes(r.state)) ? rows : undefined;
+      });
+      expect(jobs.every((j) => j.state === 'completed'), JSON.stringify(jobs)).toBe(true);
       expect(rx.got).toHaveLength(3);
     } finally {
       await rx.close();

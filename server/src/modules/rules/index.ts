@@ -73,8 +73,8 @@ export function createRules(d: RulesDeps) {
 
   return {
     approvals,
-    /** Evaluates every diff committed before the call, waiting for the horizon (tests, bench). */
-    drain: () => evaluator.drain(),
+    /** Evaluates every diff committed before the call, waiting for the horizon up to `timeoutMs` (tests, bench). */
+    drain: (timeoutMs?: number) => evaluator.drain(timeoutMs),
     /** Runs the scheduled-rule sweep now at the given time (the cron job does it every minute). */
     sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
     pendingApprovals: approvals.pendingCount,

@@ -39,7 +39,9 @@ describe.runIf(serverDatabaseUrl())('listenResilient (server Postgres)', () => {
       const [pid] = await listenerPids();
       expect(pid).toBeDefined();
       await admin.query('select pg_terminate_backend($1)', [pid]);
+      await until('a reconnect to be scheduled', () => l.reconnecting);
       await until('the reconnect', () => reconnects === 1);
+      expect(l.reconnecting).toBe(false);
       const [again] = await listenerPids();
       expect(again).toBeDefined();
       expect(again).not.toBe(pid);
@@ -56,8 +58,11 @@ describe.runIf(serverDatabaseUrl())('listenResilient (server Postgres)', () => {
     const l = await listenResilient(fresh.url, 'atrium_test_closed', () => {}, () => reconnects++);
     const [pid] = await listenerPids();
     await l.close();
+    // The client's own end (which runs its 'end' handlers) is done when close resolves: had that
+    // handler taken it for a lost connection, a reconnect would be scheduled by now.
+    expect(l.reconnecting).toBe(false);
     await until('the connection to go', async () => !(await listenerPids()).includes(pid!));
-    await new Promise((r) => setTimeout(r, 300));
+    expect(l.reconnecting).toBe(false);
     expect(reconnects).toBe(0);
     expect(await listenerPids()).toEqual([]);
   });

@@ -7,7 +7,11 @@ import pg from 'pg';
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
 
-export type Listening = { close(): Promise<void> };
+export type Listening = {
+  close(): Promise<void>;
+  /** A reconnect is scheduled or under way (observable, so a test can tell none is coming). */
+  readonly reconnecting: boolean;
+};
 
 export async function listenResilient(
   url: string,
@@ -19,6 +23,7 @@ export async function listenResilient(
   let closed = false;
   let retryMs = FIRST_RETRY_MS;
   let timer: NodeJS.Timeout | undefined;
+  let reconnecting = false;
 
   async function connect(): Promise<void> {
     const c = new pg.Client({ connectionString: url });
@@ -49,10 +54,12 @@ export async function listenResilient(
 
   function retry(): void {
     if (closed) return;
+    reconnecting = true;
     timer = setTimeout(() => {
       connect().then(
         () => {
           retryMs = FIRST_RETRY_MS;
+          reconnecting = false;
           if (!closed) onReconnect();
         },
         () => {
@@ -65,9 +72,13 @@ export async function listenResilient(
 
   await connect();
   return {
+    get reconnecting() {
+      return reconnecting;
+    },
     async close() {
       closed = true;
       clearTimeout(timer);
+      reconnecting = false; // a connect under way ends its client itself once it sees `closed`
       const c = client;
       client = null;
       await c?.end().catch(() => {});
