@@ -66,12 +66,22 @@ describe.runIf(serverUrl)('rules: kill -9 a worker mid-stream (server PostgreSQL
       const [row] = await sql.query<{ n: number }>(`select count(*)::int as n from rule_runs where status = 'succeeded'`);
       done = row!.n;
       if (done >= placed.length) break;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 250)); // polling interval
     }
     expect(placed).toHaveLength(260);
     expect(done).toBe(260);
-    // Give a doubled effect the time to show up before counting.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Before counting, wait until nothing more can happen: the cursor has passed every diff (no
+    // run left to create) and no action job is waiting, running, or held by a killed worker until
+    // it expires and is retried (no effect left to perform, so none left to double).
+    let busy: { unread: boolean; jobs: number } | undefined;
+    while (Date.now() < deadline) {
+      [busy] = await sql.query<{ unread: boolean; jobs: number }>(
+        `select exists (select 1 from diffs, rule_cursor c where c.id = 1 and (diffs.xact_id, diffs.id) > (c.xact_id, c.diff_id)) as unread,
+                (select count(*)::int from pgboss.job where name = 'rules.act' and state in ('created', 'retry', 'active')) as jobs`);
+      if (!busy!.unread && busy!.jobs === 0) break;
+      await new Promise((r) => setTimeout(r, 250)); // polling interval
+    }
+    expect(busy, 'every diff evaluated and every action job finished').toEqual({ unread: false, jobs: 0 });
     const perDiff = await sql.query<{ entity_id: string; runs: number }>(
       `select d.entity_id, count(r.id)::int as runs from diffs d left join rule_runs r on r.diff_id = d.id
        where d.event = 'order.placed' group by d.entity_id having count(r.id) <> 1`);
