@@ -6,7 +6,7 @@
 // prompt. Fails on any browser console error other than the browser's own log of the
 // refusals these flows provoke on purpose. Screenshots at 1440 px and 360 px go to
 // test-artifacts/screens/account-*.png.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../server/src/testing/harness.js';
 import { closeBrowserSuite, DESKTOP, shot as screenshot, signUp, startBrowserSuite, watchConsole } from './browser.js';
@@ -35,6 +35,17 @@ const shot = (page: Page, name: string) => screenshot(page, name, true);
 async function resize(page: Page, size: { width: number; height: number }): Promise<void> {
   await page.setViewportSize(size);
   await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => {}))));
+}
+
+/**
+ * Lets the step-up from the login lapse, as time would: cleared in the database, then waited
+ * for until the server sees it (it caches a resolved token for TOKEN_CACHE_MS), as /v1/me of
+ * the owner's session tells. Polled slowly: every request counts against the tenant's rate limit.
+ */
+async function lapseStepUp(): Promise<void> {
+  await server.app.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ step_up_at: null }).execute());
+  await expect.poll(async () => ((await (await owner.request.get(`${server.baseUrl}/v1/me`)).json()) as { data: { auth: { step_up_at: string | null } } }).data.auth.step_up_at,
+    { interval: 250, timeout: TOKEN_CACHE_MS + 15_000 }).toBeNull();
 }
 
 /** A screenshot at 360 px too (and no sideways scrolling there), then back to 1440 px. */
@@ -212,8 +223,7 @@ describe('account flows in a real browser', () => {
 
   it("changes the invited member's role through the 2FA step-up prompt", async () => {
     // The step-up from the login is fresh for ten minutes: let it lapse, as time would.
-    await server.app.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ step_up_at: null }).execute());
-    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 300)); // resolved tokens are cached that long
+    await lapseStepUp();
     await page.getByRole('tab', { name: 'Members' }).click();
     await page.waitForURL(/\/settings\/members$/);
     const role = page.getByLabel(`Role of ${inviteeName}`);
@@ -242,9 +252,14 @@ describe('account flows in a real browser', () => {
   }, 180_000);
 
   it('a save behind the step-up prompt is sent once (the prompt sits inside the form it protects)', async () => {
-    await server.app.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ step_up_at: null }).execute());
-    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 300));
+    await lapseStepUp();
     const ai = watch(await owner.newPage());
+    // Every save the page sends, in order, with its status once answered (0: no answer).
+    const puts = new Map<Request, number | null>();
+    const isSave = (r: Request) => r.method() === 'PUT' && new URL(r.url()).pathname === '/v1/ai/settings';
+    ai.on('request', (r) => void (isSave(r) && puts.set(r, null)));
+    ai.on('requestfinished', async (r) => void (isSave(r) && puts.set(r, (await r.response())?.status() ?? 0)));
+    ai.on('requestfailed', (r) => void (isSave(r) && puts.set(r, 0)));
     const settings = async () => (await (await ai.request.get(`${server.baseUrl}/v1/ai/settings`)).json()).data as { version: number; store_prompts: boolean };
     await ai.goto(`${server.baseUrl}/settings/ai`);
     const before = await settings();
@@ -256,7 +271,12 @@ describe('account flows in a real browser', () => {
     await dialog.getByLabel('Authentication code').press('Enter');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(async () => (await settings()).store_prompts).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // a second save would have landed by now
+    // A second save sent by the same Enter (the submit bubbling to the form behind the prompt)
+    // leaves before the step-up is even answered, so before the retry: once the retry is seen
+    // and every save sent is answered, there is none still to come.
+    const statuses = () => [...puts.values()];
+    await expect.poll(() => statuses().includes(200) && !statuses().includes(null)).toBe(true);
+    expect(statuses()).toEqual([403, 200]); // refused for the step-up, then retried once
     expect((await settings()).version).toBe(before.version + 1);
     await ai.close();
     expect(unexpectedErrors([/Failed to load resource: .* 403/])).toBe('');
