@@ -6,7 +6,8 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import { isIP } from 'node:net';
 import type { AiConfig } from '../../platform/config.js';
-import { guardedFetch } from './url-guard.js';
+import { AppError } from '../../platform/errors.js';
+import { guardedFetch, type DnsCache, type Refusal, type UrlPolicy } from '../../platform/url-guard.js';
 import { reportingWireActivity } from './wire-activity.js';
 import type { ProviderKind } from './types.js';
 import { setBounded } from '../../platform/bounded-map.js';
@@ -45,6 +46,19 @@ export function unconfiguredReason(p: ProviderConfig): string | null {
   return null;
 }
 
+/**
+ * Provider URLs come from operators and workspace admins; the server fetches them (platform
+ * url-guard: at save time and, after DNS resolution, before every request). Link-local and
+ * metadata addresses are refused; loopback and private networks stay allowed: Ollama and
+ * model servers on the LAN live there.
+ */
+export const PROVIDER_URL_POLICY: UrlPolicy = { allowPrivate: true };
+export const providerUrlRefusal: Refusal = (reason, path) =>
+  new AppError('UNSAFE_PROVIDER_URL', 400, `The provider URL is refused: ${reason}.`, [{ path, message: reason }]);
+/** Resolved provider hosts, for 60 s (the check runs on the call path). */
+const providerDns: DnsCache = { ttlMs: 60_000 };
+const providerFetch = (): typeof fetch => guardedFetch({ policy: PROVIDER_URL_POLICY, refuse: providerUrlRefusal, path: 'provider.base_url', cache: providerDns });
+
 /** The key of a provider's circuit breaker: one per endpoint, whichever tenant calls it. */
 export const breakerKey = (p: ProviderConfig): string => `${p.kind}:${p.baseUrl ?? 'default'}`;
 
@@ -52,7 +66,7 @@ type Client = { language(model: string): LanguageModelV3; embedding?(model: stri
 const clients = new Map<string, Client>();
 const MAX_CLIENTS = 200;
 
-export function clientFor(p: ProviderConfig, fetchImpl: typeof fetch = reportingWireActivity(guardedFetch())): Client {
+export function clientFor(p: ProviderConfig, fetchImpl: typeof fetch = reportingWireActivity(providerFetch())): Client {
   const key = JSON.stringify([p.id, p.kind, p.baseUrl, p.apiKey]);
   let c = clients.get(key);
   if (c) return c;

@@ -8,9 +8,9 @@ import type { JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PriceOverrides } from './models.js';
-import { OFFLINE, unconfiguredReason, type ProviderConfig } from './providers.js';
+import { assertSafeUrl } from '../../platform/url-guard.js';
+import { OFFLINE, PROVIDER_URL_POLICY, providerUrlRefusal, unconfiguredReason, type ProviderConfig } from './providers.js';
 import type { ProviderKind } from './types.js';
-import { assertSafeProviderUrl } from './url-guard.js';
 
 type StoredProvider = { kind: Exclude<ProviderKind, 'offline'>; base_url?: string | null; api_key_sealed?: string | null; model: string; embed_model?: string | null };
 type StoredAlias = { chain: { provider: string; model?: string }[] };
@@ -104,7 +104,7 @@ export async function updateSettings(ctx: Ctx, ledger: Ledger, box: SecretBox, i
       delete providers[id];
       continue;
     }
-    if (p.base_url) assertSafeProviderUrl(p.base_url, `body.providers.${id}.base_url`);
+    if (p.base_url) assertSafeUrl(p.base_url, PROVIDER_URL_POLICY, `body.providers.${id}.base_url`, providerUrlRefusal);
     if (p.kind === 'openai-compatible' && !p.base_url) throw errors.validation([{ path: `body.providers.${id}.base_url`, message: 'required for openai-compatible providers' }]);
     const keep = p.api_key === undefined ? providers[id]?.api_key_sealed : p.api_key ? box.seal(p.api_key) : null;
     providers[id] = { kind: p.kind, base_url: p.base_url ?? null, api_key_sealed: keep ?? null, model: p.model, embed_model: p.embed_model ?? null };

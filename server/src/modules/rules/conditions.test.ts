@@ -10,7 +10,7 @@ import { kindOf, normaliseTrigger, publicAction, ruleInput, triggerSchema, type 
 import { percentile } from './predict.js';
 import { compileRule, indexRules, RuleIndex, type DiffFacts, type RuleRow } from './ruleset.js';
 import { render } from './template.js';
-import { assertSafeUrl } from './url-safety.js';
+import { assertSafeUrl } from '../../platform/url-guard.js';
 import { cloudEvent, parseRetryAfter, retryDelaySeconds, sign } from './webhook.js';
 
 const facts = (f: Partial<Facts>): Facts => ({ before: null, after: null, metadata: {}, actor: { type: 'user', id: 'usr_1' }, entity: null, ...f });

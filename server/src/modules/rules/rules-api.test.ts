@@ -226,6 +226,21 @@ describe('bad input', () => {
     await bad(simple('Unknown action', { actions: [{ type: 'shell', command: 'rm -rf /' }] }));
   });
 
+  it('webhooks to cloud metadata are refused at save time: metadata.goog (regression: it was accepted) and 169.254.169.254, on create and on patch', async () => {
+    const c = await t.tenant('Metadata');
+    const hook = (url: string) => ({ type: 'webhook', url });
+    for (const url of ['http://metadata.goog/', 'http://169.254.169.254/', 'http://METADATA.GOOG./computeMetadata/v1/']) {
+      const env = await bad(simple('Metadata hook', { actions: [notify, hook(url)] }), 'UNSAFE_URL');
+      expect(env.error.details[0], url).toMatchObject({ path: 'body.actions.1.url', message: expect.stringMatching(/metadata|link-local/) });
+    }
+    const { rule } = await createRule(c.client, simple('Fine'));
+    for (const url of ['http://metadata.goog/', 'http://169.254.169.254/latest/meta-data/']) {
+      await expectError(await c.client.raw('PATCH', `/v1/rules/${rule.id}`, { body: { actions: [hook(url)] } }), 400, 'UNSAFE_URL');
+    }
+    expect((await getRule(c.client, rule.id)).actions).toEqual([notify]);
+    expect((await listRules(a.client)).filter((r) => r.name === 'Metadata hook')).toEqual([]);
+  });
+
   it('unknown namespace or event is allowed, with a warning that nothing has matched yet', async () => {
     const fresh = await t.tenant('Warnings');
     const unknown = await createRule(fresh.client, { name: 'Sales', trigger: { namespace: 'sales', event: 'deal.won' }, actions: [notify] });

@@ -9,12 +9,12 @@ import { newId } from '../../platform/ids.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import type { UrlPolicy } from '../../platform/url-guard.js';
 import { diffPublicId } from '../ledger/model.js';
 import { sql } from 'kysely';
 import { noticeOf, notifyNeedsEntity, runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
 import type { StoredAction } from './model.js';
 import type { TemplateScope } from './template.js';
-import type { UrlPolicy } from './url-safety.js';
 import { asJson, cloudEvent, deliver, MAX_WEBHOOK_ATTEMPTS, retryDelaySeconds } from './webhook.js';
 
 export const ACT_QUEUE = 'rules.act';

@@ -8,12 +8,12 @@ import { errors, type ErrorDetail } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import { assertSafeUrl, type UrlPolicy } from '../../platform/url-guard.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Work } from '../work/index.js';
 import { conditionProblems } from './conditions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
-import { assertSafeUrl, type UrlPolicy } from './url-safety.js';
 
 export type StoreDeps = {
   ledger: Ledger; work: Pick<Work, 'assertTemplate' | 'assertWorkflow'>; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox; urlPolicy: UrlPolicy;

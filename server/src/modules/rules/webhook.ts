@@ -4,7 +4,7 @@
 // retries: receivers deduplicate on it (delivery is at least once).
 import { createHmac } from 'node:crypto';
 import type { Json, JsonObject } from '../../platform/schema.js';
-import { assertSafeDestination, assertSafeUrl, type UrlPolicy } from './url-safety.js';
+import { assertSafeDestination, type UrlPolicy } from '../../platform/url-guard.js';
 
 export const MAX_WEBHOOK_ATTEMPTS = 6;
 const TIMEOUT_MS = 10_000;
@@ -49,8 +49,7 @@ export async function deliver(url: string, secret: string, event: CloudEvent, po
   const started = performance.now();
   const body = JSON.stringify(event);
   try {
-    const target = assertSafeUrl(url, policy);
-    await assertSafeDestination(target, policy);
+    const target = await assertSafeDestination(url, policy);
     const res = await fetch(target, {
       method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS),
       headers: {
