@@ -16,23 +16,24 @@ import { createHttpServer } from './platform/http/server.js';
 import { Jobs } from './platform/jobs.js';
 import { createLogger } from './platform/logger.js';
 import { RealtimeHub } from './platform/realtime.js';
-import { createIdentity, PLAN_LIMITS_PER_MINUTE } from './modules/identity/index.js';
+import { PLAN_LIMITS_PER_MINUTE } from './modules/identity/index.js';
 import { createMailer } from './platform/mail.js';
 import { counterStoreFor, RateLimiter } from './platform/http/rate-limit.js';
 import cookie from '@fastify/cookie';
-import { createLedger } from './modules/ledger/index.js';
-import { createWork } from './modules/work/index.js';
-import { createAi } from './modules/ai/index.js';
-import { createNotifications } from './modules/notifications/index.js';
-import { createRules } from './modules/rules/index.js';
 import { registerWebApp } from './platform/http/static.js';
+import { CommandRegistry } from './platform/commands.js';
+import { EventRegistry } from './platform/events.js';
+import { createModules, type Platform, type Role } from './platform/module.js';
+import { MODULES } from './modules.js';
 
 export const VERSION = '0.1.0';
 /** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
 const AUTH_REQUESTS_PER_IP_PER_MINUTE = 30;
 /** /readyz waits this long for `select 1` before saying the database is unavailable. */
 const READY_TIMEOUT_MS = 2_000;
-export type Role = 'serve' | 'worker' | 'all';
+export type { Role };
+/** Events are checked against the catalogues always by name; by shape too in tests and development. */
+const STRICT_EVENTS = process.env.NODE_ENV !== 'production';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -41,16 +42,12 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const db = opts.db ?? (await openDb(config));
   const jobs = new Jobs(db, log, { maintenanceIntervalSeconds: config.jobMaintenanceSeconds });
   const hub = new RealtimeHub(db, log);
-  const ledger = createLedger({ db, jobs, hub, config });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
-  const identity = createIdentity({ db, ledger, mailer, log, config });
-  const work = createWork({ db, ledger, identity, jobs, now: opts.now });
-  const notifications = createNotifications({ db, ledger, identity, mailer });
-  const ai = createAi({
-    db, hub, log, ledger, config, secrets: identity.secrets, requireFreshStepUp: (p) => identity.requireFreshStepUp(p), now: opts.now,
-    notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
-  });
-  const rules = createRules({ db, jobs, hub, ledger, log, work, notifications, identity, config, now: opts.now });
+  const commands = new CommandRegistry(db);
+  const events = new EventRegistry(STRICT_EVENTS);
+  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? (() => new Date()), commands, events };
+  const { instances, order } = createModules(MODULES, platform);
+  const { ledger, identity, work, ai, notifications, rules } = instances;
   const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), aiMetering: () => ai.meter.stats() });
 
   let http: FastifyInstance | null = null;
@@ -67,12 +64,8 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     };
     const registry = new RouteRegistry(app, (req, opts) => identity.authenticate(req, opts), new IdempotencyStore(db), limits);
     registerPlatformRoutes(app, registry, db, metrics.registry);
-    ledger.registerRoutes(registry);
-    identity.registerRoutes(registry);
-    work.registerRoutes(registry);
-    ai.registerRoutes(registry);
-    notifications.registerRoutes(registry);
-    rules.registerRoutes(registry);
+    registerCatalogueRoutes(registry, events, commands);
+    for (const { instance } of order) instance.registerRoutes?.(registry);
     registerWebApp(app);
     let openapi: Record<string, unknown> | null = null;
     registry.add({
@@ -87,7 +80,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   }
 
   return {
-    config, log, db, jobs, hub, ledger, identity, work, ai, notifications, rules, metrics,
+    config, log, db, jobs, hub, commands, events, ...instances, metrics,
     get http(): FastifyInstance {
       if (!http) throw new Error('HTTP server not started');
       return http;
@@ -102,11 +95,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
       role = startRole;
       await migrate(db);
       if (config.jobs) await jobs.start({ work: startRole !== 'serve' });
-      await identity.start();
-      await ledger.start();
-      await rules.start(startRole);
-      await ai.start();
-      if (config.jobs) await work.start(startRole);
+      for (const { instance } of order) await instance.start?.(startRole);
       if (startRole === 'worker') return null;
       http = buildHttp();
       if (!listen) {
@@ -118,14 +107,33 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
 
     async stop(): Promise<void> {
       if (http) await http.close();
-      await ai.stop();
-      await rules.stop();
+      for (const { instance } of [...order].reverse()) await instance.stop?.();
       await hub.stop();
       if (config.jobs) await jobs.stop();
       await db.close();
       log.info({ role }, 'stopped');
     },
   };
+}
+
+/** What modules offer other modules, flows and agents: their events and commands. */
+function registerCatalogueRoutes(registry: RouteRegistry, events: EventRegistry, commands: CommandRegistry) {
+  registry.add({
+    method: 'GET', url: '/v1/events', tags: ['platform'], scope: 'read',
+    summary: 'The event catalogue: every module event with the JSON Schema of before/after/metadata and the field paths a condition can test',
+    response: z.array(z.object({
+      module: z.string(), namespace: z.string(), event: z.string(), entity_type: z.string(), summary: z.string(),
+      before: z.record(z.string(), z.unknown()).nullable(), after: z.record(z.string(), z.unknown()).nullable(),
+      metadata: z.record(z.string(), z.unknown()).nullable(), fields: z.array(z.string()),
+    })),
+    handler: async () => ({ data: events.list() }),
+  });
+  registry.add({
+    method: 'GET', url: '/v1/commands', tags: ['platform'], scope: 'read',
+    summary: 'The command registry: what rule actions, flow steps and agent tools can do, with the input schema and scope of each',
+    response: z.array(z.object({ name: z.string(), module: z.string(), summary: z.string(), scope: z.enum(['read', 'write', 'admin']), input: z.record(z.string(), z.unknown()) })),
+    handler: async () => ({ data: commands.list() }),
+  });
 }
 
 function registerPlatformRoutes(app: FastifyInstance, registry: RouteRegistry, db: Db, promRegistry: { metrics(): Promise<string>; contentType: string }) {

@@ -22,6 +22,10 @@ import { registerAiRoutes } from './routes.js';
 import { registerPromptRoutes } from './routes-prompts.js';
 import { routingOf } from './settings.js';
 import { loadTenantAi, TenantAiStates } from './tenant-state.js';
+import { defineModule } from '../../platform/module.js';
+import { AI_EVENTS } from './events.js';
+import type { Identity } from '../identity/index.js';
+import type { Notifications } from '../notifications/index.js';
 
 export type { CompleteInput, Completion, EmbedResult, Notify };
 export type { ChatMessage, ToolSpec, ToolCall } from './types.js';
@@ -110,3 +114,26 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
 }
 
 export type Ai = ReturnType<typeof createAi>;
+
+export const AI_ERRORS = {
+  UNKNOWN_ALIAS: 'The AI model alias is not defined for this workspace; details list the valid ones.',
+  INVALID_SCHEMA: 'The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.',
+  PROMPT_TOO_LONG: 'The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).',
+  BUDGET_EXCEEDED: 'The workspace’s monthly AI budget is used up.',
+  UNSAFE_PROVIDER_URL: 'The provider URL points at a link-local or cloud-metadata address.',
+  TEMPLATE_VARIABLES_MISSING: 'The prompt template needs variables that were not given.',
+  AI_UNAVAILABLE: 'No provider in the alias’s chain could answer (the offline provider included).',
+  METERING_BEHIND: 'Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.',
+  PROMPT_EXISTS: 'A prompt template with this name exists: add a version to it.',
+} as const;
+
+export const aiModule = defineModule({
+  id: 'ai', namespace: 'ai', deps: ['ledger', 'identity', 'notifications'],
+  tables: ['ai_settings', 'ai_prompts', 'ai_prompt_versions', 'ai_cache', 'ai_usage', 'ai_budgets'],
+  errors: AI_ERRORS, events: AI_EVENTS,
+  create: (p, { ledger, identity, notifications }: { ledger: Ledger; identity: Pick<Identity, 'secrets' | 'requireFreshStepUp'>; notifications: Pick<Notifications, 'notify'> }) =>
+    createAi({
+      db: p.db, hub: p.hub, log: p.log, ledger, config: p.config, secrets: identity.secrets, requireFreshStepUp: (pr) => identity.requireFreshStepUp(pr), now: p.now,
+      notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
+    }),
+});

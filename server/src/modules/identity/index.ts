@@ -23,6 +23,8 @@ import { createTenantWithOwner, type CreatedTenant, type NewTenant } from './ten
 import { issueToken, TokenResolver, type IssueTokenInput } from './tokens.js';
 import { createTotp } from './totp.js';
 import type { Role } from './schema.js';
+import { defineModule } from '../../platform/module.js';
+import { IDENTITY_EVENTS } from './events.js';
 
 export type { CreatedTenant, NewTenant };
 export type DirectoryEntry = { user_id: string; name: string; email: string; role: Role };
@@ -112,3 +114,29 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
 }
 
 export type Identity = ReturnType<typeof createIdentity>;
+
+export const IDENTITY_ERRORS = {
+  INVALID_CREDENTIALS: 'Wrong email or password (the same answer for an unknown email).',
+  TOTP_REQUIRED: 'Two-factor authentication is on: send totp_code.',
+  INVALID_TOTP: 'The TOTP or recovery code is wrong or was already used.',
+  TOTP_ALREADY_ENABLED: '2FA is already on.',
+  TOTP_NOT_ENABLED: '2FA is not on.',
+  TOTP_NOT_STARTED: '2FA setup was not started.',
+  EMAIL_TAKEN: 'An account with this email exists.',
+  ALREADY_MEMBER: 'The person is already a member.',
+  INVITATION_INVALID: 'The invitation does not exist, was used, revoked or expired.',
+  LAST_OWNER: 'The last owner cannot be demoted or removed.',
+  OIDC_STATE_INVALID: 'The OIDC sign-in state is unknown, expired or was already used.',
+  OIDC_EMAIL_UNVERIFIED: 'The identity provider did not confirm the email.',
+  OIDC_NO_ACCOUNT: 'No account or invitation matches this email.',
+  OIDC_DENIED: 'The identity provider refused the sign-in.',
+  OIDC_FAILED: 'The identity provider’s answer could not be verified.',
+  OIDC_UNAVAILABLE: 'The identity provider cannot be reached.',
+} as const;
+
+export const identityModule = defineModule({
+  id: 'identity', namespace: 'identity', deps: ['ledger'],
+  tables: ['tenants', 'users', 'memberships', 'auth_tokens', 'stream_tickets', 'user_totp', 'recovery_codes', 'invitations', 'auth_failures', 'rate_limit_windows', 'platform_secrets', 'oidc_login_states'],
+  errors: IDENTITY_ERRORS, events: IDENTITY_EVENTS,
+  create: (p, { ledger }: { ledger: Ledger }) => createIdentity({ db: p.db, ledger, mailer: p.mailer, log: p.log, config: p.config }),
+});

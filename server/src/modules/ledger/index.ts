@@ -16,6 +16,8 @@ import { createRecorder, DIFF_CHANNEL, type BeforeRecord, type DiffInput, type R
 import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
 import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
+import { defineModule } from '../../platform/module.js';
+import type { EventRegistry } from '../../platform/events.js';
 
 export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef, BeforeRecord };
 export type { DiffView } from './model.js';
@@ -33,12 +35,14 @@ export type LedgerDeps = {
   jobs: Jobs;
   hub: RealtimeHub;
   config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds' | 'jobs'>;
+  /** The modules' event catalogues: every diff a module records is checked against its own. */
+  events?: Pick<EventRegistry, 'check'>;
 };
 
-export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
+export function createLedger({ db, jobs, hub, config, events }: LedgerDeps) {
   const policy = new WhyPolicy();
   const beforeRecord: BeforeRecord[] = [];
-  const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord);
+  const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord, events);
   const feed = new DiffFeed(db, hub);
 
   // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
@@ -109,3 +113,12 @@ export function createLedger({ db, jobs, hub, config }: LedgerDeps) {
 }
 
 export type Ledger = ReturnType<typeof createLedger>;
+
+export const LEDGER_ERRORS = {
+  RESERVED_NAMESPACE: 'The namespace belongs to an Atrium module and cannot be written by API clients.',
+} as const;
+
+export const ledgerModule = defineModule({
+  id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {},
+  create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events }),
+});

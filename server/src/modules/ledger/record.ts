@@ -48,7 +48,7 @@ type Row = { id: number; created_at: Date };
 export type BeforeRecord = (ctx: Ctx, inputs: readonly DiffInput[]) => Promise<readonly DiffInput[]>;
 
 /** `publish` runs after commit: the realtime feed learns of the new ids. */
-export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) => void, hooks: readonly BeforeRecord[] = []) {
+export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) => void, hooks: readonly BeforeRecord[] = [], events?: { check(d: DiffInput): void }) {
   async function recordBatch(ctx: Ctx, given: readonly DiffInput[]): Promise<RecordedDiff[]> {
     if (given.length === 0) return [];
     const cause = ctx.cause;
@@ -57,6 +57,7 @@ export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) 
       : given;
     for (const hook of hooks) inputs = await hook(ctx, inputs);
     for (const d of inputs) {
+      events?.check(d);
       const needsWhy = policy.requiresWhy({
         namespace: d.namespace,
         event: d.event,

@@ -12,6 +12,8 @@ import type { Mailer } from '../../platform/mail.js';
 import type { JsonObject } from '../../platform/schema.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
+import { defineModule } from '../../platform/module.js';
+import { NOTIFICATION_EVENTS } from './events.js';
 
 export type Notice = {
   /** `user:<id>` or `role:<owner|admin|member|viewer>` (a role reaches everyone with it or above). */
@@ -172,3 +174,8 @@ export function createNotifications({ db, ledger, identity, mailer }: Deps) {
 }
 
 export type Notifications = ReturnType<typeof createNotifications>;
+
+export const notificationsModule = defineModule({
+  id: 'notifications', namespace: 'notifications', deps: ['ledger', 'identity'], tables: ['notifications'], events: NOTIFICATION_EVENTS,
+  create: (p, { ledger, identity }: { ledger: Ledger; identity: Pick<Identity, 'directory'> }) => createNotifications({ db: p.db, ledger, identity, mailer: p.mailer }),
+});

@@ -24,6 +24,8 @@ import { createRule } from './store.js';
 import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
 import { retryWhileUnavailable } from '../../platform/db/unavailable.js';
+import { defineModule } from '../../platform/module.js';
+import { RULES_EVENTS } from './events.js';
 
 export { RULE_PACKS } from './packs.js';
 export { OPERATORS, compileCondition, type Condition } from './conditions.js';
@@ -113,3 +115,20 @@ export function createRules(d: RulesDeps) {
 }
 
 export type Rules = ReturnType<typeof createRules>;
+
+export const RULES_ERRORS = {
+  APPROVAL_DECIDED: 'The held change was already approved or rejected.',
+  APPROVAL_STALE: 'The entity changed since the change was held: approving would not do what was asked.',
+  APPROVAL_FAILED: 'The approved change could not be applied; details carry the reason.',
+  REQUESTER_GONE: 'The person who asked for the held change is no longer a member.',
+  NOT_TAGGABLE: 'A rule action: only tasks carry tags.',
+  NO_WORKFLOW: 'A rule action: the triggering entity belongs to no workflow and the action names none.',
+} as const;
+
+export const rulesModule = defineModule({
+  id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications', 'work'],
+  tables: ['rule_cursor', 'rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
+  errors: RULES_ERRORS, events: RULES_EVENTS,
+  create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications; work: Work }) =>
+    createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, ...n }),
+});

@@ -15,13 +15,19 @@ import type { Jobs } from '../../platform/jobs.js';
 import { healthTick, HEALTH_TICK_QUEUE } from './health-tick.js';
 import { createWorkflow, type NewWorkflow } from './workflows.js';
 import type { Ctx } from '../../platform/context.js';
+import { defineModule } from '../../platform/module.js';
+import { WORK_EVENTS } from './events.js';
 
 export { healthOf, type Health, type HealthVerdict } from './health.js';
 export { BUILTIN_TEMPLATES } from './templates-builtin.js';
 
-export type WorkModuleDeps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; jobs?: Jobs; now?: () => Date };
+export type WorkModuleDeps = {
+  db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; jobs?: Jobs; now?: () => Date;
+  /** False without the job engine (ATRIUM_JOBS=false): nothing is scheduled. */
+  schedules?: boolean;
+};
 
-export function createWork({ db, ledger, identity, jobs, now = () => new Date() }: WorkModuleDeps) {
+export function createWork({ db, ledger, identity, jobs, now = () => new Date(), schedules = true }: WorkModuleDeps) {
   // The critical changes of this module: they never happen without a why.
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.updated', when: TASK_NEEDS_WHY, label: 'task blocked or failed' });
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.created', when: TASK_NEEDS_WHY, label: 'task created blocked or failed' });
@@ -46,7 +52,7 @@ export function createWork({ db, ledger, identity, jobs, now = () => new Date() 
     healthTick: (at: Date = now()) => healthTick(db, ledger, at),
     /** Worker processes schedule the health tick (every minute). */
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
-      if (jobs && role !== 'serve') await jobs.schedule(HEALTH_TICK_QUEUE, '* * * * *');
+      if (jobs && schedules && role !== 'serve') await jobs.schedule(HEALTH_TICK_QUEUE, '* * * * *');
     },
 
     registerRoutes(registry: RouteRegistry): void {
@@ -57,3 +63,16 @@ export function createWork({ db, ledger, identity, jobs, now = () => new Date() 
 }
 
 export type Work = ReturnType<typeof createWork>;
+
+export const WORK_ERRORS = {
+  ARCHIVED: 'The workflow is archived; restore it first.',
+  NOT_ARCHIVED: 'The workflow is not archived.',
+} as const;
+
+export const workModule = defineModule({
+  // The folder is `work`; its diffs keep the namespace they were stored with.
+  id: 'work', namespace: 'flow_os', deps: ['ledger', 'identity'], tables: ['workflows', 'tasks', 'workflow_templates'],
+  errors: WORK_ERRORS, events: WORK_EVENTS,
+  create: (p, { ledger, identity }: { ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'> }) =>
+    createWork({ db: p.db, ledger, identity, jobs: p.jobs, now: p.now, schedules: p.config.jobs }),
+});

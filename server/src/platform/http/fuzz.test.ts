@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { ERROR_CODES } from '../errors.js';
+import { documentedErrorCodes } from '../errors.js';
 
 type Json = Record<string, unknown>;
 type Operation = { operationId: string; parameters: { name: string; in: string; required: boolean; schema: Json }[]; requestBody?: { content: Record<string, { schema: Json }> } };
@@ -150,7 +150,7 @@ async function probe(method: string, template: string, c: Case, n: number): Prom
   if (!env || typeof env !== 'object' || !('data' in env) || !('error' in env) || typeof env.meta?.request_id !== 'string') {
     return { request, status: res.status, problem: `outside the envelope: ${text.slice(0, 200)}` };
   }
-  if (!res.ok && !(env.error?.code && env.error.code in ERROR_CODES)) return { request, status: res.status, problem: `undocumented code ${env.error?.code}` };
+  if (!res.ok && !(env.error?.code && env.error.code in documentedErrorCodes())) return { request, status: res.status, problem: `undocumented code ${env.error?.code}` };
   return null;
 }
 

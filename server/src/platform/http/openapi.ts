@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
 import { z } from 'zod';
-import { ERROR_CODES } from '../errors.js';
+import { documentedErrorCodes, ERROR_CODES } from '../errors.js';
 import type { RegisteredRoute } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -145,7 +145,7 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
           type: 'object',
           properties: { request_id: { type: 'string' }, timestamp: { type: 'string' }, next_cursor: { type: 'string' } },
         },
-        ErrorCode: { type: 'string', enum: Object.keys(ERROR_CODES), description: JSON.stringify(ERROR_CODES) },
+        ErrorCode: { type: 'string', enum: Object.keys(documentedErrorCodes()), description: JSON.stringify(documentedErrorCodes()) },
         ErrorEnvelope: {
           type: 'object', required: ['data', 'meta', 'error'],
           properties: {

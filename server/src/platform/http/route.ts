@@ -128,6 +128,8 @@ function parsePart<S extends AnySchema | undefined>(where: string, schema: S, va
  * handler records the request so it can be re-applied, and the client gets 202.
  */
 export class ChangeHeld extends Error {
+  /** Set by the command registry: the command (and its input) the held change came from. */
+  command?: { command: string; input: unknown };
   constructor(readonly hold: unknown) {
     super('change held for approval');
     this.name = 'ChangeHeld';

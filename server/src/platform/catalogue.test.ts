@@ -1,0 +1,30 @@
+// GET /v1/events and GET /v1/commands over the real server: what rules, flows and agents can use.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp, type TestTenant } from '../testing/harness.js';
+import { expectError, expectOk } from '../testing/http.js';
+
+let t: TestApp;
+let a: TestTenant;
+beforeAll(async () => {
+  t = await startTestApp();
+  a = await t.tenant('Catalogue');
+});
+afterAll(() => t.stop());
+
+type Event = { module: string; namespace: string; event: string; fields: string[] };
+
+describe('catalogues', () => {
+  it('GET /v1/events lists every module event with its namespace and field paths', async () => {
+    const res = await fetch(`${t.baseUrl}/v1/events`, { headers: { authorization: `Bearer ${a.token}` } });
+    const { data } = await expectOk<Event[]>(res);
+    const updated = data.find((e) => e.namespace === 'flow_os' && e.event === 'task.updated');
+    expect(updated?.module).toBe('work');
+    expect(updated?.fields).toEqual(expect.arrayContaining(['after.status', 'after.assignee_id', 'before.status']));
+    for (const ns of ['identity', 'flow_os', 'rules', 'notifications', 'ai']) expect(data.some((e) => e.namespace === ns), ns).toBe(true);
+  });
+
+  it('needs authentication', async () => {
+    await expectError(await fetch(`${t.baseUrl}/v1/events`), 401, 'UNAUTHENTICATED');
+    await expectError(await fetch(`${t.baseUrl}/v1/commands`), 401, 'UNAUTHENTICATED');
+  });
+});

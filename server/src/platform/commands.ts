@@ -1,0 +1,95 @@
+// The command registry: module commands (create a task, notify, tag…) registered with an
+// input schema, the scope they need and a description. Routes, rule actions and — next — flow
+// steps and agent tools call commands through it, so a change held for approval is held as
+// `{command, input, actor}` and approving runs that same command as the requester, whoever
+// asked (a person over HTTP, an agent, a flow).
+import { z } from 'zod';
+import { actingAs, inTenant, type Ctx, type Principal } from './context.js';
+import type { Db } from './db/index.js';
+import { AppError, errors } from './errors.js';
+import { ChangeHeld, hasScope, type Scope } from './http/route.js';
+
+export type CommandDef<I extends z.ZodType = z.ZodType, O = unknown> = {
+  /** `<module>.<verb>_<noun>`, e.g. `work.update_task`. */
+  name: string;
+  summary: string;
+  input: I;
+  /** What a caller needs (read < write < admin, on the command's module). */
+  scope: Scope;
+  run(ctx: Ctx, input: z.output<I>): Promise<O>;
+};
+
+export type CommandView = { name: string; module: string; summary: string; scope: Scope; input: Record<string, unknown> };
+
+/** The command a held change came from: approving runs it again with the grant. */
+export type HeldCommand = { command: string; input: unknown };
+
+export class CommandRegistry {
+  readonly #defs = new Map<string, CommandDef>();
+
+  constructor(private readonly db: Db) {}
+
+  register<I extends z.ZodType, O>(def: CommandDef<I, O>): CommandDef<I, O> {
+    if (this.#defs.has(def.name)) throw new Error(`command ${def.name} registered twice`);
+    this.#defs.set(def.name, def as unknown as CommandDef);
+    return def;
+  }
+
+  has(name: string): boolean {
+    return this.#defs.has(name);
+  }
+
+  list(): CommandView[] {
+    return [...this.#defs.values()].map((d) => ({
+      name: d.name, module: d.name.split('.')[0]!, summary: d.summary, scope: d.scope,
+      input: z.toJSONSchema(d.input, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>,
+    })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * Runs a command inside the caller's transaction (a rule action, a flow step): the caller
+   * already decided the actor may act. Input is validated; a hold inside it names this command.
+   */
+  async run<O = unknown>(ctx: Ctx, name: string, input: unknown): Promise<O> {
+    const def = this.#get(name);
+    const parsed = parse(def, input);
+    try {
+      return (await def.run(ctx, parsed)) as O;
+    } catch (err) {
+      throw tagHold(err, name, parsed);
+    }
+  }
+
+  /** Runs a command for a caller in its own tenant transaction, after checking the caller's scope. */
+  async execute<O = unknown>(principal: Principal, name: string, input: unknown, opts: { requestId?: string } = {}): Promise<O> {
+    const def = this.#get(name);
+    const module = name.split('.')[0]!;
+    if (!hasScope(principal, def.scope, module)) {
+      throw errors.forbidden(`This needs the "${def.scope}" scope.`, [{ message: 'missing scope', scope: def.scope, module }]);
+    }
+    const parsed = parse(def, input);
+    try {
+      return (await inTenant(this.db, actingAs(principal, opts.requestId), (ctx) => def.run(ctx, parsed))) as O;
+    } catch (err) {
+      throw tagHold(err, name, parsed);
+    }
+  }
+
+  #get(name: string): CommandDef {
+    const def = this.#defs.get(name);
+    if (!def) throw new AppError('UNKNOWN_COMMAND', 400, `No command "${name}".`, [{ message: 'unknown command', command: name }]);
+    return def;
+  }
+}
+
+function parse(def: CommandDef, input: unknown): unknown {
+  const r = def.input.safeParse(input);
+  if (!r.success) throw errors.validation(r.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })));
+  return r.data;
+}
+
+/** The outermost command wins: approving must redo what was asked, not one inner step of it. */
+function tagHold(err: unknown, command: string, input: unknown): unknown {
+  if (err instanceof ChangeHeld) err.command = { command, input };
+  return err;
+}
