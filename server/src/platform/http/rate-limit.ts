@@ -1,7 +1,9 @@
 // Fixed-window rate limiting. On server Postgres the counters live in an UNLOGGED table
 // shared by every serve process; embedded mode counts in process. Headers follow the
-// common X-RateLimit-* convention.
+// common X-RateLimit-* convention. Windows are computed from the injected clock, so tests
+// move to the next window instead of waiting for it.
 import type { FastifyReply } from 'fastify';
+import { systemClock, type Clock } from '../clock.js';
 import type { Db } from '../db/index.js';
 import { AppError } from '../errors.js';
 
@@ -57,7 +59,7 @@ export class PostgresCounterStore implements CounterStore {
       [key, windowStart, chunk],
     );
     if (++this.#claims % 5000 === 0) {
-      void this.db.ownerExecutor.executeSql(`delete from rate_limit_windows where window_start < now() - interval '10 minutes'`).catch(() => {});
+      void this.db.ownerExecutor.executeSql(`delete from rate_limit_windows where window_start < to_timestamp($1::double precision / 1000)`, [windowStart - 10 * WINDOW_MS]).catch(() => {});
     }
     const first = (rows[0] as { hits: number }).hits - chunk + 1;
     const usable = Math.max(0, Math.min(chunk, limit - first + 1));
@@ -70,13 +72,16 @@ export function counterStoreFor(db: Db): CounterStore {
   return db.kind === 'postgres' ? new PostgresCounterStore(db) : new MemoryCounterStore();
 }
 
+/** The start (epoch ms) of the fixed window holding `at`. */
+export const windowStartOf = (at: number): number => at - (at % WINDOW_MS);
+
 export class RateLimiter {
-  constructor(private readonly store: CounterStore) {}
+  constructor(private readonly store: CounterStore, private readonly clock: Clock = systemClock) {}
 
   /** Counts one request against `key`; sets the headers; throws 429 beyond `limit`. */
   async take(key: string, limit: number, reply: FastifyReply): Promise<void> {
-    const now = Date.now();
-    const windowStart = now - (now % WINDOW_MS);
+    const now = this.clock().getTime();
+    const windowStart = windowStartOf(now);
     const hits = await this.store.hit(key, windowStart, limit);
     const resetSeconds = Math.ceil((windowStart + WINDOW_MS - now) / 1000);
     reply.header('x-ratelimit-limit', String(limit));
