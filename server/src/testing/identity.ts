@@ -1,9 +1,10 @@
 // Helpers for the identity module's HTTP tests: people with strong passwords, cookies,
-// TOTP codes that are never reused, rate-limit windows, and owner-level SQL.
+// TOTP codes that are never reused, a clock for rate-limit windows, and owner-level SQL.
 import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import type { AtriumClient, EnvelopeOf, Session } from '../../../sdk/src/index.js';
-import { WINDOW_MS } from '../platform/http/rate-limit.js';
+import type { Clock } from '../platform/clock.js';
+import { WINDOW_MS, windowStartOf } from '../platform/http/rate-limit.js';
 import type { TestApp } from './harness.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -102,12 +103,21 @@ export class Authenticator {
 }
 
 /**
- * Rate limits count in fixed one-minute windows: waits for the next window when fewer
- * than `seconds` remain in the current one, so a burst is not split across two windows.
+ * The application clock for rate-limit tests: wall time plus an offset that only grows.
+ * Rate limits count in fixed one-minute windows; `nextWindow()` moves the clock to the start
+ * of the next one, so a burst is never split across two windows (it has a whole minute of
+ * real time) and "a minute later" is a jump instead of a wait. Pass `now` to startTestApp.
  */
-export async function roomInWindow(seconds: number): Promise<void> {
-  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
-  if (left < seconds * 1000) await sleep(left + 200);
+export function windowClock(): { now: Clock; nextWindow(): void } {
+  let offset = 0;
+  const now: Clock = () => new Date(Date.now() + offset);
+  return {
+    now,
+    nextWindow() {
+      const at = now().getTime();
+      offset += windowStartOf(at) + WINDOW_MS + 1 - at;
+    },
+  };
 }
 
 export function median(values: number[]): number {

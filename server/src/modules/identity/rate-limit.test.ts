@@ -1,16 +1,18 @@
 // Rate limits over real HTTP: per tenant by plan (free 100/min, pro 500, enterprise 2 000)
 // with X-RateLimit-* headers and 429 + Retry-After, per IP on the auth endpoints (30/min),
-// and — on server Postgres — one limit shared by several serve processes.
+// and — on server Postgres — one limit shared by several serve processes. The app runs on an
+// injected clock: a burst starts at the top of a window and "the next minute" is a jump.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumClient } from '../../../../sdk/src/index.js';
 import { createApp, type App } from '../../app.js';
 import { loadConfig } from '../../platform/config.js';
 import { serverDatabaseUrl, startTestApp, type TestApp } from '../../testing/harness.js';
-import { envelope, newEmail, roomInWindow } from '../../testing/identity.js';
+import { envelope, newEmail, windowClock } from '../../testing/identity.js';
 
+const clock = windowClock();
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ now: clock.now });
 });
 afterAll(() => t?.stop());
 
@@ -28,10 +30,10 @@ async function expectRateLimited(res: Response, limit: number): Promise<void> {
 }
 
 describe('per-tenant limits by plan', () => {
-  it('a free tenant gets 100 requests a minute: X-RateLimit-* headers count down, the 101st is 429 with Retry-After, the next window is open again', { timeout: 120_000 }, async () => {
+  it('a free tenant gets 100 requests a minute: X-RateLimit-* headers count down, the 101st is 429 with Retry-After, the next window is open again', async () => {
     const free = await t.tenant('Free Co', { plan: 'free' });
     const other = await t.tenant('Neighbour', { plan: 'free' });
-    await roomInWindow(15);
+    clock.nextWindow();
     const seen: number[] = [];
     for (let i = 0; i < 100; i++) {
       const res = await free.client.raw('GET', '/v1/me');
@@ -51,7 +53,7 @@ describe('per-tenant limits by plan', () => {
     expect(neighbour.status).toBe(200);
     expect(remaining(neighbour)).toBe(99);
 
-    await roomInWindow(61); // the next minute
+    clock.nextWindow(); // the next minute
     const again = await free.client.raw('GET', '/v1/me');
     expect(again.status).toBe(200);
     expect(remaining(again)).toBe(99);
@@ -69,7 +71,7 @@ describe('per-IP limit on the auth endpoints', () => {
   it('allows 30 sign-up/log-in requests a minute from one IP, then 429 RATE_LIMITED', async () => {
     const anon = t.client();
     const tenant = await t.tenant('Still Working');
-    await roomInWindow(15);
+    clock.nextWindow();
     const seen: number[] = [];
     for (let i = 0; i < 30; i++) {
       // Both endpoints share the budget; these requests fail on their own (a weak password,
@@ -97,12 +99,13 @@ describe('limits across serve processes', () => {
   it.runIf(!!serverDatabaseUrl())('on server Postgres, two serve processes on one database share the count: the 101st request overall is refused', async () => {
     const second: App = await createApp(
       loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: t.databaseUrl!, logLevel: 'silent', seedDemo: false }),
+      { now: clock.now },
     );
     try {
       const address = await second.start('serve');
       const free = await t.tenant('Shared Co', { plan: 'free' });
       const clients = [free.client, new AtriumClient({ baseUrl: address!, token: free.token })];
-      await roomInWindow(20);
+      clock.nextWindow();
       const seen: number[] = [];
       for (let i = 0; i < 100; i++) {
         const res = await clients[i % 2]!.raw('GET', '/v1/me');
