@@ -1,9 +1,10 @@
 // How the gateway survives providers: failures classified (what to retry, what to skip),
 // exponential backoff with full jitter that honours Retry-After, and a circuit breaker per
-// provider endpoint — 5 consecutive failures open it, after 60 s one probe is let through
-// (half-open): success closes it, failure opens it for another 60 s. Breaker state lives in
-// this process (each serve process learns on its own; see docs/ai.md).
+// provider endpoint (platform/breaker.ts) — 5 consecutive failures open it, after 60 s one probe
+// is let through (half-open): success closes it, failure opens it for another 60 s. Breaker state
+// lives in memory; openings and closings are shared with the other processes (breaker-sync.ts).
 import { APICallError, InvalidResponseDataError, JSONParseError, TypeValidationError } from '@ai-sdk/provider';
+import { Breaker, type BreakerState as PlatformBreakerState } from '../../platform/breaker.js';
 import { AppError } from '../../platform/errors.js';
 import { OutputValidationError } from './model-call.js';
 import { OfflineCannotSatisfy } from './offline.js';
@@ -75,89 +76,32 @@ export function backoffMs(attempt: number, baseMs: number, failure: Failure, ran
   return Math.round(random() * Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt));
 }
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+export type BreakerState = PlatformBreakerState;
 export type BreakerView = { state: BreakerState; consecutive_failures: number; opened_at: string | null; retry_at: string | null };
 
 /** Told when a breaker opens (`openedAt`) or closes (null) by this process's own calls, at `changedAt`. */
 export type BreakerTransition = (openedAt: number | null, changedAt: number) => void;
 
-export class CircuitBreaker {
-  #failures = 0;
-  #openedAt: number | null = null;
-  #probing = false;
-  /** When it last opened or closed, here or (adopted) elsewhere: older news is stale. */
-  #changedAt = Number.NEGATIVE_INFINITY;
-
-  constructor(
-    private readonly now: () => number,
-    private readonly threshold = BREAKER_THRESHOLD,
-    private readonly cooldownMs = BREAKER_COOLDOWN_MS,
-    private readonly onTransition: BreakerTransition = () => undefined,
-  ) {}
-
-  get state(): BreakerState {
-    if (this.#openedAt === null) return 'closed';
-    return this.now() - this.#openedAt >= this.cooldownMs ? 'half_open' : 'open';
-  }
-
-  /** May a call go through now? In half-open, exactly one probe is let through until it reports. */
-  tryPass(): boolean {
-    const s = this.state;
-    if (s === 'closed') return true;
-    if (s === 'open' || this.#probing) return false;
-    this.#probing = true;
-    return true;
-  }
-
-  success(): void {
-    const wasOpen = this.#openedAt !== null;
-    this.#failures = 0;
-    this.#openedAt = null;
-    this.#probing = false;
-    if (wasOpen) this.onTransition(null, (this.#changedAt = this.now()));
-  }
-
-  failure(): void {
-    this.#failures++;
-    if (!this.#probing && this.#failures < this.threshold) return;
-    // A failed probe, or the threshold reached: (re)open now. Only a change of state is told;
-    // calls still in flight when it opened just push the cooldown back, here.
-    const told = this.#openedAt === null || this.#probing;
-    this.#openedAt = this.now();
-    this.#probing = false;
-    if (told) this.onTransition(this.#openedAt, (this.#changedAt = this.#openedAt));
-  }
-
-  /**
-   * Takes on what another process saw (see breaker-sync.ts), without telling anyone: opened at
-   * `openedAt`, or closed (null), at `changedAt`. Only news newer than the last change known
-   * here counts: a read that raced this process's own later change must not undo it.
-   */
-  adopt(openedAt: number | null, changedAt: number): void {
-    if (changedAt <= this.#changedAt) return;
-    this.#changedAt = changedAt;
-    this.#probing = false;
-    if (openedAt !== null) {
-      this.#openedAt = Math.max(openedAt, this.#openedAt ?? openedAt);
-      this.#failures = Math.max(this.#failures, this.threshold);
-    } else {
-      this.#openedAt = null;
-      this.#failures = 0;
-    }
-  }
-
-  /** A call that passed but ended without a verdict on the provider (e.g. a bad request): frees the probe. */
-  release(): void {
-    this.#probing = false;
+/**
+ * A provider endpoint's breaker: the platform's (consecutive failures) on an epoch-ms clock,
+ * with the view `GET /v1/ai/providers` shows. `adopt` takes on another process's state
+ * (breaker-sync.ts).
+ */
+export class CircuitBreaker extends Breaker {
+  constructor(now: () => number, threshold = BREAKER_THRESHOLD, cooldownMs = BREAKER_COOLDOWN_MS, onTransition: BreakerTransition = () => undefined) {
+    super({
+      threshold, cooldownMs, counting: 'consecutive', clock: () => new Date(now()),
+      onTransition: (t) => onTransition(t.openedAt?.getTime() ?? null, t.at.getTime()),
+    });
   }
 
   view(): BreakerView {
-    const opened = this.#openedAt;
+    const s = this.snapshot();
     return {
-      state: this.state,
-      consecutive_failures: this.#failures,
-      opened_at: opened === null ? null : new Date(opened).toISOString(),
-      retry_at: opened === null ? null : new Date(opened + this.cooldownMs).toISOString(),
+      state: s.state,
+      consecutive_failures: s.failures,
+      opened_at: s.openedAt?.toISOString() ?? null,
+      retry_at: s.retryAt?.toISOString() ?? null,
     };
   }
 }
