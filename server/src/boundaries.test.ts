@@ -68,16 +68,13 @@ const KNOWN_CROSSINGS: KnownCrossing[] = [
   { file: 'server/src/seed.ts', rule: 'own-tables', what: 'read memberships', reason: `the seed looks up the demo tenant's owner itself; ${I12}` },
 
   // --- schema-owner / undeclared-table --------------------------------------------------------------
-  { file: 'server/src/modules/identity/schema.ts', rule: 'schema-owner', what: 'rate_limit_windows', reason: `platform/http/rate-limit.ts's table, declared by identity; ${I12}` },
-  { file: 'server/src/modules/identity/schema.ts', rule: 'schema-owner', what: 'platform_secrets', reason: `platform/secrets.ts's table, declared by identity; ${I12}` },
   { file: 'server/src/modules/ai/breaker-sync.ts', rule: 'undeclared-table', what: 'ai_breakers', count: 2, reason: `migration 0013 creates it, ai/schema.ts does not declare it (raw SQL only); ${I12}` },
 
-  // --- system-why: systemTx without a `system:` comment (all 41 call sites today) -----------------
+  // --- system-why: systemTx without a `system:` comment (40 call sites today) -----------------
   ...([
     ['server/src/main.ts', 'main'],
     ['server/src/seed.ts', 'seedDemo'],
     ['server/src/platform/context.ts', 'inPlatformFor'],
-    ['server/src/platform/secrets.ts', 'loadSecretBox'],
     ['server/src/modules/ai/breaker-sync.ts', 'SharedBreakers.load'],
     ['server/src/modules/ai/breaker-sync.ts', 'SharedBreakers.#share'],
     ['server/src/modules/identity/account.ts', 'workspacesOf'],

@@ -15,4 +15,8 @@ export interface PlatformTables {
     response: Json | null;
     created_at: CreatedAt;
   };
+  /** Fixed-window request counters (http/rate-limit.ts; created by migration 0004, UNLOGGED). */
+  rate_limit_windows: { key: string; window_start: Date; hits: number };
+  /** The SecretBox's generated key when ATRIUM_SECRET_KEY is not set (secrets.ts; created by migration 0004). */
+  platform_secrets: { name: string; value: string; created_at: CreatedAt };
 }

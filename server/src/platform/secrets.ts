@@ -35,6 +35,7 @@ export const keyFrom = (secret: string): Buffer => createHash('sha256').update(s
 export async function loadSecretBox(db: Db, configured: string | undefined, log: Logger): Promise<SecretBox> {
   if (configured) return new SecretBox(keyFrom(configured));
   const generated = randomBytes(32).toString('base64url');
+  // system: the key is the platform's, read before any tenant is known (no tenant_id, no RLS).
   const row = await db.systemTx(async (tx) => {
     await tx.insertInto('platform_secrets').values({ name: 'encryption_key', value: generated }).onConflict((oc) => oc.doNothing()).execute();
     return tx.selectFrom('platform_secrets').select('value').where('name', '=', 'encryption_key').executeTakeFirstOrThrow();

@@ -47,7 +47,5 @@ export interface IdentityTables {
     created_at: CreatedAt;
   };
   auth_failures: { key: string; failures: number; locked_until: Date | null; updated_at: ColumnType<Date, Date | undefined, Date> };
-  rate_limit_windows: { key: string; window_start: Date; hits: number };
-  platform_secrets: { name: string; value: string; created_at: CreatedAt };
   oidc_login_states: { state: string; code_verifier: string; nonce: string; redirect_path: string; created_at: CreatedAt };
 }
