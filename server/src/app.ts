@@ -25,6 +25,7 @@ import { CommandRegistry } from './platform/commands.js';
 import { EventRegistry } from './platform/events.js';
 import { createModules, type Platform, type Role } from './platform/module.js';
 import { MODULES } from './modules.js';
+import { systemClock } from './platform/clock.js';
 
 export const VERSION = '0.1.0';
 /** Sign-up, login and invitation acceptance per client IP (credential stuffing brake). */
@@ -45,7 +46,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const commands = new CommandRegistry(db);
   const events = new EventRegistry(STRICT_EVENTS);
-  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? (() => new Date()), commands, events };
+  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events };
   const { instances, order } = createModules(MODULES, platform);
   const { ledger, identity, work, ai, notifications, rules } = instances;
   const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), aiMetering: () => ai.meter.stats() });
@@ -58,7 +59,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     metrics.instrument(app);
     void app.register(cookie);
     const limits = {
-      limiter: new RateLimiter(counterStoreFor(db)),
+      limiter: new RateLimiter(counterStoreFor(db), platform.now),
       perTenant: (p: { plan: string }) => PLAN_LIMITS_PER_MINUTE[p.plan] ?? PLAN_LIMITS_PER_MINUTE.free!,
       perIpOnAuth: AUTH_REQUESTS_PER_IP_PER_MINUTE,
     };

@@ -23,6 +23,15 @@ describe('catalogues', () => {
     for (const ns of ['identity', 'flow_os', 'rules', 'notifications', 'ai']) expect(data.some((e) => e.namespace === ns), ns).toBe(true);
   });
 
+  it('GET /v1/commands lists the registered commands with their scope and input schema', async () => {
+    const res = await fetch(`${t.baseUrl}/v1/commands`, { headers: { authorization: `Bearer ${a.token}` } });
+    const { data } = await expectOk<{ name: string; module: string; scope: string; input: { properties?: Record<string, unknown> } }[]>(res);
+    const update = data.find((c) => c.name === 'work.update_task');
+    expect(update).toMatchObject({ module: 'work', scope: 'write' });
+    expect(Object.keys(update!.input.properties ?? {})).toEqual(expect.arrayContaining(['id', 'status', 'priority', 'why']));
+    for (const name of ['work.create_task', 'work.create_workflow', 'notifications.notify', 'ledger.record_event']) expect(data.some((c) => c.name === name), name).toBe(true);
+  });
+
   it('needs authentication', async () => {
     await expectError(await fetch(`${t.baseUrl}/v1/events`), 401, 'UNAUTHENTICATED');
     await expectError(await fetch(`${t.baseUrl}/v1/commands`), 401, 'UNAUTHENTICATED');

@@ -136,7 +136,7 @@ export const IDENTITY_ERRORS = {
 
 export const identityModule = defineModule({
   id: 'identity', namespace: 'identity', deps: ['ledger'],
-  tables: ['tenants', 'users', 'memberships', 'auth_tokens', 'stream_tickets', 'user_totp', 'recovery_codes', 'invitations', 'auth_failures', 'rate_limit_windows', 'platform_secrets', 'oidc_login_states'],
+  tables: ['tenants', 'users', 'memberships', 'auth_tokens', 'stream_tickets', 'user_totp', 'recovery_codes', 'invitations', 'auth_failures', 'oidc_login_states'],
   errors: IDENTITY_ERRORS, events: IDENTITY_EVENTS,
   create: (p, { ledger }: { ledger: Ledger }) => createIdentity({ db: p.db, ledger, mailer: p.mailer, log: p.log, config: p.config }),
 });

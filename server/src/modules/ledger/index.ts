@@ -18,6 +18,8 @@ import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
 import { defineModule } from '../../platform/module.js';
 import type { EventRegistry } from '../../platform/events.js';
+import type { CommandRegistry } from '../../platform/commands.js';
+import { registerLedgerCommands } from './commands.js';
 
 export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef, BeforeRecord };
 export type { DiffView } from './model.js';
@@ -37,13 +39,15 @@ export type LedgerDeps = {
   config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds' | 'jobs'>;
   /** The modules' event catalogues: every diff a module records is checked against its own. */
   events?: Pick<EventRegistry, 'check'>;
+  commands: CommandRegistry;
 };
 
-export function createLedger({ db, jobs, hub, config, events }: LedgerDeps) {
+export function createLedger({ db, jobs, hub, config, events, commands }: LedgerDeps) {
   const policy = new WhyPolicy();
   const beforeRecord: BeforeRecord[] = [];
   const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord, events);
   const feed = new DiffFeed(db, hub);
+  registerLedgerCommands(commands, recorder);
 
   // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
   jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3, policy: 'short' }, (job) =>
@@ -106,7 +110,7 @@ export function createLedger({ db, jobs, hub, config, events }: LedgerDeps) {
     /** The realtime feed (GET /v1/stream); its idle() and written tell a test that nothing more is on the way. */
     feed,
     registerRoutes(registry: RouteRegistry): void {
-      registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt });
+      registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt, commands });
     },
   };
   return ledger;
@@ -120,5 +124,5 @@ export const LEDGER_ERRORS = {
 
 export const ledgerModule = defineModule({
   id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {},
-  create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events }),
+  create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events, commands: p.commands }),
 });

@@ -14,6 +14,8 @@ import type { Recorder } from './record.js';
 import type { EntityRef, ReplayedState } from './replay.js';
 import type { DiffFeed } from './stream.js';
 import { annotationSchema, diffSchema, sentimentSchema } from './schemas.js';
+import type { CommandRegistry } from '../../platform/commands.js';
+import { assertOwnNamespace, customEventInput, RECORD_EVENT } from './commands.js';
 
 const name = z.string().trim().min(1).max(100);
 const outOfRange = 'must be between the years 1000 and 9999';
@@ -39,7 +41,7 @@ export type LedgerRouteDeps = {
   stateAt: (tenantId: string, ref: EntityRef, at: Date) => Promise<ReplayedState>;
 };
 
-export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, stateAt }: LedgerRouteDeps): void {
+export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, stateAt, commands }: LedgerRouteDeps & { commands: CommandRegistry }): void {
   const read = <T>(p: Principal, fn: (tx: Tx) => Promise<T>) => db.tenantTx(p.tenantId, fn);
 
   r.add({
@@ -56,49 +58,11 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
   r.add({
     method: 'POST', url: '/v1/diffs', tags: ['ledger'], scope: 'write', successStatus: 201,
     summary: 'Record a custom event (namespaces of Atrium modules are reserved)',
-    body: z.strictObject({
-      namespace: z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'lowercase letters, digits, _ . -'),
-      entity_type: name,
-      entity_id: z.string().min(1).max(200),
-      event: name,
-      before: z.json().nullable().optional(),
-      after: z.json().nullable().optional(),
-      metadata: z.record(z.string(), z.json()).optional(),
-      why: z.string().trim().min(1).max(5000).optional(),
-      sentiment: sentimentSchema.optional(),
-      causation_id: z.string().max(30).optional(),
-      correlation_id: z.string().min(1).max(200).optional(),
-    }),
+    body: customEventInput,
     response: diffSchema,
     handler: async ({ principal, requestId, body }) => {
-      if (RESERVED_NAMESPACES.has(body.namespace)) {
-        throw errors.badRequest('RESERVED_NAMESPACE', `"${body.namespace}" belongs to an Atrium module; use your own namespace.`, [
-          { path: 'body.namespace', message: 'reserved' },
-        ]);
-      }
-      const diff = await inTenant(db, actingAs(principal, requestId), async (ctx) => {
-        let causationId: number | null = null;
-        if (body.causation_id !== undefined) {
-          causationId = parseDiffId(body.causation_id);
-          const cause = causationId === null ? undefined : await ctx.tx.selectFrom('diffs').select('id').where('id', '=', causationId).executeTakeFirst();
-          if (!cause) throw errors.validation([{ path: 'body.causation_id', message: 'no such diff in this tenant' }]);
-        }
-        const rec = await recorder.record(ctx, {
-          namespace: body.namespace,
-          entityType: body.entity_type,
-          entityId: body.entity_id,
-          event: body.event,
-          before: body.before ?? null,
-          after: body.after ?? null,
-          metadata: (body.metadata ?? {}) as JsonObject,
-          why: body.why,
-          sentiment: body.sentiment,
-          causationId,
-          correlationId: body.correlation_id,
-        });
-        return getDiff(ctx.tx, diffPublicId(rec.id));
-      });
-      return { data: diff };
+      assertOwnNamespace(body.namespace, 'body.namespace');
+      return { data: await commands.execute(principal, RECORD_EVENT, body, { requestId }) };
     },
   });
 

@@ -14,6 +14,7 @@ import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { defineModule } from '../../platform/module.js';
 import { NOTIFICATION_EVENTS } from './events.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 
 export type Notice = {
   /** `user:<id>` or `role:<owner|admin|member|viewer>` (a role reaches everyone with it or above). */
@@ -34,7 +35,7 @@ const ROLE_REACH: Record<string, readonly string[]> = {
   viewer: ['owner', 'admin', 'member', 'viewer'],
 };
 
-type Deps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory'>; mailer: Mailer };
+type Deps = { db: Db; ledger: Ledger; identity: Pick<Identity, 'directory'>; mailer: Mailer; commands?: CommandRegistry };
 
 const view = (n: { id: string; title: string; body: string; link: string | null; entity_type: string | null; entity_id: string | null; read_at: Date | null; created_at: Date }) => ({
   id: n.id, title: n.title, body: n.body, link: n.link,
@@ -46,7 +47,7 @@ const notificationSchema = z.object({
   entity: z.object({ type: z.string(), id: z.string() }).nullable(), read: z.boolean(), read_at: z.string().nullable(), created_at: z.string(),
 });
 
-export function createNotifications({ db, ledger, identity, mailer }: Deps) {
+export function createNotifications({ db, ledger, identity, mailer, commands }: Deps) {
   type Person = Awaited<ReturnType<Identity['directory']>>[number];
   /** Members the targets reach (unknown users are dropped: notifications go to members only). */
   function recipients(people: readonly Person[], to: readonly string[]): Person[] {
@@ -105,6 +106,19 @@ export function createNotifications({ db, ledger, identity, mailer }: Deps) {
       return { ids: p.rows.map((r) => r.id), userIds: p.rows.map((r) => r.user_id), diffIds };
     });
   }
+
+  commands?.register({
+    name: 'notifications.notify', scope: 'write', summary: 'Notify people of the workspace (`user:<id>` or `role:<role>`, which reaches that role and above)',
+    input: z.strictObject({
+      to: z.array(z.string().regex(/^(user:[A-Za-z0-9_]{1,100}|role:(owner|admin|member|viewer))$/, 'user:<id> or role:<owner|admin|member|viewer>')).min(1).max(20),
+      title: z.string().trim().min(1).max(200), body: z.string().max(4000).optional(), link: z.string().max(2000).nullable().optional(),
+      entity: z.strictObject({ type: z.string().min(1).max(100), id: z.string().min(1).max(200) }).nullable().optional(),
+    }),
+    run: async (ctx, input) => {
+      const sent = await notify(ctx, input);
+      return { notified: sent.userIds, notifications: sent.ids };
+    },
+  });
 
   function registerRoutes(r: RouteRegistry): void {
     r.add({
@@ -177,5 +191,5 @@ export type Notifications = ReturnType<typeof createNotifications>;
 
 export const notificationsModule = defineModule({
   id: 'notifications', namespace: 'notifications', deps: ['ledger', 'identity'], tables: ['notifications'], events: NOTIFICATION_EVENTS,
-  create: (p, { ledger, identity }: { ledger: Ledger; identity: Pick<Identity, 'directory'> }) => createNotifications({ db: p.db, ledger, identity, mailer: p.mailer }),
+  create: (p, { ledger, identity }: { ledger: Ledger; identity: Pick<Identity, 'directory'> }) => createNotifications({ db: p.db, ledger, identity, mailer: p.mailer, commands: p.commands }),
 });

@@ -7,7 +7,7 @@ import type { Json, JsonObject } from '../../platform/schema.js';
 import { errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notifications } from '../notifications/index.js';
-import type { Work } from '../work/index.js';
+import type { WorkPort } from './work-port.js';
 import type { Action } from './model.js';
 import { predict } from './predict.js';
 import { render, type TemplateScope } from './template.js';
@@ -17,7 +17,7 @@ export type TriggerDiff = {
   before: Json | null; after: Json | null; metadata: JsonObject; actor_type: string; actor_id: string; created_at: Date;
 };
 
-export type EffectDeps = { ledger: Ledger; notifications: Notifications; work: Work; now: () => Date };
+export type EffectDeps = { ledger: Ledger; notifications: Notifications; work: WorkPort; now: () => Date };
 export type Effect = { effect: Json; diffId?: number | null };
 export type ActionContext = { ctx: Ctx; diff: TriggerDiff; rule: { id: string; name: string }; scope: TemplateScope; entity: JsonObject | null };
 
@@ -133,7 +133,7 @@ export async function runEffect(d: EffectDeps, a: ActionContext, action: Action)
       return { effect: { workflow_id: id } };
     }
     case 'predict': {
-      const p = await predict(ctx.tx, d.work, action.model, diff, a.entity);
+      const p = await predict(ctx, d.work, action.model, diff, a.entity);
       const recorded = await d.ledger.record(ctx, {
         namespace: 'rules', entityType: diff.entity_type, entityId: diff.entity_id, event: `${diff.entity_type}.predicted`,
         after: { prediction: p.prediction }, metadata: { evidence: p.evidence, model: action.model },

@@ -7,6 +7,8 @@ import { startTestApp, type TestApp, type TestTenant } from '../../testing/harne
 import { expectError, expectOk } from '../../testing/http.js';
 import { Authenticator } from '../../testing/identity.js';
 import { addMember, workApi, type Task } from '../../testing/work.js';
+import type { Principal } from '../../platform/context.js';
+import { ChangeHeld } from '../../platform/http/route.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -225,5 +227,48 @@ describe('withdrawal and who may decide', () => {
     await expectError(await post(a.client, `/v1/approvals/${approval.id}/approve`, { why: 'ok' }), 409, 'REQUESTER_GONE');
     expect((await api.task(task.id)).priority).toBe('normal');
     expect((await getApproval(a.client, approval.id)).status).toBe('pending');
+  });
+});
+
+describe('held as commands', () => {
+  it('a change held over HTTP is stored as its command, and approving runs that command', async () => {
+    const { a, member, api, w } = await urgentNeedsApproval();
+    const task = await api.addTask(w.id, { name: 'Launch' });
+    const approval = await held(member.client, task.id, { priority: 'urgent' });
+    expect(await getApproval(a.client, approval.id)).toMatchObject({ command: 'work.update_task' });
+    await expectOk(await post(a.client, `/v1/approvals/${approval.id}/approve`, { why: 'go' }));
+    expect((await api.task(task.id)).priority).toBe('urgent');
+  });
+
+  it('a command run outside HTTP (as an agent or a flow step would) is held the same way and applied on approval', async () => {
+    const { a, member, api, w } = await urgentNeedsApproval();
+    const task = await api.addTask(w.id, { name: 'Agent work' });
+    const principal: Principal = {
+      tenantId: a.tenantId, actor: { type: 'user', id: member.userId }, userId: member.userId, tokenId: 'in-process', kind: 'session',
+      role: 'member', scopes: ['read', 'write'], plan: 'enterprise', stepUpAt: null, platformRole: null,
+    };
+    const err = await t.app.commands.execute(principal, 'work.update_task', { id: task.id, priority: 'urgent' }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeHeld);
+    expect((err as ChangeHeld).command).toEqual({ command: 'work.update_task', input: { id: task.id, priority: 'urgent' } });
+    const envelope = await t.app.rules.approvals.hold(err as ChangeHeld, { principal });
+    expect(envelope.status).toBe(202);
+    const id = (envelope.data as { id: string }).id;
+    expect(await getApproval(a.client, id)).toMatchObject({ status: 'pending', command: 'work.update_task', request: { method: null, url: null }, requested_by: { id: member.userId } });
+    expect((await api.task(task.id)).priority).toBe('normal');
+    await expectOk(await post(a.client, `/v1/approvals/${id}/approve`, { why: 'agent may' }));
+    expect((await api.task(task.id)).priority).toBe('urgent');
+    const [applied] = (await expectOk<{ actor: { id: string }; metadata: Record<string, unknown> }[]>(await a.client.raw('GET', `/v1/diffs?entity_id=${task.id}&event=task.updated`))).data;
+    expect(applied).toMatchObject({ actor: { id: member.userId }, metadata: { approval_id: id } });
+  });
+
+  it('an unknown command or bad input is refused before anything runs', async () => {
+    const a = await t.tenant();
+    const principal: Principal = {
+      tenantId: a.tenantId, actor: { type: 'user', id: a.userId }, userId: a.userId, tokenId: 'in-process', kind: 'session',
+      role: 'owner', scopes: ['read', 'write', 'admin'], plan: 'enterprise', stepUpAt: null, platformRole: null,
+    };
+    await expect(t.app.commands.execute(principal, 'work.no_such', {})).rejects.toMatchObject({ code: 'UNKNOWN_COMMAND', status: 400 });
+    await expect(t.app.commands.execute(principal, 'work.update_task', { id: 'task_x', priority: 'whenever' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.app.commands.execute({ ...principal, scopes: ['read'] }, 'work.update_task', { id: 'task_x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

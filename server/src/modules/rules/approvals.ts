@@ -1,12 +1,15 @@
-// The human-in-the-loop queue: changes held by a require_approval rule. Approving re-runs
-// the held request exactly as it was asked (same route, same body) on the requester's behalf
-// with the approval granted; the pre-commit hook then marks it approved in that same
-// transaction. Rejecting needs a reason. Both decisions are diffs.
+// The human-in-the-loop queue: changes held by a require_approval rule. A held change is
+// stored as the command it came from — `{command, input}` and who asked — and approving runs
+// that command again through the command registry, as the requester, with the approval
+// granted; the pre-commit hook then marks it approved in that same transaction. So a person
+// over HTTP, an agent or a flow step are held and approved the same way. Rejecting needs a
+// reason. Both decisions are diffs.
 import { sql } from 'kysely';
 import { actingAs, inTenant, type Actor, type ApprovalGrant, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
-import type { ChangeHeld, Envelope, HeldRequest, HttpMethod, RouteRegistry } from '../../platform/http/route.js';
+import type { ChangeHeld, Dispatched, Envelope, HeldRequest, HttpMethod, RouteRegistry } from '../../platform/http/route.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { Identity } from '../identity/index.js';
@@ -17,7 +20,15 @@ import type { Hold } from './precommit.js';
 export type ApprovalsDeps = {
   db: Db; ledger: Ledger; notifications: Notifications;
   identity: Pick<Identity, 'directory' | 'requireFreshStepUp'>;
+  commands: Pick<CommandRegistry, 'execute'>;
+  /** Only for approvals held before commands existed (stored as an HTTP request): re-dispatched through the routes. */
   registry: () => RouteRegistry;
+};
+
+/** What an approval row stores of the held change: the command (or, for rows held before commands, the HTTP request) and the requester's access. */
+type HeldChange = {
+  command?: string; input?: Json; method?: HttpMethod; url?: string; body?: Json | null;
+  role?: string | null; scopes?: string[]; kind?: 'session' | 'api_key';
 };
 
 type ApprovalRow = {
@@ -28,13 +39,15 @@ type ApprovalRow = {
 
 export function approvalView(a: ApprovalRow, rule?: { name: string; actions: Json[] }) {
   const action = (rule?.actions[0] ?? {}) as { approvers?: string; not_by_requester?: boolean };
-  const req = a.request as { method?: string; url?: string };
+  const req = a.request as { method?: string; url?: string; command?: string };
   return {
     id: a.id, status: a.status, summary: a.summary,
     rule: { id: a.rule_id, name: rule?.name ?? null, approvers: action.approvers ?? 'role:admin', not_by_requester: action.not_by_requester ?? false },
     requested_by: { type: a.requester_type, id: a.requested_by },
     change: { namespace: a.namespace, entity_type: a.entity_type, entity_id: a.entity_id, event: a.event, before: a.proposed_before, after: a.proposed_after },
     request: { method: req.method ?? null, url: req.url ?? null },
+    /** The command approving runs (null for changes held before commands existed). */
+    command: req.command ?? null,
     decided_by: a.decided_by, decision_why: a.decision_why, decided_at: a.decided_at?.toISOString() ?? null, created_at: a.created_at.toISOString(),
   };
 }
@@ -53,7 +66,7 @@ export function createApprovals(d: ApprovalsDeps) {
   }
 
   /** The registry's hold handler: records the held request as a pending approval → 202. */
-  async function hold(held: ChangeHeld, req: HeldRequest): Promise<Envelope> {
+  async function hold(held: ChangeHeld, req: Pick<HeldRequest, 'principal'> & Partial<HeldRequest>): Promise<Envelope> {
     const h = held.hold as Hold;
     const p = req.principal;
     const view = await inTenant(d.db, actingAs(p, req.requestId), async (ctx) => {
@@ -61,7 +74,12 @@ export function createApprovals(d: ApprovalsDeps) {
         id: newId('apr'), tenant_id: ctx.tenantId, rule_id: h.rule.id, requested_by: p.actor.id, requester_type: p.actor.type,
         namespace: h.diff.namespace, entity_type: h.diff.entityType, entity_id: h.diff.entityId, event: h.diff.event,
         proposed_before: JSON.stringify(h.diff.before ?? null), proposed_after: JSON.stringify(h.diff.after ?? null),
-        request: JSON.stringify({ method: req.method, url: req.url, body: (req.body ?? null) as Json, role: p.role, scopes: [...p.scopes], kind: p.kind }),
+        request: JSON.stringify({
+          ...(held.command
+            ? { command: held.command.command, input: held.command.input as Json, ...(req.method && { method: req.method, url: req.url }) }
+            : { method: req.method, url: req.url, body: (req.body ?? null) as Json }),
+          role: p.role, scopes: [...p.scopes], kind: p.kind,
+        } satisfies HeldChange),
         summary: h.message.slice(0, 500),
       }).returningAll().executeTakeFirstOrThrow();
       const diff = await d.ledger.record(ctx, {
@@ -93,6 +111,16 @@ export function createApprovals(d: ApprovalsDeps) {
     };
   }
 
+  /** Runs the held command as the requester; a refusal comes back as the HTTP answer would have been. */
+  async function runHeldCommand(requester: Principal, command: string, input: Json): Promise<Dispatched> {
+    try {
+      return { status: 200, body: { data: await d.commands.execute(requester, command, input) } };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return { status: err.status, body: { error: { code: err.code, message: err.message, details: err.details } } };
+    }
+  }
+
   async function approve(p: Principal, id: string, input: { why: string; sentiment?: -1 | 0 | 1 }) {
     const { a, rule } = await d.db.tenantTx(p.tenantId, (tx) => load(tx, id));
     if (a.status !== 'pending') throw errors.conflict('APPROVAL_DECIDED', `This approval was already ${a.status}.`);
@@ -106,8 +134,8 @@ export function createApprovals(d: ApprovalsDeps) {
     await d.identity.requireFreshStepUp(p);
     const grant: ApprovalGrant = { id: a.id, ruleId: a.rule_id, approver: p.actor, why: input.why, sentiment: input.sentiment ?? 0 };
     const requester = await d.db.tenantTx(p.tenantId, (tx) => requesterPrincipal(tx, p, a, grant));
-    const req = a.request as { method: HttpMethod; url: string; body: Json | null };
-    const res = await d.registry().dispatch(requester, { method: req.method, url: req.url, body: req.body ?? undefined });
+    const held = a.request as HeldChange;
+    const res = held.command ? await runHeldCommand(requester, held.command, held.input ?? null) : await d.registry().dispatch(requester, { method: held.method!, url: held.url!, body: held.body ?? undefined });
     if (res.status >= 400) {
       const e = res.body.error;
       if (e?.code === 'APPROVAL_DECIDED' || e?.code === 'APPROVAL_STALE') throw errors.conflict(e.code, e.message);

@@ -11,7 +11,8 @@ import type { SecretBox } from '../../platform/secrets.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notifications } from '../notifications/index.js';
-import type { Work } from '../work/index.js';
+import type { CommandRegistry } from '../../platform/commands.js';
+import { workPort } from './work-port.js';
 import { createApprovals } from './approvals.js';
 import { createEvaluator } from './evaluator.js';
 import { precommitHook } from './precommit.js';
@@ -33,7 +34,7 @@ export { OPERATORS, compileCondition, type Condition } from './conditions.js';
 export const RULES_CHANNEL = 'atrium_rules';
 
 export type RulesDeps = {
-  db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; work: Work; notifications: Notifications;
+  db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; commands: CommandRegistry; notifications: Notifications;
   identity: Pick<Identity, 'directory' | 'isMember' | 'requireFreshStepUp' | 'secrets'>;
   config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; ruleActionTimeoutSeconds: number; jobs: boolean };
   now?: () => Date;
@@ -44,14 +45,16 @@ export function createRules(d: RulesDeps) {
   const cache = new RuleCache();
   const urlPolicy = { allowPrivate: d.config.webhookAllowPrivate };
   const secrets = (): SecretBox => d.identity.secrets();
-  const effects = { ledger: d.ledger, notifications: d.notifications, work: d.work, now };
+  // Flow OS through its commands: rules name them, never import the module.
+  const work = workPort(d.commands);
+  const effects = { ledger: d.ledger, notifications: d.notifications, work, now };
   let registry: RouteRegistry | null = null;
 
   d.ledger.beforeRecord(precommitHook({ cache, ledger: d.ledger }));
   const runner = createRunner({ ...effects, db: d.db, jobs: d.jobs, log: d.log, secrets, urlPolicy, webhookBaseDelaySeconds: d.config.webhookRetryBaseSeconds });
   const evaluator = createEvaluator({ db: d.db, jobs: d.jobs, hub: d.hub, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
   const approvals = createApprovals({
-    db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity,
+    db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity, commands: d.commands,
     registry: () => {
       if (!registry) throw new Error('approvals need the HTTP registry');
       return registry;
@@ -89,7 +92,7 @@ export function createRules(d: RulesDeps) {
     async enablePack(ctx: Ctx, packId: string) {
       const pack = RULE_PACKS.find((p) => p.id === packId);
       if (!pack) throw errors.notFound('Rule pack');
-      const made = await createRule(ctx, { ledger: d.ledger, work: d.work, identity: d.identity, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
+      const made = await createRule(ctx, { ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
       ctx.onCommit(() => onRulesChanged(ctx.tenantId));
       return made.rule;
     },
@@ -109,7 +112,7 @@ export function createRules(d: RulesDeps) {
     registerRoutes(r: RouteRegistry): void {
       registry = r;
       r.onHeld((held, req) => approvals.hold(held, req));
-      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work: d.work, identity: d.identity, secrets, urlPolicy, effects, approvals, onRulesChanged });
+      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, effects, approvals, onRulesChanged });
     },
   };
 }
@@ -126,9 +129,10 @@ export const RULES_ERRORS = {
 } as const;
 
 export const rulesModule = defineModule({
+  // `work` only for its commands (rule actions): it must be created first so they are registered.
   id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications', 'work'],
   tables: ['rule_cursor', 'rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
   errors: RULES_ERRORS, events: RULES_EVENTS,
-  create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications; work: Work }) =>
-    createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, ...n }),
+  create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications; work: unknown }) =>
+    createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, commands: p.commands, ledger: n.ledger, identity: n.identity, notifications: n.notifications }),
 });

@@ -132,7 +132,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     body: z.strictObject({ rule: ruleInput, ...windowQuery }), response: simulationSchema,
     handler: async ({ principal, body }) => {
       const w = window(body);
-      await d.db.tenantTx(principal.tenantId, (tx) => checkRule(tx, d, body.rule));
+      await inTenant(d.db, actingAs(principal), (ctx) => checkRule(ctx, d, body.rule));
       const row: RuleRow = {
         id: 'draft', tenant_id: principal.tenantId, name: body.rule.name, kind: kindOf(body.rule), enabled: true,
         trigger: body.rule.trigger as RuleRow['trigger'], actions: body.rule.actions as unknown as Json[], active_after_diff: 0,

@@ -69,7 +69,7 @@ async function describe(deps: EffectDeps, a: Parameters<typeof resolveTargets>[1
     case 'webhook':
       return { type: 'webhook', url: action.url, event_type: `atrium.${a.diff.event}` };
     case 'predict': {
-      const p = await predict(a.ctx.tx, deps.work, action.model, a.diff, a.entity);
+      const p = await predict(a.ctx, deps.work, action.model, a.diff, a.entity);
       return { type: 'predict', model: action.model, prediction: p.prediction, evidence: p.evidence };
     }
     case 'guard':

@@ -11,12 +11,12 @@ import type { SecretBox } from '../../platform/secrets.js';
 import { assertSafeUrl, type UrlPolicy } from '../../platform/url-guard.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { Work } from '../work/index.js';
+import type { WorkPort } from './work-port.js';
 import { conditionProblems } from './conditions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
 
 export type StoreDeps = {
-  ledger: Ledger; work: Pick<Work, 'assertTemplate' | 'assertWorkflow'>; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox; urlPolicy: UrlPolicy;
+  ledger: Ledger; work: Pick<WorkPort, 'assertTemplate' | 'assertWorkflow'>; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox; urlPolicy: UrlPolicy;
 };
 
 type RuleRecord = {
@@ -39,7 +39,7 @@ export function ruleView(r: RuleRecord): RuleView {
 const auditState = (r: RuleRecord): JsonObject => ({ name: r.name, enabled: r.enabled, kind: r.kind, trigger: r.trigger, actions: (r.actions as StoredAction[]).map(publicAction) });
 
 /** Validation beyond the schema: condition semantics, sizes, action mixes, references, URLs. */
-export async function checkRule(tx: Tx, d: StoreDeps, input: { trigger: Trigger; actions: readonly Action[] }): Promise<void> {
+export async function checkRule(ctx: Ctx, d: StoreDeps, input: { trigger: Trigger; actions: readonly Action[] }): Promise<void> {
   const problems: ErrorDetail[] = [];
   if (triggerBytes(input.trigger) > LIMITS.triggerBytes) problems.push({ path: 'body.trigger', message: `larger than ${LIMITS.triggerBytes} bytes` });
   const trigger = normaliseTrigger(input.trigger);
@@ -51,13 +51,13 @@ export async function checkRule(tx: Tx, d: StoreDeps, input: { trigger: Trigger;
   input.actions.forEach((a, i) => {
     if (a.type === 'tag' && !a.add?.length && !a.remove?.length) problems.push({ path: `body.actions.${i}`, message: 'tag needs `add` or `remove`' });
   });
-  problems.push(...(await strangers(tx, d, input.actions)));
+  problems.push(...(await strangers(ctx.tx, d, input.actions)));
   if (problems.length > 0) throw errors.validation(problems);
   for (const [i, a] of input.actions.entries()) {
     if (a.type === 'webhook') assertSafeUrl(a.url, d.urlPolicy, `body.actions.${i}.url`);
     // References must exist in this tenant (another tenant's id is simply not found).
-    if (a.type === 'start_workflow' && a.template_id) await d.work.assertTemplate(tx, a.template_id);
-    if (a.type === 'create_task' && a.workflow !== 'same') await d.work.assertWorkflow(tx, a.workflow);
+    if (a.type === 'start_workflow' && a.template_id) await d.work.assertTemplate(ctx, a.template_id);
+    if (a.type === 'create_task' && a.workflow !== 'same') await d.work.assertWorkflow(ctx, a.workflow);
   }
 }
 
@@ -136,7 +136,7 @@ export async function loadRule(tx: Tx, id: string, lock = false): Promise<RuleRe
 }
 
 export async function createRule(ctx: Ctx, d: StoreDeps, input: RuleInput & { pack_id?: string }): Promise<{ rule: RuleView; secrets: Record<number, string> }> {
-  await checkRule(ctx.tx, d, input);
+  await checkRule(ctx, d, input);
   const { stored, shown } = sealActions(d, input.actions);
   const row = await ctx.tx.insertInto('rules').values({
     id: newId('rule'), tenant_id: ctx.tenantId, name: input.name, description: input.description ?? '', enabled: input.enabled ?? true,
@@ -158,7 +158,7 @@ export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: Rule
   const actions = patch.actions ?? (before.actions as StoredAction[]);
   let shown: Record<number, string> = {};
   let stored = before.actions as StoredAction[];
-  if (patch.trigger || patch.actions) await checkRule(ctx.tx, d, { trigger, actions });
+  if (patch.trigger || patch.actions) await checkRule(ctx, d, { trigger, actions });
   if (patch.actions) ({ stored, shown } = sealActions(d, patch.actions, before.actions as StoredAction[]));
   const after = await ctx.tx.updateTable('rules').set({
     name: patch.name ?? before.name, description: patch.description ?? before.description, enabled: patch.enabled ?? before.enabled,

@@ -17,6 +17,9 @@ import { createWorkflow, type NewWorkflow } from './workflows.js';
 import type { Ctx } from '../../platform/context.js';
 import { defineModule } from '../../platform/module.js';
 import { WORK_EVENTS } from './events.js';
+import { registerWorkCommands } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
+export { WORK_COMMANDS } from './commands.js';
 
 export { healthOf, type Health, type HealthVerdict } from './health.js';
 export { BUILTIN_TEMPLATES } from './templates-builtin.js';
@@ -25,14 +28,17 @@ export type WorkModuleDeps = {
   db: Db; ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'>; jobs?: Jobs; now?: () => Date;
   /** False without the job engine (ATRIUM_JOBS=false): nothing is scheduled. */
   schedules?: boolean;
+  /** Where this module's commands are registered (routes, rule actions, flows and agents call them there). */
+  commands: CommandRegistry;
 };
 
-export function createWork({ db, ledger, identity, jobs, now = () => new Date(), schedules = true }: WorkModuleDeps) {
+export function createWork({ db, ledger, identity, jobs, now = () => new Date(), schedules = true, commands }: WorkModuleDeps) {
   // The critical changes of this module: they never happen without a why.
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.updated', when: TASK_NEEDS_WHY, label: 'task blocked or failed' });
   ledger.requireWhy({ namespace: 'flow_os', event: 'task.created', when: TASK_NEEDS_WHY, label: 'task created blocked or failed' });
   ledger.requireWhy({ namespace: 'flow_os', event: 'workflow.archived', label: 'workflow archived' });
   const deps = { ledger, identity, now };
+  registerWorkCommands(commands, deps);
   jobs?.define<object>(HEALTH_TICK_QUEUE, { retryLimit: 0, policy: 'short' }, () => healthTick(db, ledger, now()).then(() => undefined));
   return {
     /** Commands for other modules and the demo seed (each inside the caller's Ctx). */
@@ -56,8 +62,8 @@ export function createWork({ db, ledger, identity, jobs, now = () => new Date(),
     },
 
     registerRoutes(registry: RouteRegistry): void {
-      registerWorkflowRoutes(registry, db, deps);
-      registerTaskRoutes(registry, db, deps);
+      registerWorkflowRoutes(registry, db, { ...deps, commands });
+      registerTaskRoutes(registry, db, { ...deps, commands });
     },
   };
 }
@@ -74,5 +80,5 @@ export const workModule = defineModule({
   id: 'work', namespace: 'flow_os', deps: ['ledger', 'identity'], tables: ['workflows', 'tasks', 'workflow_templates'],
   errors: WORK_ERRORS, events: WORK_EVENTS,
   create: (p, { ledger, identity }: { ledger: Ledger; identity: Pick<Identity, 'directory' | 'isMember'> }) =>
-    createWork({ db: p.db, ledger, identity, jobs: p.jobs, now: p.now, schedules: p.config.jobs }),
+    createWork({ db: p.db, ledger, identity, jobs: p.jobs, now: p.now, schedules: p.config.jobs, commands: p.commands }),
 });

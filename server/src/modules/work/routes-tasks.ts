@@ -8,10 +8,13 @@ import { dashboard, departments } from './dashboard.js';
 import { exportWorkflowsCsv } from './export.js';
 import { versionFromIfMatch } from './guards.js';
 import { department, idParam, sentiment, taskFields, taskSchema, why } from './schemas.js';
-import { createTask, deleteTask, getTask, updateTask } from './tasks.js';
+import { getTask } from './tasks.js';
+import type { TaskView } from './model.js';
+import { WORK_COMMANDS } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import { workflowWithTasks, type WorkDeps } from './workflows.js';
 
-export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { identity: Pick<Identity, 'directory' | 'isMember'> }): void {
+export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { identity: Pick<Identity, 'directory' | 'isMember'>; commands: CommandRegistry }): void {
   const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => getTask(tx, id, d.now()));
 
   r.add({
@@ -24,10 +27,9 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     method: 'POST', url: '/v1/workflows/:id/tasks', tags: ['work'], scope: 'write', successStatus: 201,
     summary: 'Add a task (at the end, or at `position`)', params: idParam,
     body: z.strictObject({ ...taskFields, ...why }), response: taskSchema,
-    handler: async ({ principal, params, body }) => {
-      const id = await inTenant(db, actingAs(principal), (ctx) => createTask(ctx, d, params.id, body));
-      return { data: await show(principal, id) };
-    },
+    handler: async ({ principal, params, body, requestId }) => ({
+      data: await d.commands.execute<TaskView>(principal, WORK_COMMANDS.createTask, { workflow_id: params.id, ...body }, { requestId }),
+    }),
   });
 
   r.add({
@@ -41,12 +43,9 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     params: idParam,
     body: z.strictObject({ ...taskFields, name: taskFields.name.optional(), version: z.number().int().min(1).optional(), ...why }),
     response: taskSchema,
-    handler: async ({ principal, params, body, req }) => ({
+    handler: async ({ principal, params, body, req, requestId }) => ({
       // The answer is read in the command's own transaction: one round trip set fewer on the hot path.
-      data: await inTenant(db, actingAs(principal), async (ctx) => {
-        await updateTask(ctx, d, params.id, { ...body, version: body.version ?? versionFromIfMatch(req.headers['if-match']) });
-        return getTask(ctx.tx, params.id, d.now());
-      }),
+      data: await d.commands.execute<TaskView>(principal, WORK_COMMANDS.updateTask, { ...body, id: params.id, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }, { requestId }),
     }),
   });
 
@@ -54,10 +53,9 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
     method: 'DELETE', url: '/v1/tasks/:id', tags: ['work'], scope: 'write', summary: 'Delete a task (recorded in the ledger)', params: idParam,
     query: z.strictObject({ why: z.string().trim().min(1).max(5000).optional() }),
     response: z.object({ deleted: z.literal(true) }),
-    handler: async ({ principal, params, query, req }) => {
-      await inTenant(db, actingAs(principal), (ctx) => deleteTask(ctx, d, params.id, { why: query.why, version: versionFromIfMatch(req.headers['if-match']) }));
-      return { data: { deleted: true as const } };
-    },
+    handler: async ({ principal, params, query, req, requestId }) => ({
+      data: await d.commands.execute<{ deleted: true }>(principal, WORK_COMMANDS.deleteTask, { id: params.id, why: query.why, version: versionFromIfMatch(req.headers['if-match']) }, { requestId }),
+    }),
   });
 
   r.add({

@@ -6,16 +6,19 @@ import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import { diffSchema } from '../ledger/index.js';
 import { versionFromIfMatch } from './guards.js';
-import { listTemplates, findTemplate, saveAsTemplate } from './templates.js';
+import { listTemplates, findTemplate, type Template } from './templates.js';
+import { newWorkflowInput, workflowPatchInput, WORK_COMMANDS } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
+import type { WorkflowView } from './model.js';
 import { calendarDate, department, health, idParam, templateSchema, why, workflowSchema } from './schemas.js';
-import { cloneWorkflow, createWorkflow, listWorkflows, setArchived, updateWorkflow, workflowWithTasks, type WorkDeps } from './workflows.js';
+import { listWorkflows, workflowWithTasks, type WorkDeps } from './workflows.js';
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const offsetCursor = z.string().regex(/^\d{1,6}$/, 'a cursor from meta.next_cursor').optional();
 const settings = z.record(z.string(), z.json());
 const version = z.number().int().min(1).optional();
 
-export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): void {
+export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { commands: CommandRegistry }): void {
   const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => workflowWithTasks(tx, id, d.now()));
 
   r.add({
@@ -38,16 +41,9 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
   r.add({
     method: 'POST', url: '/v1/workflows', tags: ['work'], scope: 'write', successStatus: 201,
     summary: 'Create a workflow, blank or from a template (due dates computed from start_date)',
-    body: z.strictObject({
-      name: z.string().trim().min(1).max(200).optional(), description: z.string().max(20_000).optional(), department: department.optional(),
-      owner_id: z.string().max(100).nullable().optional(), template_id: z.string().max(100).optional(), start_date: calendarDate.optional(),
-      settings: settings.optional(), started_from: z.string().max(100).optional(), ...why,
-    }),
+    body: newWorkflowInput,
     response: workflowSchema,
-    handler: async ({ principal, body }) => {
-      const id = await inTenant(db, actingAs(principal), (ctx) => createWorkflow(ctx, d, body));
-      return { data: await show(principal, id) };
-    },
+    handler: async ({ principal, body, requestId }) => ({ data: await d.commands.execute<WorkflowView>(principal, WORK_COMMANDS.createWorkflow, body, { requestId }) }),
   });
 
   r.add({
@@ -59,16 +55,11 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
   r.add({
     method: 'PATCH', url: '/v1/workflows/:id', tags: ['work'], scope: 'write', summary: 'Update a workflow (version or If-Match for optimistic concurrency)',
     params: idParam,
-    body: z.strictObject({
-      name: z.string().trim().min(1).max(200).optional(), description: z.string().max(20_000).optional(), department: department.optional(),
-      owner_id: z.string().max(100).nullable().optional(), settings: settings.optional(), start_date: calendarDate.nullable().optional(), version, ...why,
-    }),
+    body: workflowPatchInput,
     response: workflowSchema,
-    handler: async ({ principal, params, body, req }) => {
-      const { sentiment: _s, ...patch } = body;
-      await inTenant(db, actingAs(principal), (ctx) => updateWorkflow(ctx, d, params.id, { ...patch, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }));
-      return { data: await show(principal, params.id) };
-    },
+    handler: async ({ principal, params, body, req, requestId }) => ({
+      data: await d.commands.execute<WorkflowView>(principal, WORK_COMMANDS.updateWorkflow, { ...body, id: params.id, version: body.version ?? versionFromIfMatch(req.headers['if-match']) }, { requestId }),
+    }),
   });
 
   r.add({
@@ -76,19 +67,17 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     params: idParam, query: z.strictObject({ why: z.string().trim().min(1).max(5000).optional() }),
     body: z.strictObject({ why: z.string().trim().min(1).max(5000).optional(), version }).optional(),
     response: workflowSchema,
-    handler: async ({ principal, params, query, body, req }) => {
-      await inTenant(db, actingAs(principal), (ctx) => setArchived(ctx, d, params.id, true, body?.why ?? query.why, body?.version ?? versionFromIfMatch(req.headers['if-match'])));
-      return { data: await show(principal, params.id) };
-    },
+    handler: async ({ principal, params, query, body, req, requestId }) => ({
+      data: await d.commands.execute<WorkflowView>(principal, WORK_COMMANDS.archiveWorkflow, { id: params.id, why: body?.why ?? query.why, version: body?.version ?? versionFromIfMatch(req.headers['if-match']) }, { requestId }),
+    }),
   });
 
   r.add({
     method: 'POST', url: '/v1/workflows/:id/restore', tags: ['work'], scope: 'write', summary: 'Restore an archived workflow',
     params: idParam, body: z.strictObject({ ...why }).optional(), response: workflowSchema,
-    handler: async ({ principal, params, body }) => {
-      await inTenant(db, actingAs(principal), (ctx) => setArchived(ctx, d, params.id, false, body?.why));
-      return { data: await show(principal, params.id) };
-    },
+    handler: async ({ principal, params, body, requestId }) => ({
+      data: await d.commands.execute<WorkflowView>(principal, WORK_COMMANDS.restoreWorkflow, { ...body, id: params.id }, { requestId }),
+    }),
   });
 
   r.add({
@@ -96,10 +85,9 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     summary: 'Copy a workflow with its tasks and settings (archived workflows can be cloned)',
     params: idParam, body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), start_date: calendarDate.optional(), ...why }).optional(),
     response: workflowSchema,
-    handler: async ({ principal, params, body }) => {
-      const id = await inTenant(db, actingAs(principal), (ctx) => cloneWorkflow(ctx, d, params.id, body ?? {}));
-      return { data: await show(principal, id) };
-    },
+    handler: async ({ principal, params, body, requestId }) => ({
+      data: await d.commands.execute<WorkflowView>(principal, WORK_COMMANDS.cloneWorkflow, { ...body, id: params.id }, { requestId }),
+    }),
   });
 
   r.add({
@@ -122,8 +110,8 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps): v
     summary: 'Save a workflow as this workspace’s own template', params: idParam,
     body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), version: z.string().max(20).optional(), ...why }).optional(),
     response: templateSchema,
-    handler: async ({ principal, params, body }) => ({
-      data: await inTenant(db, actingAs(principal), (ctx) => saveAsTemplate(ctx, d.ledger, params.id, body ?? {})),
+    handler: async ({ principal, params, body, requestId }) => ({
+      data: await d.commands.execute<Template>(principal, WORK_COMMANDS.saveAsTemplate, { ...body, id: params.id }, { requestId }),
     }),
   });
 

@@ -1,0 +1,119 @@
+// Flow OS's commands: what routes, rule actions, flow steps and agent tools do to workflows and
+// tasks. Each runs in the caller's transaction and returns the resource as the API shows it, so
+// a change held for approval is held as one of these and approving runs it again.
+import { z } from 'zod';
+import type { CommandRegistry } from '../../platform/commands.js';
+import { assigneeRecord, finishedWorkflows } from './history.js';
+import { calendarDate, department, taskFields, why } from './schemas.js';
+import { createTask, deleteTask, getTask, updateTask } from './tasks.js';
+import { findTemplate, saveAsTemplate } from './templates.js';
+import { cloneWorkflow, createWorkflow, loadWorkflow, setArchived, updateWorkflow, workflowWithTasks, type WorkDeps } from './workflows.js';
+
+const id = z.string().min(1).max(100);
+const version = z.number().int().min(1).optional();
+const settings = z.record(z.string(), z.json());
+const whyText = z.string().trim().min(1).max(5000).optional();
+
+export const workflowFields = {
+  name: z.string().trim().min(1).max(200).optional(), description: z.string().max(20_000).optional(), department: department.optional(),
+  owner_id: z.string().max(100).nullable().optional(), settings: settings.optional(),
+};
+export const newWorkflowInput = z.strictObject({
+  ...workflowFields, template_id: z.string().max(100).optional(), start_date: calendarDate.optional(), started_from: z.string().max(100).optional(), ...why,
+});
+export const workflowPatchInput = z.strictObject({ ...workflowFields, start_date: calendarDate.nullable().optional(), version, ...why });
+export const taskPatchInput = z.strictObject({ ...taskFields, name: taskFields.name.optional(), version, ...why });
+
+/** The command names (other modules call them by name through the registry, never by import). */
+export const WORK_COMMANDS = {
+  createTask: 'work.create_task', updateTask: 'work.update_task', deleteTask: 'work.delete_task',
+  createWorkflow: 'work.create_workflow', updateWorkflow: 'work.update_workflow', archiveWorkflow: 'work.archive_workflow',
+  restoreWorkflow: 'work.restore_workflow', cloneWorkflow: 'work.clone_workflow', saveAsTemplate: 'work.save_as_template',
+  getWorkflow: 'work.get_workflow', getTemplate: 'work.get_template', trackRecord: 'work.track_record',
+} as const;
+
+export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): void {
+  const c = WORK_COMMANDS;
+  commands.register({
+    name: c.createTask, scope: 'write', summary: 'Add a task to a workflow (at the end, or at `position`)',
+    input: z.strictObject({ workflow_id: id, ...taskFields, ...why }),
+    run: async (ctx, { workflow_id, ...input }) => getTask(ctx.tx, await createTask(ctx, d, workflow_id, input), d.now()),
+  });
+  commands.register({
+    name: c.updateTask, scope: 'write', summary: 'Change a task (status, assignee, due date, priority, tags, position…); blocked/failed need a why',
+    input: taskPatchInput.extend({ id }),
+    run: async (ctx, { id: taskId, ...patch }) => {
+      await updateTask(ctx, d, taskId, patch);
+      return getTask(ctx.tx, taskId, d.now());
+    },
+  });
+  commands.register({
+    name: c.deleteTask, scope: 'write', summary: 'Delete a task (a why is required when it was blocked or done)',
+    input: z.strictObject({ id, why: whyText, version }),
+    run: async (ctx, { id: taskId, ...input }) => {
+      await deleteTask(ctx, d, taskId, input);
+      return { deleted: true as const };
+    },
+  });
+  commands.register({
+    name: c.createWorkflow, scope: 'write', summary: 'Create a workflow, blank or from a template (due dates from start_date)',
+    input: newWorkflowInput,
+    run: async (ctx, input) => workflowWithTasks(ctx.tx, await createWorkflow(ctx, d, input), d.now()),
+  });
+  commands.register({
+    name: c.updateWorkflow, scope: 'write', summary: 'Change a workflow’s name, description, department, owner, settings or start date',
+    input: workflowPatchInput.extend({ id }),
+    run: async (ctx, { id: workflowId, sentiment: _s, ...patch }) => {
+      await updateWorkflow(ctx, d, workflowId, patch);
+      return workflowWithTasks(ctx.tx, workflowId, d.now());
+    },
+  });
+  commands.register({
+    name: c.archiveWorkflow, scope: 'write', summary: 'Archive a workflow (a why is required)',
+    input: z.strictObject({ id, why: whyText, version }),
+    run: async (ctx, input) => {
+      await setArchived(ctx, d, input.id, true, input.why, input.version);
+      return workflowWithTasks(ctx.tx, input.id, d.now());
+    },
+  });
+  commands.register({
+    name: c.restoreWorkflow, scope: 'write', summary: 'Restore an archived workflow',
+    input: z.strictObject({ id, ...why }),
+    run: async (ctx, input) => {
+      await setArchived(ctx, d, input.id, false, input.why);
+      return workflowWithTasks(ctx.tx, input.id, d.now());
+    },
+  });
+  commands.register({
+    name: c.cloneWorkflow, scope: 'write', summary: 'Copy a workflow with its tasks and settings',
+    input: z.strictObject({ id, name: z.string().trim().min(1).max(200).optional(), start_date: calendarDate.optional(), ...why }),
+    run: async (ctx, { id: workflowId, sentiment: _s, ...input }) => workflowWithTasks(ctx.tx, await cloneWorkflow(ctx, d, workflowId, input), d.now()),
+  });
+  commands.register({
+    name: c.saveAsTemplate, scope: 'write', summary: 'Save a workflow as this workspace’s own template',
+    input: z.strictObject({ id, name: z.string().trim().min(1).max(200).optional(), version: z.string().max(20).optional(), ...why }),
+    run: (ctx, { id: workflowId, sentiment: _s, ...input }) => saveAsTemplate(ctx, d.ledger, workflowId, input),
+  });
+  // Reads other modules need (a rule checks its references; predictions read track records).
+  commands.register({
+    name: c.getWorkflow, scope: 'read', summary: 'A workflow with its tasks (404 unless it exists in this workspace)',
+    input: z.strictObject({ id }),
+    run: async (ctx, input) => {
+      await loadWorkflow(ctx.tx, input.id);
+      return workflowWithTasks(ctx.tx, input.id, d.now());
+    },
+  });
+  commands.register({
+    name: c.getTemplate, scope: 'read', summary: 'A template, built-in or this workspace’s (404 unless it exists)',
+    input: z.strictObject({ id }),
+    run: (ctx, input) => findTemplate(ctx.tx, input.id),
+  });
+  commands.register({
+    name: c.trackRecord, scope: 'read', summary: 'Finished workflows and, given a person, their record as an assignee (for predictions)',
+    input: z.strictObject({ assignee_id: id.optional() }),
+    run: async (ctx, input) => ({
+      finished: await finishedWorkflows(ctx.tx),
+      assignee: input.assignee_id ? await assigneeRecord(ctx.tx, input.assignee_id, d.now().toISOString().slice(0, 10)) : null,
+    }),
+  });
+}
