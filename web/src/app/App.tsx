@@ -8,20 +8,20 @@ import { Loading, ToastProvider } from '../ui/feedback';
 import { SessionProvider, useSession } from './session';
 import { Shell } from './Shell';
 
-const Login = lazy(() => import('../screens/auth/Login'));
-const Signup = lazy(() => import('../screens/auth/Signup'));
-const AcceptInvitation = lazy(() => import('../screens/auth/AcceptInvitation'));
-const Pulse = lazy(() => import('../screens/pulse/Pulse'));
-const Workflows = lazy(() => import('../screens/workflows/WorkflowList'));
-const NewWorkflow = lazy(() => import('../screens/workflows/NewWorkflow'));
-const WorkflowPage = lazy(() => import('../screens/workflows/WorkflowPage'));
-const Tasks = lazy(() => import('../screens/tasks/Tasks'));
-const Canvas = lazy(() => import('../screens/canvas/Canvas'));
-const Audit = lazy(() => import('../screens/audit/Audit'));
-const Settings = lazy(() => import('../screens/settings/Settings'));
-const Rules = lazy(() => import('../screens/rules/Rules'));
-const Approvals = lazy(() => import('../screens/approvals/Approvals'));
-const Notifications = lazy(() => import('../screens/notifications/Notifications'));
+const Login = lazy(() => import('../modules/identity/auth/Login'));
+const Signup = lazy(() => import('../modules/identity/auth/Signup'));
+const AcceptInvitation = lazy(() => import('../modules/identity/auth/AcceptInvitation'));
+const Pulse = lazy(() => import('../modules/work/pulse/Pulse'));
+const Workflows = lazy(() => import('../modules/work/workflows/WorkflowList'));
+const NewWorkflow = lazy(() => import('../modules/work/workflows/NewWorkflow'));
+const WorkflowPage = lazy(() => import('../modules/work/workflows/WorkflowPage'));
+const Tasks = lazy(() => import('../modules/work/tasks/Tasks'));
+const Canvas = lazy(() => import('../modules/work/canvas/Canvas'));
+const Audit = lazy(() => import('../modules/ledger/Audit'));
+const Settings = lazy(() => import('../modules/identity/settings/Settings'));
+const Rules = lazy(() => import('../modules/rules/rules/Rules'));
+const Approvals = lazy(() => import('../modules/rules/approvals/Approvals'));
+const Notifications = lazy(() => import('../modules/notifications/Notifications'));
 
 function Routes() {
   const { me, ready } = useSession();

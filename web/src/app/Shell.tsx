@@ -9,7 +9,7 @@ import { useInbox, useInboxFeed } from '../lib/inbox';
 import { Bell } from '../ui/Bell';
 import { useSession } from './session';
 
-const Palette = lazy(() => import('../screens/palette/Palette'));
+const Palette = lazy(() => import('./Palette'));
 
 const NAV: Array<{ path: string; key: string; icon: string; badge?: 'pending' | 'unread' }> = [
   { path: '/', key: 'nav.pulse', icon: '◉' },
