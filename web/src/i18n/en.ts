@@ -261,6 +261,7 @@ const en = {
     APPROVAL_STALE: "The item changed since this approval was requested.",
     PROMPT_EXISTS: "A prompt with this name already exists.",
     REQUESTER_GONE: "The person who asked is no longer a member.",
+    UNKNOWN_COMMAND: "This action is not known to Atrium.",
     STREAM_FAILED: 'Live updates are unavailable for now.',
   },
 };

@@ -262,6 +262,7 @@ const fr: Resources = {
     APPROVAL_STALE: "L’élément a changé depuis la demande d’approbation.",
     PROMPT_EXISTS: "Un prompt porte déjà ce nom.",
     REQUESTER_GONE: "La personne qui a demandé n’est plus membre.",
+    UNKNOWN_COMMAND: "Cette action est inconnue d’Atrium.",
     STREAM_FAILED: 'Les mises à jour en direct sont indisponibles pour le moment.',
   },
 };

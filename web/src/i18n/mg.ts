@@ -262,6 +262,7 @@ const mg: Resources = {
     APPROVAL_STALE: "Niova ilay zavatra hatramin'ny nangatahana ity fankatoavana ity.",
     PROMPT_EXISTS: "Efa misy prompt mitondra io anarana io.",
     REQUESTER_GONE: "Tsy mpikambana intsony ilay olona nangataka.",
+    UNKNOWN_COMMAND: "Tsy fantatr'i Atrium io asa io.",
     STREAM_FAILED: "Tsy misy fanavaozana mivantana amin'izao fotoana izao.",
   },
 };
