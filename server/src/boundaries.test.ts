@@ -14,6 +14,9 @@
 //   undeclared-table  every table the migrations create is declared in some schema.ts.
 //   system-why        every systemTx( outside platform/db/ (tests excepted) has a `system:` comment
 //                     on its line or just above, saying why it bypasses RLS.
+//   module-tables     each module definition's `tables` (MODULES, server/src/modules.ts) equals the
+//                     tables its schema.ts declares.
+//   module-deps       each module definition's `deps` names every module its shipped code imports.
 // SQL rules apply to shipped code only: tests and fixtures inspect the database from outside.
 //
 // KNOWN_CROSSINGS is what crosses today. The test fails on a crossing that is not listed and on an
@@ -22,8 +25,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { MODULES } from './modules.js';
 import {
   checkBoundaries,
+  checkModuleDefinitions,
   compareWithKnown,
   describeComparison,
   formatEntry,
@@ -35,6 +40,7 @@ import {
   tableRefsOf,
   type Finding,
   type KnownCrossing,
+  type ModuleDeclaration,
   type Ownership,
   type Source,
 } from './testing/boundaries.js';
@@ -47,8 +53,6 @@ const KNOWN_CROSSINGS: KnownCrossing[] = [
   { file: 'server/src/modules/rules/routes.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId/parseDiffId are not exported by ledger/index.ts; ${I12}` },
   { file: 'server/src/modules/rules/runner.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId is not exported by ledger/index.ts; ${I12}` },
   { file: 'server/src/modules/rules/simulate.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId is not exported by ledger/index.ts; ${I12}` },
-  { file: 'server/src/modules/work/tasks.ts', rule: 'module-import', what: '../ledger/record.js', reason: `type Sentiment is not exported by ledger/index.ts; ${I12}` },
-  { file: 'server/src/seed.ts', rule: 'module-import', what: './modules/identity/passwords.js', reason: `the seed hashes the demo password itself instead of asking identity; ${I12}` },
 
   // --- platform-import ------------------------------------------------------------------------------
   { file: 'server/src/platform/db/index.ts', rule: 'platform-import', what: '../../schema.js', reason: `Kysely<Database> types the platform's Db with every module's tables (root schema.ts composes them); ${I12}` },
@@ -63,45 +67,8 @@ const KNOWN_CROSSINGS: KnownCrossing[] = [
   { file: 'server/src/modules/rules/simulate.ts', rule: 'ledger-tables', what: 'read annotations', reason: `what-if reads whys from annotations; ${I12}` },
   { file: 'server/src/modules/rules/store.ts', rule: 'ledger-tables', what: 'read diffs', reason: `unmatchedWarnings probes diffs for a matching event; ${I12}` },
 
-  // --- own-tables: root files querying identity's tables -----------------------------------------
-  { file: 'server/src/main.ts', rule: 'own-tables', what: 'write users', reason: `\`atrium operator grant|revoke\` updates users.platform_role directly; ${I12}` },
-  { file: 'server/src/seed.ts', rule: 'own-tables', what: 'read memberships', reason: `the seed looks up the demo tenant's owner itself; ${I12}` },
-
-  // --- schema-owner / undeclared-table --------------------------------------------------------------
-  { file: 'server/src/modules/ai/breaker-sync.ts', rule: 'undeclared-table', what: 'ai_breakers', count: 2, reason: `migration 0013 creates it, ai/schema.ts does not declare it (raw SQL only); ${I12}` },
-
-  // --- system-why: systemTx without a `system:` comment (40 call sites today) -----------------
+  // --- system-why: systemTx without a `system:` comment (7 call sites, all in the ledger and rules) ---
   ...([
-    ['server/src/main.ts', 'main'],
-    ['server/src/seed.ts', 'seedDemo'],
-    ['server/src/platform/context.ts', 'inPlatformFor'],
-    ['server/src/modules/ai/breaker-sync.ts', 'SharedBreakers.load'],
-    ['server/src/modules/ai/breaker-sync.ts', 'SharedBreakers.#share'],
-    ['server/src/modules/identity/account.ts', 'workspacesOf'],
-    ['server/src/modules/identity/account.ts', 'signup'],
-    ['server/src/modules/identity/account.ts', 'recordLockout'],
-    ['server/src/modules/identity/account.ts', 'login'],
-    ['server/src/modules/identity/guard.ts', 'LoginGuard.assertNotLocked'],
-    ['server/src/modules/identity/guard.ts', 'LoginGuard.recordFailure'],
-    ['server/src/modules/identity/guard.ts', 'LoginGuard.clear'],
-    ['server/src/modules/identity/index.ts', 'createIdentity.issueToken'],
-    ['server/src/modules/identity/index.ts', 'createIdentity.demoTenant'],
-    ['server/src/modules/identity/members.ts', 'createMembers.accept', 2],
-    ['server/src/modules/identity/members.ts', 'createMembers.acceptForVerifiedEmail'],
-    ['server/src/modules/identity/oidc.ts', 'consume'],
-    ['server/src/modules/identity/oidc.ts', 'signIn'],
-    ['server/src/modules/identity/oidc.ts', 'createOidc.begin'],
-    ['server/src/modules/identity/routes-members.ts', 'registerMemberRoutes./v1/invitations/accept'],
-    ['server/src/modules/identity/routes-members.ts', 'registerMemberRoutes./v1/platform/metrics'],
-    ['server/src/modules/identity/stream-tickets.ts', 'createStreamTickets.redeem'],
-    ['server/src/modules/identity/tokens.ts', 'TokenResolver.#load', 2],
-    ['server/src/modules/identity/totp.ts', 'enrolment'],
-    ['server/src/modules/identity/totp.ts', 'checkCode'],
-    ['server/src/modules/identity/totp.ts', 'useRecoveryCode'],
-    ['server/src/modules/identity/totp.ts', 'createTotp.setup'],
-    ['server/src/modules/identity/totp.ts', 'createTotp.confirm'],
-    ['server/src/modules/identity/totp.ts', 'createTotp.disable'],
-    ['server/src/modules/identity/totp.ts', 'createTotp.stepUp'],
     ['server/src/modules/ledger/index.ts', 'createLedger'],
     ['server/src/modules/ledger/index.ts', 'createLedger.snapshotNow'],
     ['server/src/modules/rules/evaluator.ts', 'tick'],
@@ -109,7 +76,6 @@ const KNOWN_CROSSINGS: KnownCrossing[] = [
     ['server/src/modules/rules/evaluator.ts', 'createEvaluator.drain'],
     ['server/src/modules/rules/index.ts', 'createRules.backlog'],
     ['server/src/modules/rules/sweep.ts', 'sweep'],
-    ['server/src/modules/work/health-tick.ts', 'healthTick'],
   ] as [string, string, number?][]).map(([file, fn, count]): KnownCrossing => ({
     file, rule: 'system-why', what: `systemTx in ${fn}`, ...(count ? { count } : {}),
     reason: `bypasses RLS with no \`system:\` comment saying why; ${I12}`,
@@ -132,7 +98,8 @@ const sources = filesUnder('server/src', '.ts').map(read);
 const byPath = new Map(sources.map((s) => [s.path, s]));
 const ownership: Ownership = tableOwnership(byPath.get('server/src/schema.ts')!, byPath);
 const created = migrationTables(filesUnder('server/migrations', '.sql').map(read));
-const findings = checkBoundaries({ sources, ownership, created });
+const modules: ModuleDeclaration[] = MODULES.map((m) => ({ id: m.id, deps: m.deps, tables: m.tables }));
+const findings = [...checkBoundaries({ sources, ownership, created }), ...checkModuleDefinitions({ modules, sources, ownership })];
 
 describe('the census sees the code base (never an empty scan)', () => {
   it('reads every module, the platform and the migrations', () => {
@@ -182,6 +149,12 @@ describe('the census sees the code base (never an empty scan)', () => {
         .map((s) => s.path.split('/').slice(0, 4).join('/')),
     );
     expect(withSystemTx.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('checks the definition of every module folder (MODULES lists each one, with deps and tables)', () => {
+    const folders = [...new Set(sources.map((s) => /^server\/src\/modules\/([^/]+)\/index\.ts$/.exec(s.path)?.[1]).filter(Boolean))];
+    expect(modules.map((m) => m.id).sort()).toEqual(folders.sort());
+    expect(modules.find((m) => m.id === 'work')).toMatchObject({ deps: expect.arrayContaining(['ledger']), tables: expect.arrayContaining(['tasks']) });
   });
 });
 
@@ -391,6 +364,63 @@ describe('the checker (synthetic sources)', () => {
       created: new Map(),
     });
     expect(brief(found)).toEqual(['server/src/modules/work/schema.ts:3 schema-owner rate_limit_windows']);
+  });
+
+  it('takes the tables the migrations leave: created, less those a later migration drops', () => {
+    const made = migrationTables([
+      { path: 'server/migrations/0001.sql', text: 'CREATE TABLE a (k int);\nCREATE TABLE IF NOT EXISTS b (k int);\ncreate table c (k int);' },
+      { path: 'server/migrations/0002.sql', text: 'INSERT INTO c2 SELECT * FROM a;\nDROP TABLE a;\ndrop table if exists "b";' },
+      { path: 'server/migrations/0003.sql', text: '\nCREATE TABLE b (k int);' },
+    ]);
+    expect(Object.fromEntries(made)).toEqual({
+      c: { file: 'server/migrations/0001.sql', line: 3 },
+      b: { file: 'server/migrations/0003.sql', line: 2 },
+    });
+  });
+
+  it("reports a module definition whose tables differ from its schema.ts, or whose deps miss a module its code imports", () => {
+    const own = tableOwnership(SCHEMA_ROOT, new Map(SCHEMAS.map((s) => [s.path, s])));
+    const index: Source = {
+      path: 'server/src/modules/work/index.ts',
+      text: [
+        "import type { Ledger } from '../ledger/index.js';",
+        'export const workModule = defineModule({',
+        "  id: 'work', namespace: 'flow_os', deps: [],",
+        "  tables: ['tasks', 'diffs', 'ghosts'],",
+        '  create: () => ({}),',
+        '});',
+      ].join('\n'),
+    };
+    const found = checkModuleDefinitions({
+      modules: [
+        { id: 'work', deps: [], tables: ['tasks', 'diffs', 'ghosts'] },
+        { id: 'ledger', deps: [], tables: ['diffs', 'annotations'] },
+      ],
+      sources: [
+        index,
+        { path: 'server/src/modules/work/more.ts', text: "import { x } from '../ai/gateway.js';\nimport { y } from './own.js';" },
+        { path: 'server/src/modules/work/x.test.ts', text: "import { z } from '../rules/index.js';" },
+        { path: 'server/src/modules/work/testing.ts', text: "import { z } from '../notifications/index.js';" },
+        { path: 'server/src/modules/ledger/index.ts', text: "import { y } from './own.js';" },
+      ],
+      ownership: own,
+    });
+    expect(brief(found)).toEqual([
+      'server/src/modules/work/index.ts:3 module-deps deps lacks ai',
+      'server/src/modules/work/index.ts:3 module-deps deps lacks ledger',
+      'server/src/modules/work/index.ts:4 module-tables tables has diffs',
+      'server/src/modules/work/index.ts:4 module-tables tables has ghosts',
+      'server/src/modules/work/index.ts:4 module-tables tables lacks workflows',
+    ]);
+    expect(found.find((f) => f.what === 'deps lacks ai')!.detail).toContain('server/src/modules/work/more.ts:1');
+    expect(found.find((f) => f.what === 'tables has diffs')!.detail).toContain('module ledger');
+    expect(
+      checkModuleDefinitions({
+        modules: [{ id: 'work', deps: ['ledger', 'ai'], tables: ['workflows', 'tasks'] }],
+        sources: [index],
+        ownership: own,
+      }),
+    ).toEqual([]);
   });
 
   it('fails on a crossing not listed and on a listed one that is gone or occurs a different number of times', () => {

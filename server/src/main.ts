@@ -35,10 +35,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     await app.migrate();
-    const updated = await app.db.systemTx((tx) =>
-      tx.updateTable('users').set({ platform_role: action === 'grant' ? 'operator' : null }).where('email', '=', email.toLowerCase()).executeTakeFirst(),
-    );
-    const found = Number(updated.numUpdatedRows) === 1;
+    const found = await app.identity.setPlatformRole(email, action === 'grant' ? 'operator' : null);
     console.log(found ? `${email}: platform operator ${action === 'grant' ? 'granted' : 'revoked'}` : `no user with email ${email}`);
     if (!found) process.exitCode = 1;
     await app.stop();

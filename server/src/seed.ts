@@ -2,7 +2,7 @@
 // even with several processes starting together), with a little history to explore.
 import { inTenant } from './platform/context.js';
 import type { App } from './app.js';
-import { hashPassword } from './modules/identity/passwords.js';
+import { hashPassword } from './modules/identity/index.js';
 
 export const DEMO_EMAIL = 'demo@atrium.local';
 /** A local demo only: the workspace is flagged `is_demo` and the password is printed at start. */
@@ -45,10 +45,7 @@ async function seedHistory(app: App, tenantId: string, userId: string): Promise<
 export async function seedDemo(app: App): Promise<DemoLogin> {
   const existing = await app.identity.demoTenant();
   if (existing) {
-    const owner = await app.db.systemTx((tx) =>
-      tx.selectFrom('memberships').select('user_id').where('tenant_id', '=', existing.tenantId).where('role', '=', 'owner').executeTakeFirstOrThrow(),
-    );
-    const { token } = await app.identity.issueToken({ tenantId: existing.tenantId, userId: owner.user_id, kind: 'session', scopes: ['read', 'write', 'admin'], ttlSeconds: 30 * 24 * 3600 });
+    const { token } = await app.identity.issueToken({ tenantId: existing.tenantId, userId: existing.ownerId, kind: 'session', scopes: ['read', 'write', 'admin'], ttlSeconds: 30 * 24 * 3600 });
     return { tenantId: existing.tenantId, email: DEMO_EMAIL, password: DEMO_PASSWORD, token, created: false };
   }
   try {

@@ -69,6 +69,8 @@ export function inTenant<T>(db: Db, source: CtxSource, fn: (ctx: Ctx) => Promise
  * that must also write platform rows atomically, such as creating the tenant itself.
  */
 export function inPlatformFor<T>(db: Db, source: CtxSource, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  // system: the caller writes rows no tenant transaction may (the tenant row itself, a user
+  // before any membership), in the same transaction as the tenant's own rows and diffs.
   return withHooks((f) => db.systemTx(f), source, fn);
 }
 

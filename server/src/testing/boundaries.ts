@@ -23,6 +23,10 @@
 //  system-why        every systemTx( call outside server/src/platform/db/ (tests excepted) has a
 //                    comment containing `system:` on its line(s) or just above, saying why it
 //                    bypasses row-level security.
+//  module-tables     a module definition's `tables` (defineModule in its index.ts) are exactly the
+//                    tables its schema.ts declares (checkModuleDefinitions).
+//  module-deps       a module definition's `deps` name every module whose files its shipped code
+//                    imports (its index.ts or, a module-import crossing, anything else of it).
 // SQL is found in Kysely calls (selectFrom/insertInto/updateTable/deleteFrom/mergeInto/…Join with a
 // literal table) and in string and template literals that read as SQL (sql`` templates always).
 // Table names computed at run time (`selectFrom(table)`) cannot be seen.
@@ -37,7 +41,9 @@ export type Rule =
   | 'own-tables'
   | 'schema-owner'
   | 'undeclared-table'
-  | 'system-why';
+  | 'system-why'
+  | 'module-tables'
+  | 'module-deps';
 
 /** A file, `path` relative to the repository root with forward slashes (server/src/…). */
 export interface Source {
@@ -417,14 +423,25 @@ export function tableOwnership(rootSchema: Source, files: ReadonlyMap<string, So
   return { owners, misplaced, uncomposed };
 }
 
-/** Tables the migrations create, `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name`. */
+/**
+ * Tables the migrations (in the order given: the order they apply in) leave behind:
+ * `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name`, less those a later `DROP TABLE [IF EXISTS] name` removes.
+ */
 export function migrationTables(migrations: readonly Source[]): Map<string, { file: string; line: number }> {
   const out = new Map<string, { file: string; line: number }>();
+  const NAME = String.raw`((?:"?\w+"?\.)?"?\w+"?)`;
+  const re = new RegExp(
+    String.raw`\b(?:(create)\s+(?:unlogged\s+|temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?${NAME}|drop\s+table\s+(?:if\s+exists\s+)?${NAME})`,
+    'gi',
+  );
   for (const m of migrations) {
-    const re =
-      /\bcreate\s+(?:unlogged\s+|temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?((?:"?\w+"?\.)?"?\w+"?)/gi;
+    re.lastIndex = 0;
     for (let x = re.exec(m.text); x; x = re.exec(m.text)) {
-      const table = tableName(x[1]!);
+      if (!x[1]) {
+        out.delete(tableName(x[3]!));
+        continue;
+      }
+      const table = tableName(x[2]!);
       if (!out.has(table)) out.set(table, { file: m.path, line: m.text.slice(0, x.index).split('\n').length });
     }
   }
@@ -574,6 +591,100 @@ export function checkBoundaries({ sources, ownership, created }: CheckInput): Fi
     }
   }
   return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module definitions against the code
+
+/** What the census needs of a module definition (platform/module.ts ModuleDefinition). */
+export interface ModuleDeclaration {
+  id: string;
+  deps: readonly string[];
+  tables: readonly string[];
+}
+
+/** Lines of the `deps` and `tables` properties of the defineModule({…}) call in a module's index.ts. */
+function definitionLines(sf: ts.SourceFile): { deps?: number; tables?: number } {
+  const out: { deps?: number; tables?: number } = {};
+  walk(sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== 'defineModule') return;
+    const arg = n.arguments[0];
+    if (!arg || !ts.isObjectLiteralExpression(arg)) return;
+    for (const p of arg.properties) {
+      const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (name === 'deps' || name === 'tables') out[name] = lineOf(sf, p.getStart(sf));
+    }
+  });
+  return out;
+}
+
+export interface ModuleCheckInput {
+  modules: readonly ModuleDeclaration[];
+  /** TypeScript files (server/src/**): each module's index.ts and the code whose imports count. */
+  sources: readonly Source[];
+  ownership: Ownership;
+}
+
+/**
+ * module-tables: a definition's `tables` against the tables its schema.ts declares (ownership);
+ * module-deps: its `deps` against the other modules its shipped code (tests and fixtures excepted)
+ * imports, types included. Findings sit on the definition's line in modules/<id>/index.ts.
+ */
+export function checkModuleDefinitions({ modules, sources, ownership }: ModuleCheckInput): Finding[] {
+  const findings: Finding[] = [];
+  const byPath = new Map(sources.map((s) => [s.path, s]));
+  const imported = new Map<string, Map<string, { file: string; line: number }>>();
+  for (const src of sources) {
+    const area = areaOf(src.path);
+    if (area.kind !== 'module' || testish(src.path)) continue;
+    for (const imp of importsOf(parse(src))) {
+      const target = resolveImport(src.path, imp.specifier);
+      const to = target ? areaOf(target) : undefined;
+      if (!to || to.kind !== 'module' || to.name === area.name) continue;
+      const of = imported.get(area.name) ?? new Map<string, { file: string; line: number }>();
+      imported.set(area.name, of);
+      if (!of.has(to.name)) of.set(to.name, { file: src.path, line: imp.line });
+    }
+  }
+  for (const m of modules) {
+    const file = `${SRC}modules/${m.id}/index.ts`;
+    const index = byPath.get(file);
+    const lines = index ? definitionLines(parse(index)) : {};
+    const declared = [...ownership.owners].filter(([, owner]) => owner === m.id).map(([t]) => t);
+    for (const t of declared.filter((t) => !m.tables.includes(t)).sort()) {
+      findings.push({
+        file,
+        line: lines.tables ?? 1,
+        rule: 'module-tables',
+        what: `tables lacks ${t}`,
+        detail: `modules/${m.id}/schema.ts declares ${t}, the definition's tables do not list it: add it to \`tables\``,
+      });
+    }
+    for (const t of m.tables.filter((t) => !declared.includes(t)).sort()) {
+      const owner = ownership.owners.get(t);
+      findings.push({
+        file,
+        line: lines.tables ?? 1,
+        rule: 'module-tables',
+        what: `tables has ${t}`,
+        detail:
+          owner === undefined
+            ? `the definition lists ${t}, which no schema.ts declares: declare it in modules/${m.id}/schema.ts or drop it from \`tables\``
+            : `the definition lists ${t}, a table of ${owner === 'platform' ? 'the platform' : `module ${owner}`}: drop it from \`tables\``,
+      });
+    }
+    for (const [dep, at] of [...(imported.get(m.id) ?? [])].sort(([a], [b]) => a.localeCompare(b))) {
+      if (m.deps.includes(dep)) continue;
+      findings.push({
+        file,
+        line: lines.deps ?? 1,
+        rule: 'module-deps',
+        what: `deps lacks ${dep}`,
+        detail: `${at.file}:${at.line} imports module ${dep}, which the definition's deps do not name: add it to \`deps\` (or stop importing it)`,
+      });
+    }
+  }
+  return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.what.localeCompare(b.what));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,15 +8,12 @@
 // `GET /v1/ai/providers` says the same whichever process answers. A process that starts, or
 // listens again after a lost connection, reads the table too.
 import type { Logger } from 'pino';
-import { sql } from 'kysely';
 import type { Db } from '../../platform/db/index.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { Breakers } from './resilience.js';
 
 /** The `t` of a notice that breaker states changed (the hub routes by tenant; breakers are the platform's). */
 export const BREAKERS_NOTICE = '*breakers';
-
-type Row = { key: string; opened_at: Date | null; changed_at: Date };
 
 export class SharedBreakers {
   readonly breakers: Breakers;
@@ -31,7 +28,8 @@ export class SharedBreakers {
   /** Takes on every breaker state recorded by any process. */
   async load(): Promise<void> {
     try {
-      const { rows } = await this.d.db.systemTx((tx) => sql<Row>`select key, opened_at, changed_at from ai_breakers`.execute(tx));
+      // system: breaker states belong to no tenant (ai_breakers has no tenant_id; only atrium_system is granted it).
+      const rows = await this.d.db.systemTx((tx) => tx.selectFrom('ai_breakers').select(['key', 'opened_at', 'changed_at']).execute());
       for (const r of rows) this.breakers.of(r.key).adopt(r.opened_at?.getTime() ?? null, r.changed_at.getTime());
     } catch (err) {
       this.d.log.warn({ err }, 'ai breaker states not read; this process goes on with its own');
@@ -46,10 +44,16 @@ export class SharedBreakers {
   #share(key: string, openedAt: number | null, changedAtMs: number): void {
     const changedAt = new Date(changedAtMs);
     this.#writes = this.#writes
-      .then(() => this.d.db.systemTx((tx) => sql`
-        insert into ai_breakers (key, opened_at, changed_at) values (${key}, ${openedAt === null ? null : new Date(openedAt)}, ${changedAt})
-        on conflict (key) do update set opened_at = excluded.opened_at, changed_at = excluded.changed_at
-        where ai_breakers.changed_at <= excluded.changed_at`.execute(tx)))
+      // system: a provider endpoint's breaker is shared by every tenant's calls, so its row is no
+      // tenant's (ai_breakers has no tenant_id; only atrium_system is granted it).
+      .then(() => this.d.db.systemTx((tx) =>
+        tx.insertInto('ai_breakers')
+          .values({ key, opened_at: openedAt === null ? null : new Date(openedAt), changed_at: changedAt })
+          .onConflict((oc) => oc.column('key')
+            .doUpdateSet({ opened_at: (eb) => eb.ref('excluded.opened_at'), changed_at: (eb) => eb.ref('excluded.changed_at') })
+            // An older state arriving late never overwrites a newer one.
+            .whereRef('ai_breakers.changed_at', '<=', 'excluded.changed_at'))
+          .execute()))
       .then(() => this.d.hub.publish(this.d.channel, { t: BREAKERS_NOTICE, min: 0, max: 0 }))
       .catch((err: unknown) => this.d.log.warn({ err, key }, 'ai breaker state not shared; other processes keep their own'));
   }

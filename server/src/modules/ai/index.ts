@@ -129,7 +129,7 @@ export const AI_ERRORS = {
 
 export const aiModule = defineModule({
   id: 'ai', namespace: 'ai', deps: ['ledger', 'identity', 'notifications'],
-  tables: ['ai_settings', 'ai_prompts', 'ai_prompt_versions', 'ai_cache', 'ai_usage', 'ai_budgets'],
+  tables: ['ai_settings', 'ai_prompts', 'ai_prompt_versions', 'ai_cache', 'ai_usage', 'ai_budgets', 'ai_breakers'],
   errors: AI_ERRORS, events: AI_EVENTS,
   create: (p, { ledger, identity, notifications }: { ledger: Ledger; identity: Pick<Identity, 'secrets' | 'requireFreshStepUp'>; notifications: Pick<Notifications, 'notify'> }) =>
     createAi({

@@ -73,4 +73,10 @@ export interface AiTables {
     used_cost_usd: Numeric;
     updated_at: Defaulted<Date>;
   };
+  /** Circuit-breaker states shared by every process, one row per provider endpoint (no tenant_id, no RLS: atrium_system only). */
+  ai_breakers: {
+    key: string;
+    opened_at: Date | null;
+    changed_at: Date;
+  };
 }

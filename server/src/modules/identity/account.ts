@@ -29,6 +29,7 @@ export type Workspace = { tenant_id: string; role: Role; name: string; plan: Pla
 
 /** The user's memberships, oldest first, with what a session grant shows of each tenant. */
 export function workspacesOf(db: Db, userId: string): Promise<Workspace[]> {
+  // system: a user's memberships span tenants, and this is read at sign-in, to choose the tenant.
   return db.systemTx((tx) =>
     tx
       .selectFrom('memberships as m')
@@ -78,6 +79,8 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
   async function signup(input: { organization: string; name: string; email: string; password: string }): Promise<SessionGrant> {
     const email = input.email.trim().toLowerCase();
     await assertStrongPassword(input.password, [email, input.name, input.organization]);
+    // system: users are global rows (atrium_app sees only its own tenant's people): the email
+    // must be free in every tenant, and sign-up has no tenant yet.
     const taken = await db.systemTx((tx) => tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst());
     if (taken) throw errors.conflict('EMAIL_TAKEN', 'An account with this email exists; log in or ask for an invitation.');
     const created = await createTenantWithOwner(db, ledger, {
@@ -95,6 +98,8 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
 
   /** Records a burst of failures (the moment a lockout starts) in every tenant of the account. */
   async function recordLockout(userId: string, failures: number, seconds: number, ip: string): Promise<void> {
+    // system: a failed sign-in has no tenant, and the locked account may belong to several: the
+    // lockout is recorded in each of them.
     const tenants = await db.systemTx((tx) => tx.selectFrom('memberships').select('tenant_id').where('user_id', '=', userId).execute());
     for (const { tenant_id } of tenants) {
       await inPlatformFor(db, { tenantId: tenant_id, actor: SYSTEM_ACTOR }, (ctx) =>
@@ -111,6 +116,8 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
     const email = input.email.trim().toLowerCase();
     const keys = [accountKey(email), ipKey(ip)];
     await guard.assertNotLocked(keys);
+    // system: sign-in finds a global user by email, with password_hash (which atrium_app may not
+    // read), before any tenant is known.
     const user = await db.systemTx((tx) =>
       tx.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('email', '=', email).executeTakeFirst(),
     );

@@ -26,6 +26,8 @@ export class LoginGuard {
 
   /** Refuses the attempt while any of the keys is locked (429 with Retry-After). */
   async assertNotLocked(keys: string[]): Promise<void> {
+    // system: auth_failures belongs to no tenant (keyed by email and IP, counted before any
+    // sign-in succeeds); only atrium_system is granted it.
     const rows = await this.db.systemTx((tx) =>
       tx
         .selectFrom('auth_failures')
@@ -45,6 +47,8 @@ export class LoginGuard {
 
   async recordFailure(keys: string[]): Promise<Map<string, FailureOutcome>> {
     const out = new Map<string, FailureOutcome>();
+    // system: auth_failures belongs to no tenant (keyed by email and IP, counted before any
+    // sign-in succeeds); only atrium_system is granted it.
     await this.db.systemTx(async (tx) => {
       for (const key of keys) {
         const row = await tx
@@ -74,6 +78,8 @@ export class LoginGuard {
   }
 
   async clear(key: string): Promise<void> {
+    // system: auth_failures belongs to no tenant (keyed by email and IP, counted before any
+    // sign-in succeeds); only atrium_system is granted it.
     await this.db.systemTx((tx) => tx.deleteFrom('auth_failures').where('key', '=', key).execute());
   }
 }

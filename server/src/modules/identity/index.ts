@@ -29,6 +29,8 @@ import { IDENTITY_EVENTS } from './events.js';
 export type { CreatedTenant, NewTenant };
 export type DirectoryEntry = { user_id: string; name: string; email: string; role: Role };
 export { ROLE_SCOPES, MATRIX } from './permissions.js';
+/** For callers that create an owner themselves (the demo seed): the hash `createTenantWithOwner` takes. */
+export { hashPassword } from './passwords.js';
 export const PLAN_LIMITS_PER_MINUTE: Record<string, number> = { free: 100, pro: 500, enterprise: 2000 };
 
 export type IdentityDeps = {
@@ -99,10 +101,30 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
     /** Sensitive decisions (approvals): a user with 2FA must have confirmed a code in the last 10 minutes. */
     requireFreshStepUp: (p: Principal) => totp.requireFreshStepUp(p),
     createTenantWithOwner: (input: NewTenant): Promise<CreatedTenant> => createTenantWithOwner(db, ledger, input),
-    issueToken: (input: IssueTokenInput) => db.systemTx((tx) => issueToken(tx, input)),
-    async demoTenant(): Promise<{ tenantId: string; name: string } | null> {
-      const row = await db.systemTx((tx) => tx.selectFrom('tenants').select(['id', 'name']).where('is_demo', '=', true).executeTakeFirst());
-      return row ? { tenantId: row.id, name: row.name } : null;
+    issueToken: (input: IssueTokenInput) => db.tenantTx(input.tenantId, (tx) => issueToken(tx, input)),
+    /** The demo workspace (at most one), with its owner. */
+    async demoTenant(): Promise<{ tenantId: string; name: string; ownerId: string } | null> {
+      // system: the demo workspace is found by its flag, so its tenant is not known before this read.
+      return db.systemTx(async (tx) => {
+        const row = await tx.selectFrom('tenants').select(['id', 'name']).where('is_demo', '=', true).executeTakeFirst();
+        if (!row) return null;
+        const owner = await tx.selectFrom('memberships').select('user_id').where('tenant_id', '=', row.id).where('role', '=', 'owner')
+          .orderBy('created_at').executeTakeFirstOrThrow();
+        return { tenantId: row.id, name: row.name, ownerId: owner.user_id };
+      });
+    },
+    /**
+     * Makes a user a platform operator, or no longer one (`atrium operator grant|revoke`).
+     * False when no user has this email.
+     */
+    async setPlatformRole(email: string, role: 'operator' | null): Promise<boolean> {
+      // system: platform_role is on the global users row, which atrium_app may not update — a
+      // platform-wide grant, not a tenant's.
+      const updated = await db.systemTx((tx) =>
+        tx.updateTable('users').set({ platform_role: role }).where('email', '=', email.trim().toLowerCase()).executeTakeFirst(),
+      );
+      tokens.forget('all');
+      return Number(updated.numUpdatedRows) === 1;
     },
 
     registerRoutes(registry: RouteRegistry): void {

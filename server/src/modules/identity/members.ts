@@ -124,10 +124,13 @@ export function createMembers(deps: {
 
     /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
     async accept(input: { token: string; name?: string; password: string; totp_code?: string }): Promise<SessionGrant> {
+      // system: the invitation token is the only credential; its tenant is unknown until the invitation is found.
       const inv = await db.systemTx((tx) => invitationsWithTenant(tx).where('i.token_hash', '=', hashToken(input.token)).executeTakeFirst());
       if (!inv || inv.accepted_at || inv.revoked_at || inv.expires_at < new Date()) {
         throw new AppError('INVITATION_INVALID', 404, 'This invitation does not exist, was used, revoked or has expired.');
       }
+      // system: the invitee may already be a user of other tenants (a global row, whose
+      // password_hash atrium_app may not read), and is no member of this one yet.
       const existing = await db.systemTx((tx) => tx.selectFrom('users').select(['id', 'name', 'password_hash']).where('email', '=', inv.email).executeTakeFirst());
       if (existing && !(await verifyPassword(existing.password_hash, input.password))) {
         throw new AppError('INVALID_CREDENTIALS', 401, 'This email already has an account: enter its password to accept.');
@@ -151,6 +154,7 @@ export function createMembers(deps: {
      * excluded: those members use API keys); null when there is none.
      */
     async acceptForVerifiedEmail(email: string, person: { name: string; existing?: { id: string; name: string } }, ip: string): Promise<SessionGrant | null> {
+      // system: the pending invitation for this email may be in any tenant, and the person has no session yet.
       const inv = await db.systemTx((tx) =>
         invitationsWithTenant(tx).where('i.email', '=', email.trim().toLowerCase()).where('i.role', '!=', 'integration')
           .where('i.accepted_at', 'is', null).where('i.revoked_at', 'is', null).where('i.expires_at', '>', sql<Date>`now()`)

@@ -101,6 +101,7 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
 
   /** Deletes and returns the state's row: single use, and refused once older than the TTL. */
   async function consume(state: string) {
+    // system: oidc_login_states belongs to no tenant (a sign-in in progress, before any tenant is known); only atrium_system is granted it.
     return db.systemTx(async (tx) => {
       const row = await tx.deleteFrom('oidc_login_states').where('state', '=', state).returningAll().executeTakeFirst();
       if (!row || row.created_at.getTime() < Date.now() - OIDC_STATE_TTL_SECONDS * 1000) return null;
@@ -128,6 +129,7 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
 
   /** The member behind a verified email: their first workspace they may sign in to, else a pending invitation. */
   async function signIn(person: VerifiedPerson, ip: string): Promise<SessionGrant> {
+    // system: the verified email names a global user, found before any tenant is known.
     const user = await db.systemTx((tx) => tx.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', person.email).executeTakeFirst());
     const ws = user ? (await workspacesOf(db, user.id)).find((m) => m.role !== 'integration') : undefined;
     if (user && ws) return openSession(db, ledger, user, ws, { method: 'oidc', twoFactor: false, ip });
@@ -147,6 +149,7 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
       const codeVerifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
+      // system: oidc_login_states belongs to no tenant (a sign-in in progress, before any tenant is known); only atrium_system is granted it.
       await db.systemTx(async (tx) => {
         // Abandoned sign-ins are swept here rather than by a job: the table stays tiny.
         await tx.deleteFrom('oidc_login_states').where('created_at', '<', new Date(Date.now() - OIDC_STATE_TTL_SECONDS * 1000)).execute();

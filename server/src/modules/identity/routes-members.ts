@@ -81,7 +81,7 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     handler: async ({ body, reply }) => {
       const g = await d.members.accept(body);
       if (g.role === 'integration') {
-        await d.db.systemTx((tx) => tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', g.tokenId).execute());
+        await d.db.tenantTx(g.tenant.id, (tx) => tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', g.tokenId).execute());
         return { data: { token: null, user: g.user, tenant: g.tenant, role: g.role } };
       }
       // A browser accepting the link is signed in like after login: the HttpOnly session
@@ -177,6 +177,7 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     response: z.object({ tenants: z.record(z.string(), z.number()), users: z.number(), diffs_last_24h: z.number(), diffs_total: z.number() }),
     handler: async ({ principal }) => {
       if (principal.platformRole !== 'operator') throw errors.forbidden('Only platform operators can see this.');
+      // system: operator metrics are aggregates over every tenant (counts only, never tenant content).
       const data = await d.db.systemTx(async (tx) => {
         const plans = await tx.selectFrom('tenants').select(['plan', sql<number>`count(*)::int`.as('n')]).groupBy('plan').execute();
         const users = await tx.selectFrom('users').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();

@@ -31,6 +31,7 @@ export function createStreamTickets(db: Db, tokens: Pick<TokenResolver, 'resolve
     /** The principal of an unused, unexpired ticket; the ticket is spent in the same statement, so two streams cannot share it. */
     async redeem(ticket: string): Promise<Principal | null> {
       if (!ticket.startsWith(STREAM_TICKET_PREFIX) || ticket.length > 100) return null;
+      // system: the ticket is the credential (EventSource sends no header); its tenant is unknown until it is found.
       const row = await db.systemTx((tx) =>
         tx
           .updateTable('stream_tickets as s')

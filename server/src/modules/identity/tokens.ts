@@ -107,6 +107,7 @@ export class TokenResolver {
   }
 
   async #load(digest: string): Promise<Loaded> {
+    // system: a bearer token is resolved before its tenant is known (the token row says which).
     const row = await this.db.systemTx((tx) =>
       tx
         .selectFrom('auth_tokens as t')
@@ -128,7 +129,7 @@ export class TokenResolver {
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       // Coarse on purpose: one write a minute per token, not one per request.
       void this.db
-        .systemTx((tx) => tx.updateTable('auth_tokens').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute())
+        .tenantTx(row.tenant_id, (tx) => tx.updateTable('auth_tokens').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute())
         .catch(() => {});
     }
     const role = row.kind === 'session' ? (row.role as Role) : null;

@@ -28,6 +28,8 @@ function newRecoveryCode(): string {
 
 export function createTotp(db: Db, secrets: () => SecretBox) {
   async function enrolment(userId: string) {
+    // system: 2FA is the user's, not a tenant's (user_totp and recovery_codes have no tenant_id,
+    // one enrolment covers every workspace); only atrium_system is granted them.
     return db.systemTx((tx) => tx.selectFrom('user_totp').selectAll().where('user_id', '=', userId).executeTakeFirst());
   }
 
@@ -46,6 +48,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
     // across a step boundary, refusing the next good code).
     const step = 'timeStep' in result ? result.timeStep : Math.floor(Date.now() / 1000 / PERIOD) + result.delta;
     // Conditional update: two concurrent uses of one code cannot both win.
+    // system: 2FA rows are per user, not per tenant (see enrolment).
     const updated = await db.systemTx((tx) =>
       tx
         .updateTable('user_totp')
@@ -59,6 +62,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
 
   async function useRecoveryCode(userId: string, code: string): Promise<boolean> {
     const digest = hashToken(normaliseRecovery(code));
+    // system: 2FA rows are per user, not per tenant (see enrolment).
     const used = await db.systemTx((tx) =>
       tx
         .updateTable('recovery_codes')
@@ -82,6 +86,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
       if (current?.enabled_at) throw new AppError('TOTP_ALREADY_ENABLED', 409, 'Two-factor authentication is already on; disable it first.');
       const secret = generateSecret();
       const uri = generateURI({ issuer: ISSUER, label: email, secret, period: PERIOD });
+      // system: 2FA rows are per user, not per tenant (see enrolment).
       await db.systemTx((tx) =>
         tx
           .insertInto('user_totp')
@@ -99,6 +104,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
       if (row.enabled_at) throw new AppError('TOTP_ALREADY_ENABLED', 409, 'Two-factor authentication is already on.');
       if (!(await checkCode(userId, code))) throw new AppError('INVALID_TOTP', 400, 'That code is not valid.', [{ path: 'body.code', message: 'invalid code' }]);
       const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+      // system: 2FA rows are per user, not per tenant (see enrolment).
       await db.systemTx(async (tx) => {
         await tx.updateTable('user_totp').set({ enabled_at: sql`now()` }).where('user_id', '=', userId).execute();
         await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
@@ -111,6 +117,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
       if (!(await this.isEnabled(userId))) throw new AppError('TOTP_NOT_ENABLED', 409, 'Two-factor authentication is not on.');
       const ok = (await checkCode(userId, code)) || (await useRecoveryCode(userId, code));
       if (!ok) throw new AppError('INVALID_TOTP', 400, 'That code is not valid.', [{ path: 'body.code', message: 'invalid code' }]);
+      // system: 2FA rows are per user, not per tenant (see enrolment).
       await db.systemTx(async (tx) => {
         await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
         await tx.deleteFrom('user_totp').where('user_id', '=', userId).execute();
@@ -129,7 +136,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
       if (!principal.userId || !(await this.isEnabled(principal.userId))) throw new AppError('TOTP_NOT_ENABLED', 409, 'Two-factor authentication is not on.');
       if (!(await checkCode(principal.userId, code))) throw new AppError('INVALID_TOTP', 400, 'That code is not valid.', [{ path: 'body.code', message: 'invalid code' }]);
       const at = new Date();
-      await db.systemTx((tx) => tx.updateTable('auth_tokens').set({ step_up_at: at }).where('id', '=', principal.tokenId).execute());
+      await db.tenantTx(principal.tenantId, (tx) => tx.updateTable('auth_tokens').set({ step_up_at: at }).where('id', '=', principal.tokenId).execute());
       return at;
     },
 

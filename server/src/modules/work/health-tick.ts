@@ -13,6 +13,8 @@ const CLOCK = { type: 'system' as const, id: 'clock' };
 
 /** Returns how many workflows changed health. */
 export async function healthTick(db: Db, ledger: Ledger, now: Date): Promise<number> {
+  // system: the tick serves every tenant, so it must first list the tenants that have active
+  // workflows (across tenants); each tenant's workflows are then judged in its own tenantTx.
   const tenants = await db.systemTx((tx) => tx.selectFrom('workflows').select('tenant_id').distinct().where('status', '=', 'active').execute());
   let changed = 0;
   for (const { tenant_id: tenantId } of tenants) {

@@ -6,7 +6,7 @@ import type { Ctx } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { Sentiment } from '../ledger/record.js';
+import type { DiffInput } from '../ledger/index.js';
 import { assertActive, assertMember, expectVersion } from './guards.js';
 import { refreshHealth } from './health-store.js';
 import { changes, taskState, taskView, type TaskRow, type TaskView } from './model.js';
@@ -23,7 +23,7 @@ export type TaskFields = {
   tags?: string[];
   position?: number;
 };
-export type WhyInput = { why?: string; sentiment?: Sentiment };
+export type WhyInput = { why?: string; sentiment?: NonNullable<DiffInput['sentiment']> };
 
 async function loadTask(tx: Tx, id: string, lock = false): Promise<TaskRow> {
   let q = tx.selectFrom('tasks').selectAll().where('id', '=', id);
