@@ -188,7 +188,7 @@ async function benchSustained(app: App, tenantId: string, userId: string): Promi
   let written = 0;
   const backlog: number[] = [];
   const lag = async () => {
-    const r = await app.db.ownerExecutor.executeSql(`select (select count(*) from diffs where id > (select diff_id from rule_cursor))::int as n`);
+    const r = await app.db.ownerExecutor.executeSql(`select (select count(*) from diffs where id > (select diff_id from ledger_subscriptions where name = 'rules'))::int as n`);
     return (r.rows[0] as { n: number }).n;
   };
   const sampler = setInterval(() => void lag().then((n) => backlog.push(n)), 250);

@@ -49,7 +49,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events };
   const { instances, order } = createModules(MODULES, platform);
   const { ledger, identity, work, ai, notifications, rules } = instances;
-  const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), aiMetering: () => ai.meter.stats() });
+  const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), subscriptionBacklogs: () => ledger.subscriptionBacklogs(), aiMetering: () => ai.meter.stats() });
 
   let http: FastifyInstance | null = null;
   let role: Role | null = null;

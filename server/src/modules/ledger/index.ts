@@ -16,6 +16,9 @@ import { createRecorder, DIFF_CHANNEL, type BeforeRecord, type DiffInput, type R
 import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
 import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
+import { createSubscription, type Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscriptions.js';
+import { anyDiff, diffCounts, diffsBetween, diffsWithWhys, firstDiffCausedBy } from './reads.js';
+import type { Logger } from 'pino';
 import { defineModule } from '../../platform/module.js';
 import type { EventRegistry } from '../../platform/events.js';
 import type { CommandRegistry } from '../../platform/commands.js';
@@ -28,6 +31,10 @@ export { diffSchema } from './schemas.js';
 export { DIFF_CHANNEL } from './record.js';
 export { RESERVED_NAMESPACES } from './policy.js';
 export { applyDiff, mergePatch } from './replay.js';
+export { diffPublicId, parseDiffId } from './model.js';
+export type { Sentiment } from './record.js';
+export type { CommittedDiff, DiffFilter, Delivery, Subscription, SubscriptionHandler } from './subscriptions.js';
+export type { DiffRecord, DiffQuery } from './reads.js';
 
 export const SNAPSHOT_QUEUE = 'ledger.snapshot';
 type SnapshotJob = { tenantId: string; entityType: string; entityId: string };
@@ -40,9 +47,10 @@ export type LedgerDeps = {
   /** The modules' event catalogues: every diff a module records is checked against its own. */
   events?: Pick<EventRegistry, 'check'>;
   commands: CommandRegistry;
+  log?: Logger;
 };
 
-export function createLedger({ db, jobs, hub, config, events, commands }: LedgerDeps) {
+export function createLedger({ db, jobs, hub, config, events, commands, log }: LedgerDeps) {
   const policy = new WhyPolicy();
   const beforeRecord: BeforeRecord[] = [];
   const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord, events);
@@ -51,10 +59,13 @@ export function createLedger({ db, jobs, hub, config, events, commands }: Ledger
 
   // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
   jobs.define<SnapshotJob>(SNAPSHOT_QUEUE, { retryLimit: 3, policy: 'short' }, (job) =>
+    // system: only the platform role may write snapshots (atrium_app can read them, never forge one).
     db.systemTx(async (tx) => {
       await snapshotEntity(tx, job.tenantId, job, config.snapshotEvery, config.snapshotLagSeconds);
     }),
   );
+
+  const subscriptions = new Map<string, Subscription>();
 
   const ledger = {
     record: recorder.record,
@@ -102,7 +113,28 @@ export function createLedger({ db, jobs, hub, config, events, commands }: Ledger
     },
     /** Builds snapshots for one entity now (the job's body; also used by the bench). */
     snapshotNow: (tenantId: string, ref: EntityRef) =>
+      // system: only the platform role may write snapshots (atrium_app can read them, never forge one).
       db.systemTx((tx) => snapshotEntity(tx, tenantId, ref, config.snapshotEvery, config.snapshotLagSeconds)),
+
+    /**
+     * A durable subscription: `handler` gets every committed diff matching `filter` once, in
+     * commit order, in the transaction that moves the subscriber's cursor (see subscriptions.ts).
+     * The subscriber starts it (`start()`, on workers) and stops it; `drain()` delivers the backlog now.
+     */
+    subscribe(name: string, handler: SubscriptionHandler, opts: Partial<SubscriptionOptions> = {}): Subscription {
+      if (subscriptions.has(name)) throw new Error(`ledger subscription ${name} exists`);
+      const logger = opts.log ?? log;
+      if (!logger) throw new Error(`ledger subscription ${name}: no logger`);
+      const sub = createSubscription(db, hub, name, handler, { ...opts, log: logger });
+      subscriptions.set(name, sub);
+      return sub;
+    },
+    /** Every subscriber's backlog, in diff ids (the `atrium_ledger_subscription_backlog` metric). */
+    async subscriptionBacklogs(): Promise<Record<string, number>> {
+      return Object.fromEntries(await Promise.all([...subscriptions].map(async ([name, sub]) => [name, await sub.backlog()] as const)));
+    },
+    /** Diffs by id with their first why, a window of diffs, existence, a run's first effect, counts. */
+    diffsWithWhys, diffsBetween, anyDiff, firstDiffCausedBy, diffCounts,
 
     async start(): Promise<void> {
       await hub.listen(DIFF_CHANNEL);
@@ -123,6 +155,6 @@ export const LEDGER_ERRORS = {
 } as const;
 
 export const ledgerModule = defineModule({
-  id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {},
-  create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events, commands: p.commands }),
+  id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'ledger_subscriptions', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {},
+  create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events, commands: p.commands, log: p.log }),
 });

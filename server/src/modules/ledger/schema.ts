@@ -31,6 +31,8 @@ export interface LedgerTables {
     sentiment: number;
     created_at: CreatedAt;
   };
+  /** One durable cursor per subscriber over the commit order (xact_id, id). */
+  ledger_subscriptions: { name: string; xact_id: string; diff_id: number; updated_at: ColumnType<Date, Date | undefined, Date> };
   entity_snapshots: {
     tenant_id: string;
     entity_type: string;

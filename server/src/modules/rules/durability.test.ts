@@ -76,7 +76,7 @@ describe.runIf(serverUrl)('rules: kill -9 a worker mid-stream (server PostgreSQL
     let busy: { unread: boolean; jobs: number } | undefined;
     while (Date.now() < deadline) {
       [busy] = await sql.query<{ unread: boolean; jobs: number }>(
-        `select exists (select 1 from diffs, rule_cursor c where c.id = 1 and (diffs.xact_id, diffs.id) > (c.xact_id, c.diff_id)) as unread,
+        `select exists (select 1 from diffs, ledger_subscriptions c where c.name = 'rules' and (diffs.xact_id, diffs.id) > (c.xact_id, c.diff_id)) as unread,
                 (select count(*)::int from pgboss.job where name = 'rules.act' and state in ('created', 'retry', 'active')) as jobs`);
       if (!busy!.unread && busy!.jobs === 0) break;
       await new Promise((r) => setTimeout(r, 250)); // polling interval

@@ -52,7 +52,7 @@ export function createRules(d: RulesDeps) {
 
   d.ledger.beforeRecord(precommitHook({ cache, ledger: d.ledger }));
   const runner = createRunner({ ...effects, db: d.db, jobs: d.jobs, log: d.log, secrets, urlPolicy, webhookBaseDelaySeconds: d.config.webhookRetryBaseSeconds });
-  const evaluator = createEvaluator({ db: d.db, jobs: d.jobs, hub: d.hub, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
+  const evaluator = createEvaluator({ jobs: d.jobs, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
   const approvals = createApprovals({
     db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity, commands: d.commands,
     registry: () => {
@@ -84,10 +84,7 @@ export function createRules(d: RulesDeps) {
     sweepNow: (at: Date = now()) => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, at),
     pendingApprovals: approvals.pendingCount,
     /** How far the evaluator is behind the ledger, in diff ids (a metric; cheap, approximate). */
-    async backlog(): Promise<number> {
-      const r = await d.db.systemTx((tx) => sql<{ n: number }>`select greatest(0, coalesce((select max(id) from diffs), 0) - (select diff_id from rule_cursor))::int as n`.execute(tx));
-      return r.rows[0]?.n ?? 0;
-    },
+    backlog: (): Promise<number> => evaluator.backlog(),
     /** Switches a built-in pack on in the caller's tenant (the demo seed; the API has its own route). */
     async enablePack(ctx: Ctx, packId: string) {
       const pack = RULE_PACKS.find((p) => p.id === packId);
@@ -103,7 +100,7 @@ export function createRules(d: RulesDeps) {
       d.hub.onResync(RULES_CHANNEL, () => cache.forget());
       if (role !== 'serve' && d.config.jobs) {
         await d.jobs.schedule(SWEEP_QUEUE, '* * * * *');
-        evaluator.start();
+        await evaluator.start();
       }
     },
     async stop(): Promise<void> {
@@ -131,7 +128,7 @@ export const RULES_ERRORS = {
 export const rulesModule = defineModule({
   // `work` only for its commands (rule actions): it must be created first so they are registered.
   id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications', 'work'],
-  tables: ['rule_cursor', 'rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
+  tables: ['rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
   errors: RULES_ERRORS, events: RULES_EVENTS,
   create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications; work: unknown }) =>
     createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, commands: p.commands, ledger: n.ledger, identity: n.identity, notifications: n.notifications }),

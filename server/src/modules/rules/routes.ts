@@ -62,7 +62,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     handler: async ({ principal, body }) => {
       const out = await write(principal, async (ctx) => {
         const made = await createRule(ctx, d, body);
-        return { ...made, warnings: await unmatchedWarnings(ctx.tx, body.trigger) };
+        return { ...made, warnings: await unmatchedWarnings(ctx.tx, d.ledger, body.trigger) };
       });
       return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
     },
@@ -84,7 +84,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     handler: async ({ principal, params, body }) => {
       const out = await write(principal, async (ctx) => {
         const made = await updateRule(ctx, d, params.id, body);
-        return { ...made, warnings: body.trigger ? await unmatchedWarnings(ctx.tx, body.trigger) : [] };
+        return { ...made, warnings: body.trigger ? await unmatchedWarnings(ctx.tx, d.ledger, body.trigger) : [] };
       });
       return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
     },

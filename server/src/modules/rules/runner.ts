@@ -10,7 +10,7 @@ import type { Jobs } from '../../platform/jobs.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { UrlPolicy } from '../../platform/url-guard.js';
-import { diffPublicId } from '../ledger/model.js';
+import { diffPublicId, type Ledger } from '../ledger/index.js';
 import { sql } from 'kysely';
 import { noticeOf, notifyNeedsEntity, runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
 import type { StoredAction } from './model.js';
@@ -33,21 +33,16 @@ type Loaded = {
 
 const obj = (v: Json | null | undefined): JsonObject | null => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 
-async function load(tx: Tx, runId: string, lock: boolean): Promise<Loaded | null> {
+async function load(ledger: Pick<Ledger, 'diffsWithWhys'>, tx: Tx, runId: string, lock: boolean): Promise<Loaded | null> {
   let q = tx.selectFrom('rule_runs').select(['id', 'rule_id', 'action_index', 'status', 'attempts', 'diff_id']).where('id', '=', runId);
   if (lock) q = q.forUpdate();
   const run = await q.executeTakeFirst();
   if (!run) return null;
   const rule = await tx.selectFrom('rules').select(['id', 'name', 'enabled', 'deleted_at', 'actions']).where('id', '=', run.rule_id).executeTakeFirstOrThrow();
-  const d = await tx.selectFrom('diffs')
-    .select(['id', 'namespace', 'entity_type', 'entity_id', 'event', 'value_before', 'value_after', 'metadata', 'actor_type', 'actor_id', 'created_at'])
-    .where('id', '=', run.diff_id).executeTakeFirstOrThrow();
-  const ann = await tx.selectFrom('annotations').select('why').where('diff_id', '=', run.diff_id).orderBy('created_at').limit(1).executeTakeFirst();
-  return {
-    run, rule,
-    diff: { ...d, before: d.value_before, after: d.value_after },
-    why: ann?.why ?? null,
-  };
+  const d = (await ledger.diffsWithWhys(tx, [run.diff_id])).get(run.diff_id);
+  if (!d) throw new Error(`rule run ${run.id}: its trigger diff ${run.diff_id} is not visible`);
+  const { why, ...diff } = d;
+  return { run, rule, diff: { ...diff, before: diff.value_before, after: diff.value_after }, why };
 }
 
 /** Metadata every effect diff carries: which rule and run, and how deep in a causation chain. */
@@ -82,7 +77,7 @@ export function createRunner(d: RunnerDeps) {
     let outbound: { l: Loaded; action: StoredAction & { type: 'webhook' } } | null = null;
     try {
       await inTenant(d.db, { tenantId: job.tenantId, actor: { type: 'system', id: 'rules' } }, async (base: Ctx) => {
-        const l = await load(base.tx, job.runId, true);
+        const l = await load(d.ledger, base.tx, job.runId, true);
         if (!l || !['queued', 'failed'].includes(l.run.status)) return;
         attemptsBefore = l.run.attempts;
         const attempts = attemptsBefore + 1;
@@ -101,7 +96,7 @@ export function createRunner(d: RunnerDeps) {
         const entity = obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state);
         const e = await runEffect(d, { ctx, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
         // The effect's diff: the one the action returned, else the first it recorded (every diff of this run carries run_id).
-        const effectDiff = e.diffId !== undefined ? e.diffId : await firstDiffOfRun(ctx.tx, l.diff.id, l.run.id);
+        const effectDiff = e.diffId !== undefined ? e.diffId : await d.ledger.firstDiffCausedBy(ctx.tx, l.diff.id, { key: 'run_id', value: l.run.id });
         await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: effectDiff, attempts, duration_ms: performance.now() - started });
       });
     } catch (err) {
@@ -197,11 +192,9 @@ export function createRunner(d: RunnerDeps) {
       const rules = new Map((await base.tx.selectFrom('rules').select(['id', 'name', 'enabled', 'deleted_at', 'actions'])
         .where('id', 'in', [...new Set(open.map((r) => r.rule_id))]).execute()).map((r) => [r.id, r]));
       const diffIds = [...new Set(open.map((r) => r.diff_id))];
-      const diffs = new Map((await base.tx.selectFrom('diffs')
-        .select(['id', 'namespace', 'entity_type', 'entity_id', 'event', 'value_before', 'value_after', 'metadata', 'actor_type', 'actor_id', 'created_at'])
-        .where('id', 'in', diffIds).execute()).map((x) => [x.id, { ...x, before: x.value_before, after: x.value_after } as TriggerDiff]));
-      const whys = new Map<number, string>();
-      for (const a of await base.tx.selectFrom('annotations').select(['diff_id', 'why']).where('diff_id', 'in', diffIds).orderBy('created_at', 'desc').execute()) whys.set(a.diff_id, a.why);
+      const found = await d.ledger.diffsWithWhys(base.tx, diffIds);
+      const diffs = new Map([...found].map(([id, { why: _w, ...x }]) => [id, { ...x, before: x.value_before, after: x.value_after } as TriggerDiff]));
+      const whys = new Map([...found].filter(([, x]) => x.why !== null).map(([id, x]) => [id, x.why!]));
 
       const settles: Settle[] = [];
       const notices = new Map<string, { run: (typeof open)[number]; l: Loaded; action: StoredAction & { type: 'notify' } }[]>();
@@ -266,9 +259,3 @@ async function settleMany(tx: Tx, rows: readonly Settle[], durationMs: number): 
     where r.id = u.id`.execute(tx);
 }
 
-/** The first diff a run's effect recorded (they all carry the run's id and the trigger as cause). */
-async function firstDiffOfRun(tx: Tx, triggerId: number, runId: string): Promise<number | null> {
-  const row = await tx.selectFrom('diffs').select((eb) => eb.fn.min<number>('id').as('id'))
-    .where('causation_id', '=', triggerId).where(sql<boolean>`metadata->>'run_id' = ${runId}`).executeTakeFirst();
-  return row?.id === null || row?.id === undefined ? null : Number(row.id);
-}

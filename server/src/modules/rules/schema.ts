@@ -7,7 +7,6 @@ export type RunStatus = 'queued' | 'succeeded' | 'failed' | 'loop_cut' | 'skippe
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
 
 export interface RulesTables {
-  rule_cursor: { id: number; xact_id: string; diff_id: number; updated_at: Defaulted<Date> };
   rules: {
     id: string;
     tenant_id: string;

@@ -24,13 +24,10 @@ export async function simulate(db: Db, deps: EffectDeps, tenantId: string, row: 
   return db.tenantTx(tenantId, async (tx) => {
     await sql`set transaction read only`.execute(tx);
     const ctx: Ctx = { tenantId, actor: { type: 'rule', id: row.id }, tx, onCommit: () => undefined };
-    let q = tx.selectFrom('diffs')
-      .select(['id', 'namespace', 'entity_type', 'entity_id', 'event', 'value_before', 'value_after', 'metadata', 'actor_type', 'actor_id', 'created_at'])
-      .where('created_at', '>=', w.since).where('created_at', '<', w.until).orderBy('id').limit(SCAN_CAP);
-    if (rule.trigger.namespace) q = q.where('namespace', '=', rule.trigger.namespace);
-    if (rule.trigger.entity_type) q = q.where('entity_type', '=', rule.trigger.entity_type);
-    if (rule.trigger.event) q = q.where('event', '=', rule.trigger.event);
-    const diffs = await q.execute();
+    const diffs = await deps.ledger.diffsBetween(tx, {
+      since: w.since, until: w.until, limit: SCAN_CAP,
+      namespace: rule.trigger.namespace, entity_type: rule.trigger.entity_type, event: rule.trigger.event,
+    });
     const matches: Json[] = [];
     let matched = 0;
     for (const d of diffs) {

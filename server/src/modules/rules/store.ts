@@ -91,14 +91,10 @@ function sealActions(d: StoreDeps, actions: readonly Action[], previous: readonl
 }
 
 /** Warnings for filters nothing in this tenant has produced yet (allowed: rules may come first). */
-export async function unmatchedWarnings(tx: Tx, trigger: Trigger): Promise<string[]> {
+export async function unmatchedWarnings(tx: Tx, ledger: Pick<Ledger, 'anyDiff'>, trigger: Trigger): Promise<string[]> {
   const t = normaliseTrigger(trigger);
   const warnings: string[] = [];
-  let q = tx.selectFrom('diffs').select('id').limit(1);
-  if (t.namespace) q = q.where('namespace', '=', t.namespace);
-  if (t.entity_type) q = q.where('entity_type', '=', t.entity_type);
-  if (t.event) q = q.where('event', '=', t.event);
-  if ((t.namespace || t.entity_type || t.event) && !(await q.executeTakeFirst())) {
+  if ((t.namespace || t.entity_type || t.event) && !(await ledger.anyDiff(tx, { namespace: t.namespace, entity_type: t.entity_type, event: t.event }))) {
     const what = [t.namespace && `namespace "${t.namespace}"`, t.entity_type && `entity type "${t.entity_type}"`, t.event && `event "${t.event}"`].filter(Boolean).join(', ');
     warnings.push(`Nothing with ${what} has been recorded in this workspace yet, so this rule has not matched anything so far.`);
   }

@@ -14,6 +14,7 @@ export const SWEEP_QUEUE = 'rules.sweep';
 const CANDIDATES_PER_RULE = 500;
 
 export async function sweep(d: { db: Db; jobs: Jobs; ledger: Ledger }, now: Date): Promise<number> {
+  // system: the cron sweep finds the scheduled rules of every tenant (each is then evaluated in its own tenant transaction).
   const rows = (await d.db.systemTx((tx) => tx.selectFrom('rules').select([...RULE_COLUMNS])
     .where('kind', '=', 'scheduled').where('enabled', '=', true).where('deleted_at', 'is', null).execute())) as RuleRow[];
   const byTenant = new Map<string, RuleRow[]>();

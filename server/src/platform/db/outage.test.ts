@@ -166,7 +166,7 @@ async function outage(roles: 'serve + worker' | 'start'): Promise<void> {
     const [row] = await sql.query<{ runs: number; busy: boolean; behind: boolean }>(`
       select (select count(*)::int from rule_runs where rule_id = $1 and status = 'succeeded') as runs,
              exists (select 1 from pgboss.job where name = 'rules.act' and state in ('created', 'retry', 'active')) as busy,
-             exists (select 1 from diffs d, rule_cursor c where c.id = 1 and (d.xact_id, d.id) > (c.xact_id, c.diff_id)) as behind`, [rule.rule.id]);
+             exists (select 1 from diffs d, ledger_subscriptions c where c.name = 'rules' and (d.xact_id, d.id) > (c.xact_id, c.diff_id)) as behind`, [rule.rule.id]);
     const expected = await stormDiffs();
     if (row!.runs >= expected && effectsDoneAt === 0) effectsDoneAt = Date.now();
     return row!.runs >= expected && !row!.busy && !row!.behind ? true : undefined;

@@ -7,11 +7,13 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export type MetricSources = {
   queueDepths: () => Promise<Record<string, number>>;
   rulesBacklog?: () => Promise<number>;
+  /** Each durable ledger subscription's backlog, in diff ids. */
+  subscriptionBacklogs?: () => Promise<Record<string, number>>;
   /** The AI meter's queue in this process: calls answered but not yet written, and given up. */
   aiMetering?: () => { pending: number; dropped: number };
 };
 
-export function createMetrics({ queueDepths, rulesBacklog = async () => 0, aiMetering = () => ({ pending: 0, dropped: 0 }) }: MetricSources) {
+export function createMetrics({ queueDepths, rulesBacklog = async () => 0, subscriptionBacklogs = async () => ({}), aiMetering = () => ({ pending: 0, dropped: 0 }) }: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'atrium_' });
   const httpDuration = new Histogram({
@@ -50,6 +52,17 @@ export function createMetrics({ queueDepths, rulesBacklog = async () => 0, aiMet
     registers: [registry],
     async collect() {
       this.set(await rulesBacklog());
+    },
+  });
+
+  new Gauge({
+    name: 'atrium_ledger_subscription_backlog_diffs',
+    help: 'Diffs committed but not yet delivered to each durable ledger subscription (approximate: ids past its cursor)',
+    labelNames: ['subscription'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [subscription, n] of Object.entries(await subscriptionBacklogs())) this.set({ subscription }, n);
     },
   });
 
