@@ -50,36 +50,9 @@ const I12 = 'issue 12: to remove';
 // prettier-ignore
 const KNOWN_CROSSINGS: KnownCrossing[] = [
   // --- module-import: reaching into another module's files ---------------------------------------
-  { file: 'server/src/modules/rules/routes.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId/parseDiffId are not exported by ledger/index.ts; ${I12}` },
-  { file: 'server/src/modules/rules/runner.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId is not exported by ledger/index.ts; ${I12}` },
-  { file: 'server/src/modules/rules/simulate.ts', rule: 'module-import', what: '../ledger/model.js', reason: `diffPublicId is not exported by ledger/index.ts; ${I12}` },
-
   // --- platform-import ------------------------------------------------------------------------------
   { file: 'server/src/platform/db/index.ts', rule: 'platform-import', what: '../../schema.js', reason: `Kysely<Database> types the platform's Db with every module's tables (root schema.ts composes them); ${I12}` },
 
-  // --- ledger-tables: rules (and one identity route) read the ledger directly ----------------------
-  { file: 'server/src/modules/identity/routes-members.ts', rule: 'ledger-tables', what: 'read diffs', reason: `/v1/platform/metrics counts diffs itself; ask the ledger for counts; ${I12}` },
-  { file: 'server/src/modules/rules/evaluator.ts', rule: 'ledger-tables', what: 'read diffs', count: 3, reason: `the evaluator scans diffs past its cursor in raw SQL; needs a ledger feed/horizon API; ${I12}` },
-  { file: 'server/src/modules/rules/index.ts', rule: 'ledger-tables', what: 'read diffs', reason: `backlog() reads max(diffs.id); ${I12}` },
-  { file: 'server/src/modules/rules/runner.ts', rule: 'ledger-tables', what: 'read diffs', count: 3, reason: `the runner loads the triggering diffs itself; ${I12}` },
-  { file: 'server/src/modules/rules/runner.ts', rule: 'ledger-tables', what: 'read annotations', count: 2, reason: `the runner reads the diffs' whys from annotations; ${I12}` },
-  { file: 'server/src/modules/rules/simulate.ts', rule: 'ledger-tables', what: 'read diffs', reason: `what-if scans past diffs itself; ${I12}` },
-  { file: 'server/src/modules/rules/simulate.ts', rule: 'ledger-tables', what: 'read annotations', reason: `what-if reads whys from annotations; ${I12}` },
-  { file: 'server/src/modules/rules/store.ts', rule: 'ledger-tables', what: 'read diffs', reason: `unmatchedWarnings probes diffs for a matching event; ${I12}` },
-
-  // --- system-why: systemTx without a `system:` comment (7 call sites, all in the ledger and rules) ---
-  ...([
-    ['server/src/modules/ledger/index.ts', 'createLedger'],
-    ['server/src/modules/ledger/index.ts', 'createLedger.snapshotNow'],
-    ['server/src/modules/rules/evaluator.ts', 'tick'],
-    ['server/src/modules/rules/evaluator.ts', 'unread'],
-    ['server/src/modules/rules/evaluator.ts', 'createEvaluator.drain'],
-    ['server/src/modules/rules/index.ts', 'createRules.backlog'],
-    ['server/src/modules/rules/sweep.ts', 'sweep'],
-  ] as [string, string, number?][]).map(([file, fn, count]): KnownCrossing => ({
-    file, rule: 'system-why', what: `systemTx in ${fn}`, ...(count ? { count } : {}),
-    reason: `bypasses RLS with no \`system:\` comment saying why; ${I12}`,
-  })),
 ];
 
 // ---------------------------------------------------------------------------------------------

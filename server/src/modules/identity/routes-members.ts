@@ -181,8 +181,8 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
       const data = await d.db.systemTx(async (tx) => {
         const plans = await tx.selectFrom('tenants').select(['plan', sql<number>`count(*)::int`.as('n')]).groupBy('plan').execute();
         const users = await tx.selectFrom('users').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
-        const diffs = await tx.selectFrom('diffs').select([sql<number>`count(*)::int`.as('total'), sql<number>`(count(*) filter (where created_at > now() - interval '1 day'))::int`.as('recent')]).executeTakeFirstOrThrow();
-        return { tenants: Object.fromEntries(plans.map((p) => [p.plan, p.n])), users: users.n, diffs_last_24h: diffs.recent, diffs_total: diffs.total };
+        const diffs = await d.ledger.diffCounts(tx);
+        return { tenants: Object.fromEntries(plans.map((p) => [p.plan, p.n])), users: users.n, diffs_last_24h: diffs.last24h, diffs_total: diffs.total };
       });
       return { data };
     },

@@ -12,7 +12,7 @@ import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { simulate } from './simulate.js';
 import { checkRule, createRule, deleteRule, listRules, loadRule, ruleStats, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
-import { diffPublicId, parseDiffId } from '../ledger/model.js';
+import { diffPublicId, parseDiffId } from '../ledger/index.js';
 import type { RuleRow } from './ruleset.js';
 
 export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; onRulesChanged: (tenantId: string) => void };
