@@ -14,6 +14,15 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 700,
+    rollupOptions: {
+      output: {
+        // One chunk per language beyond English: the shared French strings and every module's
+        // (web/src/{i18n,modules/<module>}/fr.ts) load together, in one request; likewise Malagasy.
+        manualChunks(id) {
+          return /\/web\/src\/(?:i18n|modules\/[^/]+)\/(fr|mg)\.ts$/.exec(id)?.[1];
+        },
+      },
+    },
   },
   server: { proxy: { '/v1': { target: process.env.ATRIUM_DEV_API ?? 'http://localhost:4000', changeOrigin: false } } },
 });

@@ -4,10 +4,11 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { initI18n } from './i18n';
 import { applyPrefs } from './lib/prefs';
+import { MODULES } from './modules';
 import './styles.css';
 
 applyPrefs();
-await initI18n();
+await initI18n(MODULES.map((m) => m.messages));
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

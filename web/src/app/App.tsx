@@ -1,33 +1,30 @@
-// Routes: the sign-in screens without the shell, every other screen inside it, each
-// screen its own chunk (code-split), each behind an error boundary.
-import { lazy, Suspense } from 'react';
+// Routes, from the modules' manifests (web/src/modules): the sign-in screens without the shell,
+// every other screen inside it, each screen its own chunk (code-split), each behind an error
+// boundary.
+import { createElement, Suspense, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { MODULES } from '../modules';
 import { ErrorBoundary } from '../ui/ErrorBoundary';
 import { Loading, ToastProvider } from '../ui/feedback';
 import { SessionProvider, useSession } from './session';
 import { Shell } from './Shell';
 
-const Login = lazy(() => import('../modules/identity/auth/Login'));
-const Signup = lazy(() => import('../modules/identity/auth/Signup'));
-const AcceptInvitation = lazy(() => import('../modules/identity/auth/AcceptInvitation'));
-const Pulse = lazy(() => import('../modules/work/pulse/Pulse'));
-const Workflows = lazy(() => import('../modules/work/workflows/WorkflowList'));
-const NewWorkflow = lazy(() => import('../modules/work/workflows/NewWorkflow'));
-const WorkflowPage = lazy(() => import('../modules/work/workflows/WorkflowPage'));
-const Tasks = lazy(() => import('../modules/work/tasks/Tasks'));
-const Canvas = lazy(() => import('../modules/work/canvas/Canvas'));
-const Audit = lazy(() => import('../modules/ledger/Audit'));
-const Settings = lazy(() => import('../modules/identity/settings/Settings'));
-const Rules = lazy(() => import('../modules/rules/rules/Rules'));
-const Approvals = lazy(() => import('../modules/rules/approvals/Approvals'));
-const Notifications = lazy(() => import('../modules/notifications/Notifications'));
+const routes = MODULES.flatMap((m) => m.routes ?? []);
+// Addresses open without a session (sign-in, sign-up, accepting an invitation).
+const publicPaths = routes.filter((r) => r.session === 'signed-out' || r.session === 'any').map((r) => r.path);
+
+/**
+ * A <Switch> over these routes, given as separate children as if written out one by one: the
+ * matched route keeps no key, so moving between two routes of one screen (/settings →
+ * /settings/members) keeps the screen mounted.
+ */
+const switchOf = (children: ReactElement[]) => createElement(Switch, null, ...children);
 
 function Routes() {
   const { me, ready } = useSession();
   const [location] = useLocation();
   if (!ready) return <Loading />;
-  const publicPaths = ['/login', '/signup', '/accept-invitation'];
   if (!me && !publicPaths.includes(location)) {
     const next = location === '/' ? '' : `?next=${encodeURIComponent(location + window.location.search)}`;
     return <Redirect to={`/login${next}`} replace />;
@@ -36,11 +33,7 @@ function Routes() {
     return (
       <ErrorBoundary resetKey={location}>
         <Suspense fallback={<Loading />}>
-          <Switch>
-            <Route path="/login" component={Login} />
-            <Route path="/signup" component={Signup} />
-            <Route path="/accept-invitation" component={AcceptInvitation} />
-          </Switch>
+          {switchOf(routes.filter((r) => r.session === 'signed-out' || r.session === 'any').map((r) => <Route path={r.path} component={r.component} />))}
         </Suspense>
       </ErrorBoundary>
     );
@@ -49,25 +42,12 @@ function Routes() {
     <Shell>
       <ErrorBoundary resetKey={location}>
         <Suspense fallback={<Loading />}>
-          <Switch>
-            <Route path="/" component={Pulse} />
-            <Route path="/workflows" component={Workflows} />
-            <Route path="/workflows/new" component={NewWorkflow} />
-            <Route path="/workflows/:id" component={WorkflowPage} />
-            <Route path="/tasks" component={Tasks} />
-            <Route path="/canvas" component={Canvas} />
-            <Route path="/audit" component={Audit} />
-            <Route path="/rules" component={Rules} />
-            <Route path="/approvals" component={Approvals} />
-            <Route path="/approvals/:id" component={Approvals} />
-            <Route path="/notifications" component={Notifications} />
-            <Route path="/settings" component={Settings} />
-            <Route path="/settings/:tab" component={Settings} />
-            <Route path="/login"><Redirect to="/" replace /></Route>
-            <Route path="/signup"><Redirect to="/" replace /></Route>
-            <Route path="/accept-invitation" component={AcceptInvitation} />
-            <Route><NotFound /></Route>
-          </Switch>
+          {switchOf([
+            ...routes.map((r) =>
+              r.session === 'signed-out' ? <Route path={r.path}><Redirect to="/" replace /></Route> : <Route path={r.path} component={r.component} />,
+            ),
+            <Route><NotFound /></Route>,
+          ])}
         </Suspense>
       </ErrorBoundary>
     </Shell>

@@ -1,5 +1,6 @@
 // The Cmd+K / Ctrl+K palette: plain-language commands first (lib/commands), then fuzzy
-// matches over commands, pages, workflows, tasks and people. ↑/↓ to choose, Enter to run.
+// matches over commands, pages (the modules' navigation), workflows, tasks and people. ↑/↓ to
+// choose, Enter to run.
 import Fuse from 'fuse.js';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +11,7 @@ import { useSession } from './session';
 import { changeLanguage } from '../i18n';
 import { parseCommand, type Command } from '../lib/commands';
 import { getPrefs, setPrefs } from '../lib/prefs';
+import { NAV } from '../modules';
 import { Dialog } from '../ui/Dialog';
 
 type Item = { id: string; kind: 'command' | 'page' | 'workflow' | 'task' | 'member' | 'template'; label: string; hint?: string; run: () => void };
@@ -55,12 +57,16 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       case 'low-bandwidth': setPrefs({ lowBandwidth: c.on }); return onClose();
     }
   };
+  const pageLabel = (path: string): string => {
+    const n = NAV.find((x) => x.to === path);
+    return n ? t(n.paletteKey ?? n.labelKey) : path;
+  };
   const describe = (c: Command): string => {
     switch (c.kind) {
       case 'new-workflow': return c.template ? t('palette.cmd.newFrom', { name: c.template.name }) : t('palette.cmd.new');
       case 'tasks': return c.filter === 'blocked' ? t('palette.cmd.blocked') : c.range ? t('palette.cmd.overdueWeek') : t('palette.cmd.overdue');
       case 'audit': return c.workflow ? t('palette.cmd.auditFor', { name: c.workflow.name }) : t('palette.cmd.audit');
-      case 'page': return t('palette.cmd.goto', { page: t(`palette.page.${c.path}`) });
+      case 'page': return t('palette.cmd.goto', { page: pageLabel(c.path) });
       case 'approvals': return t('palette.cmd.approvals');
       case 'language': return t('palette.cmd.language', { name: { en: 'English', fr: 'Français', mg: 'Malagasy' }[c.lng] });
       case 'theme': return t(`palette.cmd.theme_${c.theme}`);
@@ -82,11 +88,10 @@ export default function Palette({ onClose }: { onClose: () => void }) {
       { kind: 'theme', theme: 'light' },
       { kind: 'low-bandwidth', on: !getPrefs().lowBandwidth },
     ];
-    const pages = ['/', '/workflows', '/tasks', '/canvas', '/audit', '/rules', '/approvals', '/notifications', '/settings/ai', '/settings'];
     const workflowNames = new Map(workflows.map((w) => [w.id, w.name]));
     return [
       ...commands.map((c, i) => ({ id: `c${i}`, kind: 'command' as const, label: describe(c), run: exec(c) })),
-      ...pages.map((p) => ({ id: `p${p}`, kind: 'page' as const, label: t(`palette.page.${p}`), run: go(p) })),
+      ...NAV.map((n) => ({ id: `p${n.to}`, kind: 'page' as const, label: t(n.paletteKey ?? n.labelKey), run: go(n.to) })),
       ...templates.map((tpl) => ({ id: tpl.id, kind: 'template' as const, label: t('palette.cmd.newFrom', { name: tpl.name }), hint: tpl.description, run: go(`/workflows/new?template=${encodeURIComponent(tpl.id)}`) })),
       ...workflows.map((w) => ({ id: w.id, kind: 'workflow' as const, label: w.name, hint: t(`departments.${w.department}`, { defaultValue: w.department }), run: go(`/workflows/${w.id}`) })),
       ...tasks.map((x) => ({ id: x.id, kind: 'task' as const, label: x.name, hint: workflowNames.get(x.workflow_id), run: go(`/workflows/${x.workflow_id}?task=${x.id}`) })),
@@ -96,7 +101,7 @@ export default function Palette({ onClose }: { onClose: () => void }) {
   }, [workflows, templates, tasks, members, t]);
 
   const fuse = useMemo(() => new Fuse(items, { keys: [{ name: 'label', weight: 0.8 }, { name: 'hint', weight: 0.2 }], threshold: 0.4, ignoreLocation: true }), [items]);
-  const parsed = useMemo(() => parseCommand(text, { templates, workflows }), [text, templates, workflows]);
+  const parsed = useMemo(() => parseCommand(text, { templates, workflows, pages: NAV }), [text, templates, workflows]);
   const results: Item[] = useMemo(() => {
     const found = text.trim() ? fuse.search(text, { limit: 30 }).map((r) => r.item) : items.filter((i) => i.kind === 'command' || i.kind === 'page');
     return parsed ? [{ id: 'parsed', kind: 'command', label: describe(parsed), run: exec(parsed) }, ...found] : found;

@@ -1,32 +1,25 @@
-// The frame around every signed-in screen: navigation, the search/command button (Cmd+K,
-// Ctrl+K), live status, the person and sign-out.
+// The frame around every signed-in screen: navigation (the modules' `nav` entries, by `order`),
+// the search/command button (Cmd+K, Ctrl+K), live status, the person and sign-out.
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { useLive, useLiveStatus } from '../live';
 import { fmtNumber } from '../lib/format';
 import { useInbox, useInboxFeed } from '../lib/inbox';
+import { NAV } from '../modules';
 import { Bell } from '../ui/Bell';
 import { useSession } from './session';
 
 const Palette = lazy(() => import('./Palette'));
 
-const NAV: Array<{ path: string; key: string; icon: string; badge?: 'pending' | 'unread' }> = [
-  { path: '/', key: 'nav.pulse', icon: '◉' },
-  { path: '/workflows', key: 'nav.workflows', icon: '▤' },
-  { path: '/tasks', key: 'nav.tasks', icon: '☑' },
-  { path: '/canvas', key: 'nav.canvas', icon: '⬡' },
-  { path: '/audit', key: 'nav.audit', icon: '⌕' },
-  { path: '/rules', key: 'nav.rules', icon: '⚡' },
-  { path: '/approvals', key: 'nav.approvals', icon: '✓', badge: 'pending' },
-  { path: '/notifications', key: 'nav.notifications', icon: '✉', badge: 'unread' },
-  { path: '/settings/ai', key: 'nav.ai', icon: '✦' },
-  { path: '/settings', key: 'nav.settings', icon: '⚙' },
-];
-
-function isCurrent(path: string, location: string): boolean {
-  if (path === '/settings' && location.startsWith('/settings/ai')) return false;
-  return path === '/' ? location === '/' : location === path || location.startsWith(`${path}/`);
+/** The entry for this address: the longest `to` that is it or a parent of it (/settings/ai → AI, not Settings). */
+function currentNav(location: string): string | undefined {
+  let best: string | undefined;
+  for (const { to } of NAV) {
+    const hit = to === '/' ? location === '/' : location === to || location.startsWith(`${to}/`);
+    if (hit && (best === undefined || to.length > best.length)) best = to;
+  }
+  return best;
 }
 
 export function LiveIndicator() {
@@ -44,6 +37,7 @@ export function LiveIndicator() {
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
   const [location] = useLocation();
+  const current = currentNav(location);
   const { me, signOut } = useSession();
   useInboxFeed(me?.user?.id);
   const inbox = useInbox();
@@ -73,13 +67,13 @@ export function Shell({ children }: { children: ReactNode }) {
         </div>
         <div className="nav">
           {NAV.map((n) => (
-            <Link key={n.path} href={n.path} aria-current={isCurrent(n.path, location) ? 'page' : undefined}>
+            <Link key={n.to} href={n.to} aria-current={n.to === current ? 'page' : undefined}>
               <span className="nav-icon" aria-hidden="true">{n.icon}</span>
-              {t(n.key)}
-              {n.badge && inbox[n.badge] > 0 && (
-                <span className="badge nav-badge" data-testid={`nav-${n.badge}`}>
-                  {fmtNumber(inbox[n.badge], i18n.language)}
-                  <span className="sr-only"> {t(n.badge === 'pending' ? 'approvals.pendingCount' : 'notifications.unreadCount', { n: inbox[n.badge] })}</span>
+              {t(n.labelKey)}
+              {n.badge && inbox[n.badge.count] > 0 && (
+                <span className="badge nav-badge" data-testid={`nav-${n.badge.count}`}>
+                  {fmtNumber(inbox[n.badge.count], i18n.language)}
+                  <span className="sr-only"> {t(n.badge.labelKey, { n: inbox[n.badge.count] })}</span>
                 </span>
               )}
             </Link>

@@ -1,13 +1,14 @@
 // Every string in every language: the same keys as English, no empty value, the same
 // {{placeholders}}, Malagasy and French really translated (not English copies), and every
-// literal key the code asks for exists.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// literal key the code asks for exists. Checked for the shared dictionaries (here) and for every
+// module's (web/src/modules/<module>/{en,fr,mg}.ts), one by one and merged as the app merges them.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import en from './en';
-import fr from './fr';
-import mg from './mg';
+import { MODULES } from '../modules';
+import { SHARED_MESSAGES } from './index';
+import { mergeMessages, type MessageSource, type Messages } from './messages';
 
 type Tree = { [k: string]: string | Tree };
 function flatten(tree: Tree, prefix = ''): Map<string, string> {
@@ -21,12 +22,47 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
 }
 const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 
-const EN = flatten(en as unknown as Tree);
-const LANGS = { fr: flatten(fr as unknown as Tree), mg: flatten(mg as unknown as Tree) };
+type Loaded = { name: string; en: Messages; fr: Messages; mg: Messages };
+const load = async (name: string, m: MessageSource): Promise<Loaded> => ({ name, en: m.en, fr: (await m.fr()).default, mg: (await m.mg()).default });
+const DICTS: Loaded[] = [await load('shared', SHARED_MESSAGES), ...(await Promise.all(MODULES.map((m) => load(m.id, m.messages))))];
+const CONFLICTS: Record<'en' | 'fr' | 'mg', string[]> = { en: [], fr: [], mg: [] };
+const merged = (lng: 'en' | 'fr' | 'mg') => flatten(mergeMessages(DICTS.map((d) => d[lng]), (k) => CONFLICTS[lng].push(k)) as Tree);
+
+const EN = merged('en');
+const LANGS = { fr: merged('fr'), mg: merged('mg') };
 // Words that are the same in every language (names, codes, acronyms).
 const SAME_EVERYWHERE = /^(Atrium|CSV|JSONL|Menu|Actions|Description|Version|Workflows?|Page|Finance|Invitations|Export CSV|Code|\{\{name\}\} \(.*\)|\{\{done\}\}\/\{\{total\}\} .*)$/;
 
 describe('i18n completeness', () => {
+  for (const d of DICTS) {
+    const en = flatten(d.en as Tree);
+    for (const lng of ['fr', 'mg'] as const) {
+      it(`${d.name}: ${lng} has exactly its English keys, none empty, the same placeholders`, () => {
+        const map = flatten(d[lng] as Tree);
+        expect([...map.keys()].filter((k) => !en.has(k)), `${d.name}/${lng}: keys not in English`).toEqual([]);
+        expect([...en.keys()].filter((k) => !map.has(k)), `${d.name}/${lng}: missing keys`).toEqual([]);
+        for (const [k, v] of map) {
+          expect(v.trim(), `${d.name}/${lng}:${k}`).not.toBe('');
+          expect(placeholders(v), `${d.name}/${lng}:${k} placeholders`).toEqual(placeholders(en.get(k) ?? ''));
+        }
+      });
+    }
+    it(`${d.name}: no empty English string`, () => {
+      for (const [k, v] of en) expect(v.trim(), `${d.name}/en:${k}`).not.toBe('');
+    });
+  }
+
+  it('no key is defined by two dictionaries (shared, modules)', () => {
+    expect(CONFLICTS).toEqual({ en: [], fr: [], mg: [] });
+  });
+
+  it('every folder of web/src/modules is a module in the list, with its manifest and en, fr, mg', () => {
+    const dir = fileURLToPath(new URL('../modules', import.meta.url));
+    const folders = readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory()).sort();
+    expect(MODULES.map((m) => m.id).sort()).toEqual(folders);
+    for (const f of folders) for (const file of ['module.ts', 'en.ts', 'fr.ts', 'mg.ts']) expect(existsSync(join(dir, f, file)), `${f}/${file}`).toBe(true);
+  });
+
   for (const [lng, map] of Object.entries(LANGS)) {
     it(`${lng} has exactly the English keys`, () => {
       expect([...map.keys()].filter((k) => !EN.has(k)), `${lng}: keys not in English`).toEqual([]);
@@ -58,8 +94,10 @@ describe('i18n completeness', () => {
     walk(root);
     const missing: string[] = [];
     for (const file of files) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.\/-]+)'/g)) {
-        if (!EN.has(m[1]!)) missing.push(`${m[1]} (${file.slice(root.length)})`);
+      // t('key') calls, and the label keys of manifests' nav entries and Settings tabs.
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.\/-]+)'|\b(?:labelKey|paletteKey):\s*'([a-zA-Z0-9_.\/-]+)'/g)) {
+        const key = m[1] ?? m[2]!;
+        if (!EN.has(key)) missing.push(`${key} (${file.slice(root.length)})`);
       }
     }
     expect(missing).toEqual([]);

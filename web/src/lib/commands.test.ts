@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NAV } from '../modules';
 import { bestMatch, normalize, parseCommand } from './commands';
 
 const ctx = {
@@ -11,6 +12,7 @@ const ctx = {
     { id: 'wf_1', name: 'Onboarding — Acme Corp' },
     { id: 'wf_2', name: 'Website relaunch' },
   ],
+  pages: NAV,
 };
 
 describe('palette commands', () => {

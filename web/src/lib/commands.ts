@@ -12,7 +12,8 @@ export type Command =
   | { kind: 'low-bandwidth'; on: boolean }
   | { kind: 'page'; path: string }
   | { kind: 'approvals' };
-export type CommandContext = { templates: Named[]; workflows: Named[] };
+/** `pages`: where a page name typed alone or after "go to" leads (the modules' navigation entries). */
+export type CommandContext = { templates: Named[]; workflows: Named[]; pages?: ReadonlyArray<{ to: string; match?: RegExp }> };
 
 /** Lower case, no accents, one kind of apostrophe, single spaces. */
 export function normalize(s: string): string {
@@ -58,19 +59,6 @@ const LANGS: Record<string, Lang> = {
   malagasy: 'mg', malgache: 'mg', mg: 'mg',
 };
 
-const PAGES: Array<[RegExp, string]> = [
-  [/^(dashboard|pulse|home|tableau de bord|accueil|tabilao)$/, '/'],
-  [/^(workflows?|flux|fizotran'?asa)$/, '/workflows'],
-  [/^(canvas|departments?|departements?|sampana)$/, '/canvas'],
-  [/^(audit( log)?|journal( d'audit)?|diary|diarin'?ny fanovana)$/, '/audit'],
-  [/^(settings|preferences|parametres|reglages|fikirana)$/, '/settings'],
-  [/^(tasks|taches|asa)$/, '/tasks'],
-  [/^(rules?|regles?|fitsipika)$/, '/rules'],
-  [/^(approvals?|approbations?|fankatoavana)$/, '/approvals'],
-  [/^(notifications?|fampandrenesana)$/, '/notifications'],
-  [/^(ai|ia|ai settings|parametres ia|fikirana ai)$/, '/settings/ai'],
-];
-
 const NEW_WORKFLOW =
   /^(?:(?:new|create|start)(?: a| the)? workflow|(?:nouveau|nouvelle|creer|demarrer)(?: un| une)? (?:workflow|flux)|(?:mamorona )?fizotran'?asa vaovao|mamorona fizotran'?asa)(?: (?:from|using|with|based on|depuis|a partir d'?(?:un|une|le|du)?|avec|du|de|avy amin'?ny|avy any|amin'?ny|mampiasa)(?: the| le| la| ny)?(?: template| modele| modely)?)?(?: (.*))?$/;
 const BLOCKED = /^(?:(?:show|list|see|find)(?: me)?(?: all)?(?: the)? )?blocked(?: tasks?)?$|^(?:(?:afficher|montrer|voir|lister)(?: les)? )?taches bloquees$|^(?:(?:asehoy|jereo)(?: ireo| ny)? )?asa voasakana$/;
@@ -107,6 +95,6 @@ export function parseCommand(input: string, ctx: CommandContext): Command | null
   }
   if ((m = s.match(LOWBW))) return { kind: 'low-bandwidth', on: !['off', 'non', 'tsia'].includes(m[2] ?? '') };
   const target = (m = s.match(GOTO)) ? m[1]! : s;
-  for (const [re, path] of PAGES) if (re.test(target)) return { kind: 'page', path };
+  for (const p of ctx.pages ?? []) if (p.match?.test(target)) return { kind: 'page', path: p.to };
   return null;
 }

@@ -1,25 +1,36 @@
-// Settings: organization, members and roles, invitations, API keys, 2FA, preferences.
-import { useEffect, useRef } from 'react';
+// Settings: organization, members and roles, invitations, API keys, 2FA, preferences, and the
+// tabs other modules add through their manifest's `settings` (Settings → AI).
+import { Suspense, useEffect, useRef, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useParams } from 'wouter';
+import type { SettingsTab } from '../../../app/manifest';
 import { useSession } from '../../../app/session';
-import { Ai } from '../../ai/Ai';
+import { Loading } from '../../../ui/feedback';
+import { SETTINGS_TABS } from '../../index';
 import { ApiKeys } from './ApiKeys';
 import { Members } from './Members';
 import { Organization } from './Organization';
 import { Preferences } from './Preferences';
 import { Security } from './Security';
 
-const TABS = ['organization', 'members', 'api-keys', 'ai', 'security', 'preferences'] as const;
-type Tab = (typeof TABS)[number];
+const OWN: SettingsTab[] = [
+  { id: 'organization', labelKey: 'settings.tab.organization', order: 10, component: Organization },
+  { id: 'members', labelKey: 'settings.tab.members', order: 20, component: Members },
+  { id: 'api-keys', labelKey: 'settings.tab.api-keys', order: 30, component: ApiKeys, scope: 'admin' },
+  { id: 'security', labelKey: 'settings.tab.security', order: 50, component: Security },
+  { id: 'preferences', labelKey: 'settings.tab.preferences', order: 60, component: Preferences },
+];
+const TABS = [...OWN, ...SETTINGS_TABS].sort((a, b) => a.order - b.order);
 
 export default function Settings() {
   const { t } = useTranslation();
   const { can } = useSession();
   const [, navigate] = useLocation();
   const params = useParams<{ tab?: string }>();
-  const tabs = TABS.filter((x) => x !== 'api-keys' || can('admin'));
-  const tab: Tab = (tabs as readonly string[]).includes(params.tab ?? '') ? (params.tab as Tab) : 'organization';
+  const tabs = TABS.filter((x) => !x.scope || can(x.scope));
+  const current = tabs.find((x) => x.id === params.tab) ?? tabs[0]!;
+  const tab = current.id;
+  const Panel: ComponentType = current.component;
   // On a phone the tabs scroll sideways: bring the current one into view (the strip only,
   // never the page).
   const strip = useRef<HTMLDivElement>(null);
@@ -35,18 +46,15 @@ export default function Settings() {
       <div className="page-head"><h1>{t('settings.title')}</h1></div>
       <div className="tabs" role="tablist" aria-label={t('settings.title')} ref={strip}>
         {tabs.map((x) => (
-          <button key={x} type="button" role="tab" aria-selected={tab === x} aria-controls="settings-panel" onClick={() => navigate(`/settings/${x}`, { replace: true })}>
-            {t(`settings.tab.${x}`)}
+          <button key={x.id} type="button" role="tab" aria-selected={tab === x.id} aria-controls="settings-panel" onClick={() => navigate(`/settings/${x.id}`, { replace: true })}>
+            {t(x.labelKey)}
           </button>
         ))}
       </div>
       <div id="settings-panel" role="tabpanel">
-        {tab === 'organization' && <Organization />}
-        {tab === 'members' && <Members />}
-        {tab === 'api-keys' && <ApiKeys />}
-        {tab === 'ai' && <Ai />}
-        {tab === 'security' && <Security />}
-        {tab === 'preferences' && <Preferences />}
+        <Suspense fallback={<Loading />}>
+          <Panel key={tab} />
+        </Suspense>
       </div>
     </div>
   );
