@@ -369,54 +369,73 @@ export interface Ownership {
   uncomposed: string[];
 }
 
+/** `interface Database` declarations of a file: top level, or inside `declare module '…' { … }`. */
+function databaseInterfaces(sf: ts.SourceFile): ts.InterfaceDeclaration[] {
+  const out: ts.InterfaceDeclaration[] = [];
+  for (const st of sf.statements) {
+    if (ts.isInterfaceDeclaration(st) && st.name.text === 'Database') out.push(st);
+    if (ts.isModuleDeclaration(st) && st.body && ts.isModuleBlock(st.body)) {
+      for (const inner of st.body.statements) if (ts.isInterfaceDeclaration(inner) && inner.name.text === 'Database') out.push(inner);
+    }
+  }
+  return out;
+}
+
 /**
- * Ownership as server/src/schema.ts composes it: `interface Database extends XTables, …`, each X
- * imported from a schema.ts; the members of that interface are the tables of the file's area.
+ * Ownership as the code composes `Database`: the platform's declaration (`rootSchema`,
+ * platform/db/database.ts) and each module schema.ts's augmentation
+ * (`declare module '…/database.js' { interface Database extends XTables {} }`). Each X is
+ * declared in that file or imported into it; the members of X are the tables of the file's area.
  */
 export function tableOwnership(rootSchema: Source, files: ReadonlyMap<string, Source>): Ownership {
-  const sf = parse(rootSchema);
-  const importedFrom = new Map<string, string>();
-  for (const st of sf.statements) {
-    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
-    const target = resolveImport(rootSchema.path, st.moduleSpecifier.text);
-    const named = st.importClause?.namedBindings;
-    if (target && named && ts.isNamedImports(named))
-      for (const el of named.elements) importedFrom.set(el.name.text, target);
-  }
-  const db = sf.statements.find(
-    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Database',
-  );
-  if (!db) throw new Error(`${rootSchema.path}: no interface Database`);
   const owners = new Map<string, string>();
   const misplaced: Ownership['misplaced'] = [];
   const composed = new Set<string>();
-  for (const clause of db.heritageClauses ?? []) {
-    for (const t of clause.types) {
-      const typeName = t.expression.getText(sf);
-      const file = importedFrom.get(typeName);
-      const src = file ? files.get(file) : undefined;
-      if (!file || !src)
-        throw new Error(`${rootSchema.path}: Database extends ${typeName}, whose schema file was not found`);
-      composed.add(file);
-      const area = areaOf(file);
-      const owner = area.kind === 'module' ? area.name : area.kind;
-      const tsf = parse(src);
-      const decl = tsf.statements.find(
-        (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === typeName,
-      );
-      if (!decl) throw new Error(`${file}: no interface ${typeName}`);
-      for (const member of decl.members) {
-        if (!member.name) continue;
-        const table = tableName(
-          ts.isIdentifier(member.name) || ts.isStringLiteral(member.name) ? member.name.text : member.name.getText(tsf),
-        );
-        const isPlatform = (PLATFORM_TABLES as readonly string[]).includes(table);
-        if (isPlatform && owner !== 'platform')
-          misplaced.push({ table, file, line: lineOf(tsf, member.getStart(tsf)), declaredBy: owner });
-        owners.set(table, isPlatform ? 'platform' : owner);
+  const composers = [rootSchema, ...[...files.values()].filter((f) => f.path !== rootSchema.path && /\bDatabase\b/.test(f.text))];
+  let found = 0;
+  for (const composer of composers) {
+    const sf = parse(composer);
+    const dbs = databaseInterfaces(sf);
+    if (dbs.length === 0) continue;
+    found += dbs.length;
+    const importedFrom = new Map<string, string>();
+    for (const st of sf.statements) {
+      if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+      const target = resolveImport(composer.path, st.moduleSpecifier.text);
+      const named = st.importClause?.namedBindings;
+      if (target && named && ts.isNamedImports(named))
+        for (const el of named.elements) importedFrom.set(el.name.text, target);
+    }
+    for (const db of dbs) {
+      for (const clause of db.heritageClauses ?? []) {
+        for (const t of clause.types) {
+          const typeName = t.expression.getText(sf);
+          const file = importedFrom.get(typeName) ?? composer.path;
+          const src = files.get(file) ?? (file === composer.path ? composer : undefined);
+          if (!src) throw new Error(`${composer.path}: Database extends ${typeName}, whose schema file was not found`);
+          composed.add(file);
+          const area = areaOf(file);
+          const owner = area.kind === 'module' ? area.name : area.kind;
+          const tsf = parse(src);
+          const decl = tsf.statements.find(
+            (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === typeName,
+          );
+          if (!decl) throw new Error(`${file}: no interface ${typeName}`);
+          for (const member of decl.members) {
+            if (!member.name) continue;
+            const table = tableName(
+              ts.isIdentifier(member.name) || ts.isStringLiteral(member.name) ? member.name.text : member.name.getText(tsf),
+            );
+            const isPlatform = (PLATFORM_TABLES as readonly string[]).includes(table);
+            if (isPlatform && owner !== 'platform')
+              misplaced.push({ table, file, line: lineOf(tsf, member.getStart(tsf)), declaredBy: owner });
+            owners.set(table, isPlatform ? 'platform' : owner);
+          }
+        }
       }
     }
   }
+  if (found === 0) throw new Error(`${rootSchema.path}: no interface Database`);
   const uncomposed = [...files.keys()].filter(
     (p) => /^server\/src\/modules\/[^/]+\/schema\.ts$/.test(p) && !composed.has(p),
   );

@@ -80,3 +80,9 @@ export interface AiTables {
     changed_at: Date;
   };
 }
+
+// This module's tables join the one Database type (see platform/db/database.ts).
+declare module '../../platform/db/database.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Database extends AiTables {}
+}

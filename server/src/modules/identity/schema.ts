@@ -49,3 +49,9 @@ export interface IdentityTables {
   auth_failures: { key: string; failures: number; locked_until: Date | null; updated_at: ColumnType<Date, Date | undefined, Date> };
   oidc_login_states: { state: string; code_verifier: string; nonce: string; redirect_path: string; created_at: CreatedAt };
 }
+
+// This module's tables join the one Database type (see platform/db/database.ts).
+declare module '../../platform/db/database.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Database extends IdentityTables {}
+}

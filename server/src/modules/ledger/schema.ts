@@ -43,3 +43,9 @@ export interface LedgerTables {
     created_at: CreatedAt;
   };
 }
+
+// This module's tables join the one Database type (see platform/db/database.ts).
+declare module '../../platform/db/database.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Database extends LedgerTables {}
+}

@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { listenResilient, type Listening } from './listener.js';
-import type { Database } from '../../schema.js';
+import type { Database } from './database.js';
 import { Mutex, PGliteDialect } from './pglite-dialect.js';
 
 export type Tx = Transaction<Database>;

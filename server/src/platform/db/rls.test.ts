@@ -6,7 +6,7 @@
 // and cannot write a row into another tenant.
 import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../schema.js';
+import type { Database } from './database.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { APP_ROLE } from './index.js';
 
