@@ -13,6 +13,12 @@ export type EventSpec = {
   before?: Shape;
   after?: Shape;
   metadata?: Shape;
+  /**
+   * Per-person data: the diff belongs to one person (`after.user_id`, or the actor) and these
+   * fields of its before/after/metadata reach only them — everyone else (the stream, the audit
+   * log, exports) sees the diff without them.
+   */
+  personal?: { owner: 'actor' | `after.${string}`; fields: readonly string[] };
 };
 /** Event name → spec. A name `*.predicted` matches any `<entity>.predicted`. */
 export type EventCatalogue = Readonly<Record<string, EventSpec>>;
@@ -31,6 +37,14 @@ export type CatalogueView = {
   metadata: Record<string, unknown> | null;
   /** Dotted paths a condition can test (`after.status`, `metadata.rule_id`). */
   fields: string[];
+};
+
+/** What `visibleTo` needs of a diff view. */
+export type VisibleDiff = { namespace: string; event: string; actor: { type: string; id: string }; before: unknown; after: unknown; metadata: unknown };
+
+const pick = (v: unknown, key: string): string | null => {
+  const x = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof x === 'string' ? x : null;
 };
 
 type Entry = { module: string; namespace: string; event: string; spec: EventSpec; pattern: RegExp | null };
@@ -99,6 +113,17 @@ export class EventRegistry {
       const r = shape.safeParse(value);
       if (!r.success) throw new EventShapeError(d.namespace, d.event, part, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     }
+  }
+
+  /** A diff as `viewer` may see it: a personal event's fields are removed for anyone but its owner. */
+  visibleTo<D extends VisibleDiff>(d: D, viewer: string | null): D {
+    const entry = this.#byNamespace.get(d.namespace)?.get(d.event);
+    const personal = entry?.spec.personal;
+    if (!personal) return d;
+    const owner = personal.owner === 'actor' ? (d.actor.type === 'user' ? d.actor.id : null) : pick(d.after, personal.owner.slice(6));
+    if (viewer !== null && owner === viewer) return d;
+    const strip = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !personal.fields.includes(k))) : v);
+    return { ...d, before: strip(d.before), after: strip(d.after), metadata: strip(d.metadata) } as D;
   }
 
   list(): CatalogueView[] {

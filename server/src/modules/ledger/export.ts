@@ -31,7 +31,7 @@ export function formatPage(format: ExportFormat, diffs: DiffView[], first: boole
 }
 
 
-export async function exportDiffs(db: Db, tenantId: string, f: DiffFilters, format: ExportFormat, out: Writable): Promise<number> {
+export async function exportDiffs(db: Db, tenantId: string, f: DiffFilters, format: ExportFormat, out: Writable, visible: (d: DiffView) => DiffView = (d) => d): Promise<number> {
   let last: { at: Date; id: number } | null = null;
   let total = 0;
   if (format === 'csv') await writeWithBackpressure(out, formatPage('csv', [], true));
@@ -46,7 +46,7 @@ export async function exportDiffs(db: Db, tenantId: string, f: DiffFilters, form
       const rows = await q.orderBy('created_at').orderBy('id').limit(PAGE).execute();
       const tail = rows.at(-1);
       if (tail) last = { at: tail.created_at, id: tail.id };
-      return withAnnotations(tx, rows);
+      return (await withAnnotations(tx, rows)).map(visible);
     });
     if (page.length > 0) await writeWithBackpressure(out, formatPage(format, page, false));
     total += page.length;

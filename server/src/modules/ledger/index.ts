@@ -5,7 +5,7 @@ import type { AtriumConfig } from '../../platform/config.js';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { annotate, listDiffs, listScopeHistory } from './queries.js';
-import { diffPublicId } from './model.js';
+import { diffPublicId, everythingVisible, type Visibility } from './model.js';
 import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
 import type { Jobs } from '../../platform/jobs.js';
@@ -45,7 +45,7 @@ export type LedgerDeps = {
   hub: RealtimeHub;
   config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds' | 'jobs'>;
   /** The modules' event catalogues: every diff a module records is checked against its own. */
-  events?: Pick<EventRegistry, 'check'>;
+  events?: Pick<EventRegistry, 'check' | 'visibleTo'>;
   commands: CommandRegistry;
   log?: Logger;
 };
@@ -54,7 +54,9 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
   const policy = new WhyPolicy();
   const beforeRecord: BeforeRecord[] = [];
   const recorder = createRecorder(policy, (notice) => hub.publish(DIFF_CHANNEL, notice), beforeRecord, events);
-  const feed = new DiffFeed(db, hub);
+  // Per-person data (a notification's title and body) reaches only its person.
+  const visibleTo: Visibility = events ? (d, viewer) => events.visibleTo(d, viewer) : everythingVisible;
+  const feed = new DiffFeed(db, hub, visibleTo);
   registerLedgerCommands(commands, recorder);
 
   // `short`: every long replay asks for snapshots, but one waiting request per entity is enough.
@@ -77,8 +79,16 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
     beforeRecord: (hook: BeforeRecord) => void beforeRecord.push(hook),
 
     /** Reads for other modules, inside their own tenant transaction. */
-    recent: (tx: Tx, limit: number) => listDiffs(tx, {}, limit),
-    scopeHistory: (tx: Tx, scopeId: string, limit: number, cursor?: string) => listScopeHistory(tx, scopeId, limit, cursor),
+    /** The newest diffs, as `viewer` may see them. */
+    recent: async (tx: Tx, limit: number, viewer: string | null) => {
+      const page = await listDiffs(tx, {}, limit);
+      return { ...page, items: page.items.map((d) => visibleTo(d, viewer)) };
+    },
+    /** An aggregate's history (a workflow and its tasks), as `viewer` may see it. */
+    scopeHistory: async (tx: Tx, scopeId: string, limit: number, viewer: string | null, cursor?: string) => {
+      const page = await listScopeHistory(tx, scopeId, limit, cursor);
+      return { ...page, items: page.items.map((d) => visibleTo(d, viewer)) };
+    },
     /** Adds a why to the latest diff of an entity (e.g. "why is this task blocked" later on). */
     async annotateLatest(ctx: Ctx, ref: EntityRef, input: { why: string; sentiment?: Sentiment }) {
       const latest = await ctx.tx.selectFrom('diffs').select('id').where('entity_type', '=', ref.entityType).where('entity_id', '=', ref.entityId).orderBy('id', 'desc').limit(1).executeTakeFirst();
@@ -142,7 +152,7 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
     /** The realtime feed (GET /v1/stream); its idle() and written tell a test that nothing more is on the way. */
     feed,
     registerRoutes(registry: RouteRegistry): void {
-      registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt, commands });
+      registerLedgerRoutes(registry, { db, recorder, feed, stateAt: ledger.stateAt, commands, visibleTo });
     },
   };
   return ledger;

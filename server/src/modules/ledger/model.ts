@@ -120,3 +120,7 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
   }
   throw errors.badRequest('BAD_CURSOR', 'The cursor is not one this server issued.', [{ path: 'query.cursor', message: 'malformed' }]);
 }
+
+/** A diff as one person may see it (personal events lose their private fields for everyone else). */
+export type Visibility = (d: DiffView, viewer: string | null) => DiffView;
+export const everythingVisible: Visibility = (d) => d;

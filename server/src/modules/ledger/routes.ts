@@ -7,7 +7,7 @@ import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
 import type { JsonObject } from '../../platform/schema.js';
 import { exportDiffs, type ExportFormat } from './export.js';
-import { diffPublicId, INSTANT_RANGE, isInstantInRange, parseDiffId } from './model.js';
+import { diffPublicId, INSTANT_RANGE, isInstantInRange, parseDiffId, type Visibility } from './model.js';
 import { RESERVED_NAMESPACES } from './policy.js';
 import { annotate, getDiff, listAnnotations, listDiffs, searchAnnotations } from './queries.js';
 import type { Recorder } from './record.js';
@@ -39,9 +39,10 @@ export type LedgerRouteDeps = {
   recorder: Recorder;
   feed: DiffFeed;
   stateAt: (tenantId: string, ref: EntityRef, at: Date) => Promise<ReplayedState>;
+  visibleTo: Visibility;
 };
 
-export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, stateAt, commands }: LedgerRouteDeps & { commands: CommandRegistry }): void {
+export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, stateAt, commands, visibleTo }: LedgerRouteDeps & { commands: CommandRegistry }): void {
   const read = <T>(p: Principal, fn: (tx: Tx) => Promise<T>) => db.tenantTx(p.tenantId, fn);
 
   r.add({
@@ -51,7 +52,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
     response: z.array(diffSchema),
     handler: async ({ principal, query: { limit: n, cursor, ...f } }) => {
       const page = await read(principal, (tx) => listDiffs(tx, f, n, cursor));
-      return { data: page.items, meta: page.nextCursor ? { next_cursor: page.nextCursor } : {} };
+      return { data: page.items.map((d) => visibleTo(d, principal.userId)), meta: page.nextCursor ? { next_cursor: page.nextCursor } : {} };
     },
   });
 
@@ -69,7 +70,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
   r.add({
     method: 'GET', url: '/v1/diffs/:id', tags: ['ledger'], scope: 'read',
     summary: 'One diff with its whys', params: idParam, response: diffSchema,
-    handler: async ({ principal, params }) => ({ data: await read(principal, (tx) => getDiff(tx, params.id)) }),
+    handler: async ({ principal, params }) => ({ data: visibleTo(await read(principal, (tx) => getDiff(tx, params.id)), principal.userId) }),
   });
 
   r.add({
@@ -92,7 +93,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
     method: 'GET', url: '/v1/annotations', tags: ['ledger'], scope: 'read',
     summary: 'Full-text search over the tenant’s whys, ranked',
     query: z.strictObject({ q: z.string().trim().min(1).max(500), limit }),
-    response: z.array(annotationSchema.extend({ rank: z.number() })),
+    response: z.array(annotationSchema.extend({ rank: z.number(), diff: z.object({ id: z.string(), namespace: z.string(), entity_type: z.string(), entity_id: z.string(), event: z.string() }) })),
     handler: async ({ principal, query }) => ({ data: await read(principal, (tx) => searchAnnotations(tx, query.q, query.limit)) }),
   });
 
@@ -134,7 +135,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
           'content-disposition': `attachment; filename="atrium-diffs.${format}"`,
         }));
         try {
-          await exportDiffs(db, principal.tenantId, query, format, reply.raw);
+          await exportDiffs(db, principal.tenantId, query, format, reply.raw, (d) => visibleTo(d, principal.userId));
         } finally {
           reply.raw.end();
         }
@@ -149,7 +150,7 @@ export function registerLedgerRoutes(r: RouteRegistry, { db, recorder, feed, sta
     query: z.strictObject({ last_event_id: z.string().max(30).optional(), ticket: z.string().max(100).optional() }),
     produces: ['text/event-stream'],
     handler: async ({ principal, req, reply }) => {
-      await feed.serve(req, reply, principal.tenantId);
+      await feed.serve(req, reply, principal.tenantId, principal.userId);
       return STREAMED;
     },
   });

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/index.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
-import { diffPublicId, parseDiffId, type DiffView } from './model.js';
+import { diffPublicId, everythingVisible, parseDiffId, type DiffView, type Visibility } from './model.js';
 import { filteredDiffs, withAnnotations } from './queries.js';
 import { DIFF_CHANNEL, type DiffNotice } from './record.js';
 
@@ -24,6 +24,7 @@ export class DiffFeed {
   constructor(
     private readonly db: Db,
     private readonly hub: RealtimeHub,
+    private readonly visibleTo: Visibility = everythingVisible,
   ) {}
 
   /** Diffs with min ≤ id ≤ max of one tenant; concurrent callers for the same notice share one query. */
@@ -64,7 +65,7 @@ export class DiffFeed {
   }
 
   /** Serves GET /v1/stream until the client goes away. */
-  async serve(req: FastifyRequest, reply: FastifyReply, tenantId: string): Promise<void> {
+  async serve(req: FastifyRequest, reply: FastifyReply, tenantId: string, viewer: string | null = null): Promise<void> {
     const header = req.headers['last-event-id'];
     const query = (req.query as Record<string, unknown>)['last_event_id'];
     const lastEventId = parseDiffId(String(header ?? query ?? '')) ?? null;
@@ -96,7 +97,8 @@ export class DiffFeed {
         if (sent.has(id) || (lastEventId !== null && id <= lastEventId)) continue;
         remember(id);
         this.#written += 1;
-        res.write(`id: ${diffPublicId(id)}\nevent: diff\ndata: ${JSON.stringify(d)}\n\n`);
+        // Each client sees the diff as its person may (another's notification arrives without its title and body).
+        res.write(`id: ${diffPublicId(id)}\nevent: diff\ndata: ${JSON.stringify(this.visibleTo(d, viewer))}\n\n`);
       }
     };
 

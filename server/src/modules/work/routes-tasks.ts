@@ -79,7 +79,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
       data: await db.tenantTx(principal.tenantId, async (tx) =>
         dashboard(tx, d.now(), {
           directory: await d.identity.directory(tx),
-          recentDiffs: (await d.ledger.recent(tx, 20)).items,
+          recentDiffs: (await d.ledger.recent(tx, 20, principal.userId)).items,
           annotationCount: await d.ledger.annotationCount(tx),
         }, query.department),
       ),

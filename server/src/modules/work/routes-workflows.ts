@@ -99,7 +99,7 @@ export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps & {
         await tx.selectFrom('workflows').select('id').where('id', '=', params.id).executeTakeFirst().then((w) => {
           if (!w) throw errors.notFound('Workflow');
         });
-        return d.ledger.scopeHistory(tx, params.id, query.limit, query.cursor);
+        return d.ledger.scopeHistory(tx, params.id, query.limit, principal.userId, query.cursor);
       });
       return { data: page.items, meta: page.nextCursor ? { next_cursor: page.nextCursor } : {} };
     },
