@@ -108,11 +108,13 @@ export class Authenticator {
  * of the next one, so a burst is never split across two windows (it has a whole minute of
  * real time) and "a minute later" is a jump instead of a wait. Pass `now` to startTestApp.
  */
-export function windowClock(): { now: Clock; nextWindow(): void } {
+export function windowClock(): { now: Clock; nextWindow(): void; offset(): number } {
   let offset = 0;
   const now: Clock = () => new Date(Date.now() + offset);
   return {
     now,
+    /** How far ahead of wall time the clock is (for another process to run on the same clock). */
+    offset: () => offset,
     nextWindow() {
       const at = now().getTime();
       offset += windowStartOf(at) + WINDOW_MS + 1 - at;

@@ -60,7 +60,11 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
 }
 
 export function runAtrium(command: string, env: Record<string, string | undefined>): AtriumProcess {
-  const child = spawn(process.execPath, [BIN, command], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return watch(command, spawn(process.execPath, [BIN, command], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Watches a child's output and exit; it is SIGKILLed when the test process goes away. */
+function watch(command: string, child: ChildProcess): AtriumProcess {
   let all = '';
   let out = '';
   let exit: Exit | null = null;
@@ -139,6 +143,70 @@ export function runAtrium(command: string, env: Record<string, string | undefine
   live.add(proc);
   void exited.then(() => live.delete(proc));
   return proc;
+}
+
+const TEST_APP_ENTRY = join(REPO_ROOT, 'server', 'src', 'testing', 'app-process.ts');
+
+/** What `runTestApp`'s child prints once its role runs: the URL it listens on (none for a worker). */
+export const TEST_APP_UP = /^atrium test app \((\w+)\) up(?: at (http:\/\/\S+))?$/m;
+
+export type TestAppProcess = AtriumProcess & {
+  /** The URL the child listens on (`serve`/`all`), once it is up. */
+  readonly baseUrl: string;
+  /** Sets the child's application clock to wall time + `offsetMs`; resolves once it runs on it. */
+  setClockOffset(offsetMs: number): Promise<void>;
+  /** Resolves once the child's AI calls are metered (`app.ai.settled()` over there). */
+  aiSettled(): Promise<void>;
+};
+
+/**
+ * Another app in its own OS process (server/src/testing/app-process.ts), for tests that need
+ * a second process but control what the real `atrium` command does not offer: the whole
+ * configuration (`config`, JSON: loopback AI providers, small retry steps) and the clock (wall
+ * time plus an offset the test sets over IPC, e.g. to the start of a rate-limit window).
+ * Resolves once its role runs (for serve: once it listens). Stop it with `stop()`.
+ */
+export async function runTestApp(
+  role: 'serve' | 'worker' | 'all',
+  opts: { config: Record<string, unknown>; clockOffsetMs?: number; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<TestAppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', TEST_APP_ENTRY, role], {
+    cwd: REPO_ROOT,
+    env: childEnv({ ...opts.env, ATRIUM_TEST_APP_CONFIG: JSON.stringify(opts.config), ATRIUM_TEST_APP_CLOCK_OFFSET_MS: String(opts.clockOffsetMs ?? 0) }),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const proc = watch(`test app ${role}`, child);
+  let seq = 0;
+  const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  child.on('message', (raw) => {
+    const m = raw as { id?: number; error?: string };
+    const p = m.id === undefined ? undefined : pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id!);
+    if (m.error) p.reject(new Error(m.error));
+    else p.resolve();
+  });
+  void proc.exited.then((exit) => {
+    for (const p of pending.values()) p.reject(new Error(`test app ${role} exited (${JSON.stringify(exit)}); output:\n${proc.output()}`));
+    pending.clear();
+  });
+  const ask = (op: string, args: Record<string, unknown> = {}, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (!proc.isRunning()) return reject(new Error(`test app ${role} is not running; output:\n${proc.output()}`));
+      const id = ++seq;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`test app ${role} did not answer ${op} within ${timeoutMs} ms; output:\n${proc.output()}`));
+      }, timeoutMs);
+      pending.set(id, { resolve: () => (clearTimeout(timer), resolve()), reject: (err) => (clearTimeout(timer), reject(err)) });
+      child.send({ id, op, ...args });
+    });
+  const [, , baseUrl = ''] = await proc.waitFor(TEST_APP_UP, opts.timeoutMs ?? 120_000);
+  return Object.assign(proc, {
+    baseUrl,
+    setClockOffset: (offsetMs: number) => ask('clock', { offsetMs }),
+    aiSettled: () => ask('ai-settled'),
+  });
 }
 
 /** Runs a command that is meant to finish (migrate, seed); SIGKILLs it after `timeoutMs`. */

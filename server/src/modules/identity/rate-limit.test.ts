@@ -1,20 +1,23 @@
 // Rate limits over real HTTP: per tenant by plan (free 100/min, pro 500, enterprise 2 000)
 // with X-RateLimit-* headers and 429 + Retry-After, per IP on the auth endpoints (30/min),
-// and — on server Postgres — one limit shared by several serve processes. The app runs on an
-// injected clock: a burst starts at the top of a window and "the next minute" is a jump.
+// and — on server Postgres — one limit shared by several serve processes (the second one a
+// child process on the same clock). The app runs on an injected clock: a burst starts at the
+// top of a window and "the next minute" is a jump.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumClient } from '../../../../sdk/src/index.js';
-import { createApp, type App } from '../../app.js';
-import { loadConfig } from '../../platform/config.js';
 import { serverDatabaseUrl, startTestApp, type TestApp } from '../../testing/harness.js';
 import { envelope, newEmail, windowClock } from '../../testing/identity.js';
+import { killAllChildren, runTestApp } from '../../testing/processes.js';
 
 const clock = windowClock();
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ now: clock.now });
 });
-afterAll(() => t?.stop());
+afterAll(async () => {
+  await killAllChildren();
+  await t?.stop();
+});
 
 const header = (res: Response, name: string) => res.headers.get(name);
 const remaining = (res: Response) => Number(header(res, 'x-ratelimit-remaining'));
@@ -96,16 +99,18 @@ describe('per-IP limit on the auth endpoints', () => {
 
 describe('limits across serve processes', () => {
   // Embedded PGlite serves from one process: only server Postgres has several to share a count.
-  it.runIf(!!serverDatabaseUrl())('on server Postgres, two serve processes on one database share the count: the 101st request overall is refused', async () => {
-    const second: App = await createApp(
-      loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: t.databaseUrl!, logLevel: 'silent', seedDemo: false }),
-      { now: clock.now },
-    );
+  // The second serve is its own OS process (no memory shared with this one), on this process's
+  // clock: the test hands it the clock's offset after moving to the next window.
+  it.runIf(!!serverDatabaseUrl())('on server Postgres, two serve processes on one database share the count: the 101st request overall is refused', { timeout: 180_000 }, async () => {
+    const second = await runTestApp('serve', {
+      config: { port: 0, host: '127.0.0.1', databaseUrl: t.databaseUrl!, logLevel: 'warn', seedDemo: false },
+      clockOffsetMs: clock.offset(),
+    });
     try {
-      const address = await second.start('serve');
       const free = await t.tenant('Shared Co', { plan: 'free' });
-      const clients = [free.client, new AtriumClient({ baseUrl: address!, token: free.token })];
+      const clients = [free.client, new AtriumClient({ baseUrl: second.baseUrl, token: free.token })];
       clock.nextWindow();
+      await second.setClockOffset(clock.offset());
       const seen: number[] = [];
       for (let i = 0; i < 100; i++) {
         const res = await clients[i % 2]!.raw('GET', '/v1/me');
@@ -116,7 +121,7 @@ describe('limits across serve processes', () => {
       await expectRateLimited(await clients[0]!.raw('GET', '/v1/me'), 100);
       await expectRateLimited(await clients[1]!.raw('GET', '/v1/me'), 100);
     } finally {
-      await second.stop();
+      await second.stop('SIGTERM', 30_000);
     }
   });
 });
