@@ -144,7 +144,7 @@ async function profileDashboard(env: BenchEnv, base: string, tenantId: string, t
     const { ms: sourcesMs, value: sources } = await timed(() =>
       app.db.tenantTx(tenantId, async (tx) => ({
         directory: await app.identity.directory(tx),
-        recentDiffs: (await app.ledger.recent(tx, 20)).items,
+        recentDiffs: (await app.ledger.recent(tx, 20, null)).items,
         annotationCount: await app.ledger.annotationCount(tx),
       })),
     );
