@@ -26,6 +26,8 @@ import { defineModule } from '../../platform/module.js';
 import { AI_EVENTS } from './events.js';
 import type { Identity } from '../identity/index.js';
 import type { Notifications } from '../notifications/index.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { AiTables } from './schema.js';
 
 export type { CompleteInput, Completion, EmbedResult, Notify };
 export type { ChatMessage, ToolSpec, ToolCall } from './types.js';

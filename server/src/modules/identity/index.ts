@@ -25,6 +25,8 @@ import { createTotp } from './totp.js';
 import type { Role } from './schema.js';
 import { defineModule } from '../../platform/module.js';
 import { IDENTITY_EVENTS } from './events.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { IdentityTables } from './schema.js';
 
 export type { CreatedTenant, NewTenant };
 export type DirectoryEntry = { user_id: string; name: string; email: string; role: Role };

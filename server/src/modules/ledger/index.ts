@@ -23,6 +23,8 @@ import { defineModule } from '../../platform/module.js';
 import type { EventRegistry } from '../../platform/events.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { registerLedgerCommands } from './commands.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { LedgerTables } from './schema.js';
 
 export type { DiffInput, RecordedDiff, CriticalEvent, EntityRef, BeforeRecord };
 export type { DiffView } from './model.js';

@@ -15,6 +15,8 @@ import type { Ledger } from '../ledger/index.js';
 import { defineModule } from '../../platform/module.js';
 import { NOTIFICATION_EVENTS } from './events.js';
 import type { CommandRegistry } from '../../platform/commands.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { NotificationTables } from './schema.js';
 
 export type Notice = {
   /** `user:<id>` or `role:<owner|admin|member|viewer>` (a role reaches everyone with it or above). */

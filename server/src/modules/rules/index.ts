@@ -27,6 +27,8 @@ import { errors } from '../../platform/errors.js';
 import { retryWhileUnavailable } from '../../platform/db/unavailable.js';
 import { defineModule } from '../../platform/module.js';
 import { RULES_EVENTS } from './events.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { RulesTables } from './schema.js';
 
 export { RULE_PACKS } from './packs.js';
 export { OPERATORS, compileCondition, type Condition } from './conditions.js';

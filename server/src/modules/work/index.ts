@@ -19,6 +19,8 @@ import { defineModule } from '../../platform/module.js';
 import { WORK_EVENTS } from './events.js';
 import { registerWorkCommands } from './commands.js';
 import type { CommandRegistry } from '../../platform/commands.js';
+// Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
+export type { WorkTables } from './schema.js';
 export { WORK_COMMANDS } from './commands.js';
 
 export { healthOf, type Health, type HealthVerdict } from './health.js';
