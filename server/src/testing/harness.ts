@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { AtriumClient } from '../../../sdk/src/index.js';
 import { createApp, type App, type Role } from '../app.js';
 import { loadConfig, type AtriumConfig } from '../platform/config.js';
+import { responseValidationDefault, responseViolations } from '../platform/http/route.js';
 
 export type TestApp = {
   app: App;
@@ -44,6 +45,13 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; dr
   };
 }
 
+/**
+ * Under tests the route registry checks every JSON success answer against its route's
+ * declared `response` schema (`responseValidationDefault`: on when VITEST is set): a mismatch
+ * answers 500 INTERNAL naming the route and the zod issues, and `stop()` throws if any answer
+ * of this process broke its contract since the app started, so a test that swallowed the 500
+ * still fails its file.
+ */
 /** `now` injects the application clock (the work module's health and due dates read it). */
 /** `logger` replaces the silent test logger (tests that read what was logged). */
 export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig>; now?: () => Date; logger?: Logger } = {}): Promise<TestApp> {
@@ -62,6 +70,7 @@ export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumC
       ...opts.config,
     },
   );
+  const violationsBefore = responseViolations.length;
   const app = await createApp(config, { ...(opts.now && { now: opts.now }), ...(opts.logger && { logger: opts.logger }) });
   const address = await app.start(opts.role ?? 'all');
   const baseUrl = address ?? '';
@@ -82,6 +91,29 @@ export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumC
     async stop() {
       await app.stop();
       await fresh?.drop();
+      const broke = responseViolations.slice(violationsBefore);
+      if (broke.length > 0 && responseValidationDefault()) {
+        throw new Error(`answers broke their route's response schema:\n${broke.map((v) => `${v.route}: ${v.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`).join('\n')}`);
+      }
     },
   };
+}
+
+/**
+ * The OpenAPI document exactly as `GET /v1/openapi.json` serves it, built in process: a `serve`
+ * app over an in-memory PGlite, nothing listening, no jobs, configuration from defaults only
+ * (not the caller's environment), so the document is the same on every machine.
+ * `scripts/gen-sdk-types.ts` turns it into the SDK's types (sdk/src/openapi.ts).
+ */
+export async function openApiDocument(): Promise<Record<string, unknown>> {
+  const config = loadConfig({}, { databaseUrl: 'memory://', logLevel: 'silent', seedDemo: false, jobs: false });
+  const app = await createApp(config);
+  try {
+    await app.start('serve', { listen: false });
+    const res = await app.http.inject({ method: 'GET', url: '/v1/openapi.json' });
+    if (res.statusCode !== 200) throw new Error(`GET /v1/openapi.json answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
+    return res.json() as Record<string, unknown>;
+  } finally {
+    await app.stop();
+  }
 }

@@ -22,12 +22,13 @@ export type RouteInput<P, Q, B> = {
   reply: FastifyReply;
 };
 
-export type Envelope = { data: unknown; meta?: Record<string, unknown>; status?: number };
+/** What a handler returns: `data` typed by the route's `response` schema when it declares one. */
+export type Envelope<T = unknown> = { data: T; meta?: Record<string, unknown>; status?: number };
 /** Returned by handlers that wrote the response themselves (streams, CSV, SSE). */
 export const STREAMED = Symbol('streamed');
 
 type AnySchema = z.ZodType;
-export type RouteDef<P extends AnySchema, Q extends AnySchema, B extends AnySchema> = {
+export type RouteDef<P extends AnySchema, Q extends AnySchema, B extends AnySchema, R extends AnySchema = AnySchema> = {
   method: HttpMethod;
   url: string;
   summary: string;
@@ -39,12 +40,16 @@ export type RouteDef<P extends AnySchema, Q extends AnySchema, B extends AnySche
   params?: P;
   query?: Q;
   body?: B;
-  /** Documents the `data` payload of a JSON success response. */
-  response?: AnySchema;
+  /**
+   * The `data` payload of a JSON success response: documents it (OpenAPI, and the SDK types
+   * generated from it), types the handler's answer, and is checked on every answer under tests
+   * (see `responseValidationDefault`).
+   */
+  response?: R;
   /** Non-JSON success content types, for the OpenAPI document. */
   produces?: string[];
   successStatus?: number;
-  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Envelope | typeof STREAMED>;
+  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Envelope<z.input<R>> | typeof STREAMED>;
 };
 
 export type RegisteredRoute = RouteDef<AnySchema, AnySchema, AnySchema>;
@@ -123,6 +128,55 @@ function parsePart<S extends AnySchema | undefined>(where: string, schema: S, va
 }
 
 /**
+ * Whether the registry checks each JSON success answer against its route's `response` schema:
+ * on under vitest (`VITEST` is set in every test worker), off otherwise, so production pays
+ * nothing per request. `ATRIUM_VALIDATE_RESPONSES=1` turns it on anywhere (a dev server),
+ * `=0` off (a test that measures the hot path).
+ */
+export function responseValidationDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  const flag = env.ATRIUM_VALIDATE_RESPONSES;
+  if (flag === '1' || flag === 'true') return true;
+  if (flag === '0' || flag === 'false') return false;
+  return !!env.VITEST;
+}
+
+/** An answer that breaks its route's declared contract (test and development builds only). */
+export type ResponseViolation = { route: string; issues: { path: string; message: string; code: string }[] };
+
+/**
+ * Every answer of this process that broke its contract (filled only while validating): the
+ * test harness fails a suite on one even when a test swallowed the 500.
+ */
+export const responseViolations: ResponseViolation[] = [];
+
+/** Keys the wire form has but the schema's parse dropped: fields the contract does not declare. */
+function undeclaredKeys(wire: unknown, parsed: unknown, path: PropertyKey[], out: Issue[]): void {
+  if (Array.isArray(wire) && Array.isArray(parsed)) {
+    wire.forEach((w, i) => undeclaredKeys(w, parsed[i], [...path, i], out));
+    return;
+  }
+  if (typeof wire !== 'object' || wire === null || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+  for (const [k, w] of Object.entries(wire)) {
+    if (!Object.hasOwn(parsed, k)) out.push({ code: 'unrecognized_keys', path: [...path, k], message: 'not declared by the response schema' });
+    else undeclaredKeys(w, (parsed as Record<string, unknown>)[k], [...path, k], out);
+  }
+}
+
+/**
+ * Checks the `data` a client will receive (its JSON form: dates as strings, undefined fields
+ * gone) against the declared schema: every zod issue, plus keys a plain `z.object` would strip
+ * (the OpenAPI document says `additionalProperties: false` for those). Null when it conforms.
+ */
+export function checkResponse(route: string, schema: z.ZodType, data: unknown): ResponseViolation | null {
+  const wire: unknown = data === undefined ? undefined : JSON.parse(JSON.stringify(data));
+  const r = schema.safeParse(wire);
+  const issues: Issue[] = r.success ? [] : r.error.issues.flatMap((i) => closestIssues(i as Issue, []));
+  if (r.success) undeclaredKeys(wire, r.data, [], issues);
+  if (issues.length === 0) return null;
+  return { route, issues: issues.map((i) => ({ path: ['data', ...i.path.map(String)].join('.'), message: i.message, code: i.code })) };
+}
+
+/**
  * Thrown inside a command by a pre-commit policy that holds the change for a person to approve
  * (the transaction has rolled back by the time the registry sees it). The registered hold
  * handler records the request so it can be re-applied, and the client gets 202.
@@ -147,6 +201,8 @@ export type Limits = { limiter: RateLimiter; perTenant: (p: Principal) => number
 
 export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
+  /** Checks every JSON success answer against its route's `response` schema (a mismatch is a 500). */
+  validateResponses = responseValidationDefault();
   readonly #dispatched = new Map<string, Principal>();
   #onHeld: HoldHandler | null = null;
 
@@ -167,6 +223,19 @@ export class RouteRegistry {
     return [...new Set(this.#patterns.filter((p) => p.pattern.test(trimmed)).map((p) => p.method))];
   }
 
+  /**
+   * A route whose handler's `data` is typed by its `response` schema (`z.input` of it): a
+   * handler answering a field of another type, or missing one, does not compile. Opt-in for
+   * now: `add` keeps `data: unknown`, because typing every route this way fails on view types
+   * looser than their schemas (the ledger's `sentiment: number` for -1 | 0 | 1, the rules'
+   * `trigger: Json` for an object, the AI completion's `json: unknown`). Answers of both kinds
+   * are checked at run time under tests.
+   */
+  addTyped<P extends AnySchema, Q extends AnySchema, B extends AnySchema, R extends AnySchema>(def: RouteDef<P, Q, B, R> & { response: R }): void {
+    this.add(def as unknown as RouteDef<P, Q, B>);
+  }
+
+  /** A route; its answers are checked against `response` at run time under tests, not typed by it (see `addTyped`). */
   add<P extends AnySchema, Q extends AnySchema, B extends AnySchema>(def: RouteDef<P, Q, B>): void {
     const route = def as unknown as RegisteredRoute;
     this.routes.push(route);
@@ -211,6 +280,16 @@ export class RouteRegistry {
         };
         const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, held) : await held();
         if (result === STREAMED) return reply;
+        // A change held for approval answers the approval (HeldEnvelope), not the route's resource.
+        if (this.validateResponses && def.response && result.meta?.held !== true) {
+          const violation = checkResponse(`${def.method} ${def.url}`, def.response, result.data);
+          if (violation) {
+            responseViolations.push(violation);
+            const listed = violation.issues.map((i) => `${i.path}: ${i.message} (${i.code})`).join('; ');
+            req.log.error({ route: violation.route, issues: violation.issues }, 'response does not match the route\'s declared schema');
+            throw new AppError('INTERNAL', 500, `${violation.route} answered data that does not match its response schema: ${listed}`, violation.issues);
+          }
+        }
         // API answers carry tokens (login, sign-up, API keys shown once) and tenant data: no
         // browser or proxy may keep a copy.
         if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
