@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../server/src/testing/harness.js';
 import { closeBrowserSuite, DESKTOP, shot as screenshot, signUp, startBrowserSuite, watchConsole } from './browser.js';
 import { TOKEN_CACHE_MS } from '../../server/src/modules/identity/tokens.js';
-import { Authenticator } from '../../server/src/testing/identity.js';
+import { Authenticator } from '../../server/src/modules/identity/testing.js';
 
 const PHONE = { width: 360, height: 780 };
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKey, Diff, Me, NewDiff } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { envelope, newEmail, newPassword, ownerSql, sleep } from '../../testing/identity.js';
+import { envelope, newEmail, newPassword, ownerSql, sleep } from './testing.js';
 
 let t: TestApp;
 let owner: TestTenant;

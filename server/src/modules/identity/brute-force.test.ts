@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diff, Session } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { Authenticator, envelope, newEmail, newPassword, ownerSql, signup, type Person } from '../../testing/identity.js';
+import { Authenticator, envelope, newEmail, newPassword, ownerSql, signup, type Person } from './testing.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { newEmail, newPassword } from '../../testing/identity.js';
+import { newEmail, newPassword } from './testing.js';
 
 type Received = { from: string; to: string[]; body: string };
 const inbox: Received[] = [];

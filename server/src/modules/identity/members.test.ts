@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptedInvitation, AtriumClient, Role } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { Authenticator, envelope, newEmail, newPassword, signup } from '../../testing/identity.js';
+import { Authenticator, envelope, newEmail, newPassword, signup } from './testing.js';
 
 let t: TestApp;
 let owner: TestTenant;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumClient } from '../../../../sdk/src/index.js';
 import { serverDatabaseUrl, startTestApp, type TestApp } from '../../testing/harness.js';
-import { envelope, newEmail, windowClock } from '../../testing/identity.js';
+import { envelope, newEmail, windowClock } from './testing.js';
 import { killAllChildren, runTestApp } from '../../testing/processes.js';
 
 const clock = windowClock();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diff, Me, NewDiff } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { cookieHeader, envelope, ownerSql, setCookies, signup, sleep, type Person } from '../../testing/identity.js';
+import { cookieHeader, envelope, ownerSql, setCookies, signup, sleep, type Person } from './testing.js';
 
 let t: TestApp;
 let ada: Person;

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Me, Session, Diff } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { envelope, median, newEmail, newPassword, ownerSql, setCookies, signup, type Person } from '../../testing/identity.js';
+import { envelope, median, newEmail, newPassword, ownerSql, setCookies, signup, type Person } from './testing.js';
 
 // Requests to the auth endpoints count against the per-IP auth limit (30 a minute): this
 // file stays under it.

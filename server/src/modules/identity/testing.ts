@@ -2,10 +2,10 @@
 // TOTP codes that are never reused, a clock for rate-limit windows, and owner-level SQL.
 import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
-import type { AtriumClient, EnvelopeOf, Session } from '../../../sdk/src/index.js';
-import type { Clock } from '../platform/clock.js';
-import { WINDOW_MS, windowStartOf } from '../platform/http/rate-limit.js';
-import type { TestApp } from './harness.js';
+import type { AtriumClient, EnvelopeOf, Session } from '../../../../sdk/src/index.js';
+import type { Clock } from '../../platform/clock.js';
+import { WINDOW_MS, windowStartOf } from '../../platform/http/rate-limit.js';
+import type { TestApp } from '../../testing/harness.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { Authenticator, envelope, ownerSql, signup, type Person } from '../../testing/identity.js';
+import { Authenticator, envelope, ownerSql, signup, type Person } from './testing.js';
 
 let t: TestApp;
 beforeAll(async () => {

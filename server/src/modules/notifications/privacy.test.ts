@@ -6,7 +6,7 @@ import type { AtriumClient, Diff } from '../../../../sdk/src/index.js';
 import type { Principal } from '../../platform/context.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectOk, waitFor } from '../../testing/http.js';
-import { addMember } from '../../testing/work.js';
+import { addMember } from '../work/testing.js';
 
 let t: TestApp;
 let a: TestTenant;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectError, expectOk, waitFor } from '../../testing/http.js';
-import { addMember, day, ownerQuery, workApi, type Template } from '../../testing/work.js';
+import { addMember, day, ownerQuery, workApi, type Template } from '../work/testing.js';
 
 let t: TestApp;
 

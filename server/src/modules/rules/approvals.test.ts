@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectError, expectOk } from '../../testing/http.js';
-import { Authenticator } from '../../testing/identity.js';
-import { addMember, workApi, type Task } from '../../testing/work.js';
+import { Authenticator } from '../identity/testing.js';
+import { addMember, workApi, type Task } from '../work/testing.js';
 import type { Principal } from '../../platform/context.js';
 import { ChangeHeld } from '../../platform/http/route.js';
 

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectOk, waitFor } from '../../testing/http.js';
-import { workApi } from '../../testing/work.js';
+import { workApi } from '../work/testing.js';
 
 let t: TestApp;
 let a: TestTenant;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { serverDatabaseUrl, startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { detailPaths, expectError, expectOk, waitFor } from '../../testing/http.js';
-import { addMember, ownerQuery, workApi } from '../../testing/work.js';
+import { addMember, ownerQuery, workApi } from '../work/testing.js';
 
 const MAX_DEPTH = 3;
 let t: TestApp;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AtriumClient, Diff } from '../../../../sdk/src/index.js';
 import { detailPaths, expectError } from '../../testing/http.js';
-import { day, workApi, workSuite, type Health, type Task } from '../../testing/work.js';
+import { day, workApi, workSuite, type Health, type Task } from './testing.js';
 
 type Workload = { user_id: string; name: string; role: string; open_tasks: number; overdue: number; blocked: number };
 type Pulse = {

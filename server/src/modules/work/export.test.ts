@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { expectError } from '../../testing/http.js';
-import { workApi, workSuite, type Workflow } from '../../testing/work.js';
+import { workApi, workSuite, type Workflow } from './testing.js';
 
 const HEADER = [
   'workflow_id', 'workflow_name', 'workflow_status', 'department', 'owner_id', 'health', 'template_id', 'created_at',

@@ -3,7 +3,7 @@
 // urgent blocker at 24 h — with blocked_at stamped by the same clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
-import { workApi, type WorkApi } from '../../testing/work.js';
+import { workApi, type WorkApi } from './testing.js';
 
 const HOUR = 3_600_000;
 let clock = new Date('2031-04-10T09:00:00.000Z');

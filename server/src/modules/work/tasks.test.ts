@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diff } from '../../../../sdk/src/index.js';
 import { detailPaths, expectError, expectOk } from '../../testing/http.js';
-import { day, ownerQuery, workSuite, type Task, type Workflow } from '../../testing/work.js';
+import { day, ownerQuery, workSuite, type Task, type Workflow } from './testing.js';
 
 const suite = workSuite({ a: 'Taskers', b: 'Strangers', member: 'Max Member' });
 

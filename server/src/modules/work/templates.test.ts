@@ -3,7 +3,7 @@
 // and creating from that — which another tenant can neither see nor use.
 import { describe, expect, it } from 'vitest';
 import { detailPaths, expectError, expectOk } from '../../testing/http.js';
-import { addDays, workSuite, type Template } from '../../testing/work.js';
+import { addDays, workSuite, type Template } from './testing.js';
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const suite = workSuite({ a: 'Template Users', b: 'Template Thieves' });

@@ -2,13 +2,13 @@
 // typed calls through the SDK's generic `request`, calendar dates, members, owner SQL, and
 // the usual set-up of a test file (a server, two tenants, a member).
 import { afterAll, beforeAll } from 'vitest';
-import type { AtriumClient } from '../../../sdk/src/index.js';
-import { workApi, type WorkApi } from '../../../sdk/src/work.js';
-import { startTestApp, type TestApp, type TestTenant } from './harness.js';
-import { newEmail, newPassword } from './identity.js';
+import type { AtriumClient } from '../../../../sdk/src/index.js';
+import { workApi, type WorkApi } from '../../../../sdk/src/work.js';
+import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
+import { newEmail, newPassword } from '../identity/testing.js';
 
-export type { Health, TaskStatus, Priority, Task, Workflow, TemplateTask, Template, Body, WorkApi } from '../../../sdk/src/work.js';
-export { workApi } from '../../../sdk/src/work.js';
+export type { Health, TaskStatus, Priority, Task, Workflow, TemplateTask, Template, Body, WorkApi } from '../../../../sdk/src/work.js';
+export { workApi } from '../../../../sdk/src/work.js';
 
 const DAY_MS = 86_400_000;
 

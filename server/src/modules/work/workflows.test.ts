@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diff, ReplayedState } from '../../../../sdk/src/index.js';
 import { detailPaths, expectError, expectOk, sleep } from '../../testing/http.js';
-import { addDays, addMember, day, workApi, workSuite, type Task, type Workflow } from '../../testing/work.js';
+import { addDays, addMember, day, workApi, workSuite, type Task, type Workflow } from './testing.js';
 
 const suite = workSuite({ a: 'Acme Agency', b: 'Other Agency', member: 'Mia Member' });
 
