@@ -1,6 +1,7 @@
 // The AI gateway's settings part of the SDK: providers (with breaker state), settings
 // (provider keys are write-only), usage and the monthly budget.
 import type { AtriumClient } from './client.js';
+import type { RequestBody, ResponseData } from './contract.js';
 
 export type AiBreaker = { state: string; consecutive_failures: number; opened_at: string | null; retry_at: string | null } | null;
 export type AiProvider = {
@@ -8,29 +9,22 @@ export type AiProvider = {
   api_key_set: boolean; configured: boolean; unconfigured_reason: string | null; breaker: AiBreaker;
 };
 export type AiProviders = { providers: AiProvider[]; aliases: Record<string, { provider: string; model: string }[]> };
-export type AiProviderInput = { kind: 'openai-compatible' | 'anthropic'; base_url?: string | null; api_key?: string | null; model: string; embed_model?: string | null };
+export type AiSettingsInput = RequestBody<'/v1/ai/settings', 'put'>;
+export type AiProviderInput = NonNullable<NonNullable<AiSettingsInput['providers']>[string]>;
 /** A model's own price (USD per million tokens) and context window, instead of the built-in table's. */
-export type AiPrice = { input_per_mtok: number; output_per_mtok: number; context?: number };
+export type AiPrice = NonNullable<NonNullable<AiSettingsInput['prices']>[string]>;
+// GET /v1/ai/providers, /v1/ai/settings and /v1/ai/usage declare no response schema yet: their
+// shapes stay written here.
 export type AiSettings = {
   providers: Record<string, { kind: string; base_url: string | null; model: string; embed_model: string | null; api_key_set: boolean }>;
   aliases: Record<string, { chain: { provider: string; model?: string }[] }>;
   prices: Record<string, AiPrice>;
   store_prompts: boolean; cache_ttl_seconds: number; version: number;
 };
-export type AiSettingsInput = {
-  providers?: Record<string, AiProviderInput | null>;
-  aliases?: Record<string, { chain: { provider: string; model?: string }[] } | null>;
-  /** null removes a model's override. */
-  prices?: Record<string, AiPrice | null>;
-  store_prompts?: boolean; cache_ttl_seconds?: number; why?: string;
-};
 export type AiUsageRow = { key: string; calls: number; input_tokens: number; output_tokens: number; cost_usd: number; cache_hits: number; fallbacks: number; avg_latency_ms: number };
 export type AiUsage = { from: string; to: string; group_by: string; rows: AiUsageRow[]; totals: Omit<AiUsageRow, 'key' | 'avg_latency_ms'> };
-export type AiBudget = {
-  month: string; monthly_tokens: number | null; monthly_cost_usd: number | null; allow_offline: boolean;
-  used: { tokens: number; cost_usd: number; calls: number }; percent: number | null; state: 'unlimited' | 'ok' | 'warning' | 'exceeded';
-};
-export type AiBudgetInput = { monthly_tokens?: number | null; monthly_cost_usd?: number | null; allow_offline?: boolean; why?: string };
+export type AiBudget = ResponseData<'/v1/ai/budget', 'get'>;
+export type AiBudgetInput = RequestBody<'/v1/ai/budget', 'put'>;
 
 /** Typed calls of the AI settings API for one client. */
 export function aiApi(client: AtriumClient) {

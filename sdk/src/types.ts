@@ -1,121 +1,55 @@
 // Resource shapes of the Atrium API v1 (shared/design/API.md), as clients see them.
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type Sentiment = -1 | 0 | 1;
-export type ActorType = 'user' | 'agent' | 'rule' | 'system' | 'api_key';
+import type { Item, QueryParams, RequestBody, ResponseData } from './contract.js';
+import type { components } from './openapi.js';
 
-export type Meta = { request_id: string; timestamp: string; next_cursor?: string; [k: string]: unknown };
+export type { Json } from './contract.js';
+export type { ApiMethod, ApiPath, Item, QueryParams, RequestBody, ResponseData } from './contract.js';
+export type Sentiment = Annotation['sentiment'];
+export type ActorType = Diff['actor']['type'];
+
+export type Meta = components['schemas']['Meta'];
 export type ApiErrorBody = { code: string; message: string; details: Array<{ path?: string; message: string; [k: string]: unknown }> };
 export type EnvelopeOf<T> = { data: T; meta: Meta; error: null } | { data: null; meta: Meta; error: ApiErrorBody };
 
-export type Annotation = {
-  id: string;
-  diff_id: string;
-  why: string;
-  sentiment: Sentiment;
-  author: { type: string; id: string };
-  author_id: string;
-  created_at: string;
-};
+// Resources and request bodies are read out of the generated OpenAPI types (openapi.ts,
+// `npm run gen:sdk`): the route's zod schema on the server is their only definition.
+export type Annotation = Item<ResponseData<'/v1/diffs/{id}/annotations', 'get'>>;
+export type Diff = ResponseData<'/v1/diffs/{id}', 'get'>;
+export type AnnotationHit = Item<ResponseData<'/v1/annotations', 'get'>>;
 
-export type Diff = {
-  id: string;
-  namespace: string;
-  entity_type: string;
-  entity_id: string;
-  event: string;
-  before: Json | null;
-  after: Json | null;
-  metadata: Record<string, Json>;
-  actor: { type: ActorType; id: string };
-  causation_id: string | null;
-  correlation_id: string | null;
-  created_at: string;
-  annotations: Annotation[];
-};
+/** `since`/`until` are ISO timestamps (the server's schema coerces them, so the document cannot say). */
+export type DiffFilters = Omit<QueryParams<'/v1/diffs', 'get'>, 'limit' | 'cursor' | 'since' | 'until'> & { since?: string; until?: string };
 
-export type AnnotationHit = Annotation & {
-  rank: number;
-  diff: { id: string; namespace: string; entity_type: string; entity_id: string; event: string };
-};
-
-export type DiffFilters = {
-  namespace?: string;
-  entity_type?: string;
-  entity_id?: string;
-  event?: string;
-  actor_id?: string;
-  since?: string;
-  until?: string;
-};
-
-export type NewDiff = {
-  namespace: string;
-  entity_type: string;
-  entity_id: string;
-  event: string;
-  before?: Json | null;
-  after?: Json | null;
-  metadata?: Record<string, Json>;
-  why?: string;
-  sentiment?: Sentiment;
-  causation_id?: string;
-  correlation_id?: string;
-};
-
-export type ReplayedState = { state: Json | null; at: string; as_of_diff_id: string | null };
+export type NewDiff = RequestBody<'/v1/diffs', 'post'>;
+export type ReplayedState = ResponseData<'/v1/entities/{type}/{id}/state', 'get'>;
 export type Page<T> = { items: T[]; nextCursor: string | undefined };
 
 // Identity (sign-up, sessions, 2FA, members, API keys).
-export type Role = 'owner' | 'admin' | 'member' | 'viewer' | 'integration';
-export type Plan = 'free' | 'pro' | 'enterprise';
-export type UserRef = { id: string; email: string; name: string };
-export type TenantRef = { id: string; name: string; plan: string };
+export type Role = Member['role'];
+export type Plan = Tenant['plan'];
+export type UserRef = Session['user'];
+export type TenantRef = Session['tenant'];
 
 /** A new session: the token (also set as an HttpOnly cookie) and the CSRF token for cookie clients. */
-export type Session = { token: string; csrf_token: string; user: UserRef; tenant: TenantRef; role: Role };
-export type SignupInput = { organization: string; name: string; email: string; password: string };
-export type LoginInput = { email: string; password: string; totp_code?: string; tenant_id?: string };
+export type Session = ResponseData<'/v1/auth/login', 'post'>;
+export type SignupInput = RequestBody<'/v1/auth/signup', 'post'>;
+export type LoginInput = RequestBody<'/v1/auth/login', 'post'>;
+export type Me = ResponseData<'/v1/me', 'get'>;
+export type TotpSetup = ResponseData<'/v1/auth/totp/setup', 'post'>;
 
-export type Me = {
-  user: (UserRef & { totp_enabled: boolean }) | null;
-  tenant: TenantRef;
-  role: Role | null;
-  scopes: string[];
-  auth: { kind: 'session' | 'api_key'; token_id: string; step_up_at: string | null };
-  platform_role: 'operator' | null;
-};
-
-export type TotpSetup = { secret: string; otpauth_uri: string; qr_svg: string; qr_data_url: string };
-
-export type Member = { id: string; user_id: string; email: string; name: string; role: Role; joined_at: string };
-export type Invitation = {
-  id: string;
-  email: string;
-  role: Role;
-  invited_by: string;
-  expires_at: string;
-  created_at: string;
-  status: 'pending' | 'accepted' | 'revoked' | 'expired';
-};
+export type Member = Item<ResponseData<'/v1/members', 'get'>>;
+export type Invitation = Item<ResponseData<'/v1/invitations', 'get'>>;
 /** Without SMTP the link (and its token) is returned this once, for the inviter to pass on. */
-export type InvitationCreated = { invitation: Invitation; email_sent: boolean; accept_url?: string; token?: string };
-export type AcceptInvitationInput = { token: string; name?: string; password: string; /** when the existing account has 2FA */ totp_code?: string };
+export type InvitationCreated = ResponseData<'/v1/members', 'post'>;
+/** `totp_code` when the existing account has 2FA. */
+export type AcceptInvitationInput = RequestBody<'/v1/invitations/accept', 'post'>;
 /** `token` is null for integration members: they use API keys and never get a session. */
-export type AcceptedInvitation = { token: string | null; user: UserRef; tenant: TenantRef; role: Role };
+export type AcceptedInvitation = ResponseData<'/v1/invitations/accept', 'post'>;
 
-export type ApiKey = {
-  id: string;
-  name: string;
-  scopes: string[];
-  created_at: string;
-  created_by: string | null;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-};
-export type NewApiKey = { name: string; scopes: string[]; expires_in_days?: number };
+export type ApiKey = Item<ResponseData<'/v1/api-keys', 'get'>>;
+export type NewApiKey = RequestBody<'/v1/api-keys', 'post'>;
 /** The key itself is in this response only. */
-export type CreatedApiKey = ApiKey & { key: string };
+export type CreatedApiKey = ResponseData<'/v1/api-keys', 'post'>;
 
-export type AuthProviders = { password: true; oidc: { enabled: boolean; label: string | null; start_url: string | null } };
-export type Tenant = TenantRef & { created_at: string };
+export type AuthProviders = ResponseData<'/v1/auth/providers', 'get'>;
+export type Tenant = ResponseData<'/v1/tenant', 'get'>;

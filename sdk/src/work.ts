@@ -1,32 +1,20 @@
 // The work (Flow OS) part of the SDK: workflows, tasks, templates, the Pulse dashboard.
 import type { AtriumClient } from './client.js';
+import type { Item, QueryParams, ResponseData } from './contract.js';
 import type { Diff } from './types.js';
 
-export type Health = 'green' | 'yellow' | 'red';
-export type TaskStatus = 'todo' | 'in_progress' | 'blocked' | 'done' | 'failed';
-export type Priority = 'low' | 'normal' | 'high' | 'urgent';
-
-export type Task = {
-  id: string; workflow_id: string; name: string; description: string; status: TaskStatus; assignee_id: string | null;
-  due_date: string | null; priority: Priority; position: number; rank: string; tags: string[]; overdue: boolean;
-  blocked_at: string | null; completed_at: string | null; created_at: string; updated_at: string; version: number;
-};
-
-export type Workflow = {
-  id: string; name: string; description: string; status: 'active' | 'archived'; department: string; owner_id: string | null;
-  health: { status: Health; reasons: string[] }; progress: { done: number; total: number }; template_id: string | null;
-  template_version: string | null; cloned_from: string | null; started_from: string | null; settings: Record<string, unknown>;
-  start_date: string | null; archived_at: string | null; created_at: string; updated_at: string; version: number; tasks?: Task[];
-};
-
-export type TemplateTask = { name: string; description: string; day: number; priority: Priority; tags?: string[] };
-export type Template = { id: string; name: string; description: string; department: string; version: string; builtin: boolean; tasks: TemplateTask[] };
+// Resources are read out of the generated OpenAPI types (the work module's zod schemas).
+export type Task = ResponseData<'/v1/tasks/{id}', 'get'>;
+/** A workflow; `tasks` is present when read one at a time (GET /v1/workflows/:id). */
+export type Workflow = ResponseData<'/v1/workflows/{id}', 'get'>;
+export type Template = ResponseData<'/v1/templates/{id}', 'get'>;
+export type TemplateTask = Item<Template['tasks']>;
+export type Health = Workflow['health']['status'];
+export type TaskStatus = Task['status'];
+export type Priority = Task['priority'];
 
 export type Body = Record<string, unknown>;
-export type WorkflowQuery = {
-  status?: 'active' | 'archived'; health?: Health; owner_id?: string; department?: string;
-  sort?: 'updated_at' | 'status' | 'owner' | 'name'; order?: 'asc' | 'desc'; limit?: number; cursor?: string;
-};
+export type WorkflowQuery = QueryParams<'/v1/workflows', 'get'>;
 
 /** Typed calls of the work API for one client; errors surface as AtriumError. */
 export function workApi(client: AtriumClient) {
@@ -55,8 +43,8 @@ export function workApi(client: AtriumClient) {
     templates: () => req<Template[]>('GET', '/v1/templates'),
     template: (id: string) => req<Template>('GET', `/v1/templates/${id}`),
     saveAsTemplate: (workflowId: string, body?: Body) => req<Template>('POST', `/v1/workflows/${workflowId}/save-as-template`, body),
-    deleteTask: (id: string, why?: string) => client.request<{ deleted: true }>('DELETE', `/v1/tasks/${id}`, { query: { why } }).then((r) => r.data),
-    annotateTask: (id: string, why: string, sentiment?: -1 | 0 | 1) => req<{ id: string; diff_id: string; why: string; sentiment: number }>('POST', `/v1/tasks/${id}/annotations`, { why, sentiment }),
+    deleteTask: (id: string, why?: string) => client.request<ResponseData<'/v1/tasks/{id}', 'delete'>>('DELETE', `/v1/tasks/${id}`, { query: { why } }).then((r) => r.data),
+    annotateTask: (id: string, why: string, sentiment?: -1 | 0 | 1) => req<ResponseData<'/v1/tasks/{id}/annotations', 'post'>>('POST', `/v1/tasks/${id}/annotations`, { why, sentiment }),
     dashboard: (department?: string) => client.request<Record<string, unknown>>('GET', '/v1/dashboard', { query: { department } }).then((r) => r.data),
     departments: () => req<Record<string, unknown>>('GET', '/v1/departments'),
     exportCsv: async () => (await client.raw('GET', '/v1/export/workflows.csv')).text(),

@@ -106,7 +106,10 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
           content: {
             'application/json': {
               schema: {
+                // The registry always sends all three (route.ts), so generated clients need not
+                // treat `data` as optional.
                 type: 'object',
+                required: ['data', 'meta', 'error'],
                 properties: {
                   data: route.response ? toSchema(route.response, 'output', shared) : {},
                   meta: { $ref: '#/components/schemas/Meta' },
@@ -142,7 +145,9 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], version: string
       schemas: {
         ...shared.schemas,
         Meta: {
-          type: 'object',
+          // Every envelope has the first two (route.ts, server.ts envelopeError); routes add
+          // their own (next_cursor, total, unread_count, held…).
+          type: 'object', required: ['request_id', 'timestamp'], additionalProperties: true,
           properties: { request_id: { type: 'string' }, timestamp: { type: 'string' }, next_cursor: { type: 'string' } },
         },
         ErrorCode: { type: 'string', enum: Object.keys(documentedErrorCodes()), description: JSON.stringify(documentedErrorCodes()) },
