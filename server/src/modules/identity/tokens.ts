@@ -66,6 +66,10 @@ type Loaded = { principal: Principal | null; profile: Profile | null; expiresAt:
 export class TokenResolver {
   readonly #cache = new Map<string, Cached>();
   readonly #profiles = new Map<string, { profile: Profile; until: number }>();
+  /** One lookup per token at a time: when a cached entry lapses under load, the concurrent requests share it. */
+  readonly #inflight = new Map<string, { loading: Promise<Loaded>; generation: number }>();
+  /** Bumped by every `forget`: a lookup that started before it is answered but not cached (it may predate a revocation). */
+  #generation = 0;
 
   constructor(private readonly db: Db) {}
 
@@ -76,6 +80,7 @@ export class TokenResolver {
   }
 
   forget(tokenIds: readonly string[] | 'all'): void {
+    this.#generation += 1;
     if (tokenIds === 'all') {
       this.#cache.clear();
       this.#profiles.clear();
@@ -94,7 +99,19 @@ export class TokenResolver {
   async resolveDigest(digest: string): Promise<Principal | null> {
     const hit = this.#cache.get(digest);
     if (hit && hit.until > Date.now()) return hit.principal;
-    const { principal, profile, expiresAt } = await this.#load(digest);
+    const generation = this.#generation;
+    let flight = this.#inflight.get(digest);
+    if (!flight || flight.generation !== generation) {
+      const loading = this.#load(digest);
+      const mine = { loading, generation };
+      flight = mine;
+      this.#inflight.set(digest, mine);
+      void loading.finally(() => {
+        if (this.#inflight.get(digest) === mine) this.#inflight.delete(digest);
+      }).catch(() => undefined);
+    }
+    const { principal, profile, expiresAt } = await flight.loading;
+    if (generation !== this.#generation) return principal;
     if (this.#cache.size > 10_000) {
       this.#cache.clear();
       this.#profiles.clear();
