@@ -5,7 +5,7 @@
 // newest id it delivered.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/index.js';
-import { hijackedHeaders } from '../../platform/http/server.js';
+import { endAtClose, hijackedHeaders } from '../../platform/http/server.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
 import { diffPublicId, everythingVisible, parseDiffId, type DiffView, type Visibility } from './model.js';
 import { filteredDiffs, withAnnotations } from './queries.js';
@@ -82,6 +82,7 @@ export class DiffFeed {
       'x-accel-buffering': 'no',
     }));
     res.write('retry: 3000\n\n');
+    endAtClose(res); // a stopping server ends the stream cleanly; an EventSource reconnects with its Last-Event-ID
 
     const sent = new Set<number>();
     /** The newest id this stream has delivered (or was told the client has). */

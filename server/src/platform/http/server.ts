@@ -1,6 +1,7 @@
-// The HTTP shell: envelope, error mapping, request ids, body limit, security headers.
-// Modules add their routes through the RouteRegistry.
-import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+// The HTTP shell: envelope, error mapping, request ids, body limit, security headers, and a
+// prompt close. Modules add their routes through the RouteRegistry.
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
@@ -88,7 +89,73 @@ export function answerWrongMethodsFrom(app: FastifyInstance, methodsAt: (path: s
   allowedMethodsOf.set(app, methodsAt);
 }
 
-export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trustProxy: boolean }): FastifyInstance {
+/** At close, how long answers already under way may take to finish before their connections are cut. */
+export const CLOSE_GRACE_MS = 3_000;
+
+const endedAtClose = new WeakSet<ServerResponse>();
+
+/**
+ * Marks a response that never ends by itself (a subscription stream such as /v1/stream): when
+ * the server closes, it ends the response cleanly — the client sees the stream end, not a reset,
+ * and reconnects (with Last-Event-ID) to a process still running — instead of waiting for it.
+ */
+export function endAtClose(res: ServerResponse): void {
+  endedAtClose.add(res);
+}
+
+/**
+ * Makes `close()` prompt. Left to itself, Node's server.close() (with Fastify's default
+ * `forceCloseConnections: 'idle'`) closes only the connections idle at that moment and then
+ * waits for every other one to go away: a stream the client keeps open, a request whose headers
+ * or body never finish arriving — indefinitely —, or a keep-alive connection whose answer was
+ * under way at close and so became idle only afterwards (Fastify's keepAliveTimeout: 72 s).
+ * Here, at close: connections with nothing under way (idle, or a request still arriving) are
+ * destroyed; subscription streams (`endAtClose`) are ended cleanly; a connection whose answer is
+ * under way keeps it, and is closed as soon as that answer is sent; whatever is still open after
+ * `graceMs` is destroyed. (`forceCloseConnections: true` alone would cut answers under way too.)
+ */
+function closePromptly(app: FastifyInstance, graceMs: number): void {
+  const answering = new Map<Socket, Set<ServerResponse>>(); // every open connection → its answers under way
+  let closing = false;
+  app.server.on('connection', (socket: Socket) => {
+    answering.set(socket, new Set());
+    socket.once('close', () => answering.delete(socket));
+  });
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const open = answering.get(socket);
+    if (!open) return;
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      // Closing: no keep-alive after the answer (the client reconnects to a process still running).
+      if (closing && open.size === 0) socket.destroySoon();
+    });
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    for (const [socket, open] of answering) {
+      if (open.size === 0) {
+        socket.destroy();
+        continue;
+      }
+      for (const res of open) {
+        if (!endedAtClose.has(res)) continue;
+        // A delivery that was already on its way may still try to write: that is no crash.
+        res.on('error', () => {});
+        res.end();
+      }
+    }
+    const cut = setTimeout(() => {
+      for (const socket of answering.keys()) socket.destroy();
+    }, graceMs);
+    cut.unref();
+    app.server.once('close', () => clearTimeout(cut));
+    done();
+  });
+}
+
+export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trustProxy: boolean; closeGraceMs?: number }): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -113,6 +180,8 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
       socket.destroy(err);
     },
   });
+
+  closePromptly(app, opts.closeGraceMs ?? CLOSE_GRACE_MS);
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
