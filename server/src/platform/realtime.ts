@@ -80,7 +80,11 @@ export class RealtimeHub {
     return () => set.delete(fn);
   }
 
-  /** Queues a notice; notices of one tick are merged per tenant and sent together. */
+  /**
+   * Queues a notice; notices are merged per tenant and sent together: those of one tick, and
+   * under load all that arrive while the previous NOTIFY is still on its way (one in flight at a
+   * time: each NOTIFY takes the server's notify lock at commit, so fewer, fuller ones write faster).
+   */
   publish(channel: string, notice: RangeNotice): void {
     const byTenant = this.#pending.get(channel) ?? new Map<string, RangeNotice>();
     this.#pending.set(channel, byTenant);
@@ -90,14 +94,16 @@ export class RealtimeHub {
   }
 
   async #flush(): Promise<void> {
-    const batches = [...this.#pending.entries()].map(([channel, m]) => [channel, [...m.values()].map((n) => JSON.stringify(n))] as const);
-    this.#pending.clear();
-    this.#flushing = null;
-    for (const [channel, payloads] of batches) {
-      await this.db.ownerExecutor
-        .executeSql('select pg_notify($1, p) from unnest($2::text[]) as p', [channel, payloads])
-        .catch((err: unknown) => this.log.warn({ err, channel }, 'notify failed; clients catch up on reconnect'));
+    while (this.#pending.size > 0) {
+      const batches = [...this.#pending.entries()].map(([channel, m]) => [channel, [...m.values()].map((n) => JSON.stringify(n))] as const);
+      this.#pending.clear();
+      for (const [channel, payloads] of batches) {
+        await this.db.ownerExecutor
+          .executeSql('select pg_notify($1, p) from unnest($2::text[]) as p', [channel, payloads])
+          .catch((err: unknown) => this.log.warn({ err, channel }, 'notify failed; clients catch up on reconnect'));
+      }
     }
+    this.#flushing = null;
   }
 
   /** Resolves once queued notices are sent (tests and shutdown). */

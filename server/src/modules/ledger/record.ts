@@ -68,8 +68,16 @@ export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) 
     }
     const col = <T>(pick: (d: DiffInput) => T) => inputs.map(pick);
     const json = (v: Json | null | undefined) => (v === undefined || v === null ? null : JSON.stringify(v));
-    // One statement whatever the batch size: arrays unnested into rows.
-    const { rows } = await sql<Row>`
+    // One statement whatever the batch size: arrays unnested into rows — and for the commonest
+    // case, one diff, a plain VALUES insert (the server plans it in a fraction of the unnest's time).
+    const one = inputs.length === 1 ? inputs[0]! : null;
+    const { rows } = one ? await sql<Row>`
+      insert into diffs (tenant_id, namespace, entity_type, entity_id, event, value_before, value_after,
+                         metadata, actor_type, actor_id, causation_id, correlation_id, scope_id)
+      values (${ctx.tenantId}, ${one.namespace}, ${one.entityType}, ${one.entityId}, ${one.event}, ${json(one.before)}::jsonb,
+              ${json(one.after)}::jsonb, coalesce(${json(one.metadata)}::jsonb, '{}'::jsonb), ${ctx.actor.type}, ${ctx.actor.id},
+              ${one.causationId ?? null}::bigint, ${one.correlationId ?? ctx.correlationId ?? null}, ${one.scopeId ?? null})
+      returning id, created_at`.execute(ctx.tx) : await sql<Row>`
       with inserted as (
         insert into diffs (tenant_id, namespace, entity_type, entity_id, event, value_before, value_after,
                            metadata, actor_type, actor_id, causation_id, correlation_id, scope_id)
