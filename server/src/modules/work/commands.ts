@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { assigneeRecord, finishedWorkflows } from './history.js';
 import { calendarDate, department, taskFields, why } from './schemas.js';
-import { createTask, deleteTask, getTask, updateTask } from './tasks.js';
+import { createTask, deleteTask, getTask, positionOf, updateTask } from './tasks.js';
+import { taskView } from './model.js';
 import { findTemplate, saveAsTemplate } from './templates.js';
 import { cloneWorkflow, createWorkflow, loadWorkflow, setArchived, updateWorkflow, workflowWithTasks, type WorkDeps } from './workflows.js';
 
@@ -43,8 +44,8 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     name: c.updateTask, scope: 'write', summary: 'Change a task (status, assignee, due date, priority, tags, position…); blocked/failed need a why',
     input: taskPatchInput.extend({ id }),
     run: async (ctx, { id: taskId, ...patch }) => {
-      await updateTask(ctx, d, taskId, patch);
-      return getTask(ctx.tx, taskId, d.now());
+      const after = await updateTask(ctx, d, taskId, patch);
+      return taskView(after, await positionOf(ctx.tx, after), d.now());
     },
   });
   commands.register({

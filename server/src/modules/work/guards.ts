@@ -13,7 +13,7 @@ export function expectVersion(current: { version: number }, given: number | unde
   }
 }
 
-export function assertActive(w: WorkflowRow): void {
+export function assertActive(w: Pick<WorkflowRow, 'status'>): void {
   if (w.status === 'archived') throw errors.conflict('ARCHIVED', 'This workflow is archived; restore it before changing it (cloning is allowed).');
 }
 

@@ -2,8 +2,10 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Ctx } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
-import type { Database } from '../../schema.js';
+import type { Database } from '../../platform/db/database.js';
 import type { Ledger } from '../ledger/index.js';
+import { errors } from '../../platform/errors.js';
+import type { Health } from './health.js';
 import { healthOf, type HealthTask, type HealthVerdict } from './health.js';
 
 export type HealthInputs = Map<string, { tasks: HealthTask[]; done: number; total: number }>;
@@ -58,15 +60,21 @@ export async function healthInputs(tx: Tx, workflowIds: string[], now: Date): Pr
 }
 
 /** Recomputes a workflow's health after a change; records `workflow.health_changed` when it moved. */
-export async function refreshHealth(ctx: Ctx, ledger: Ledger, workflowId: string, now: Date, causationId: number | null): Promise<HealthVerdict> {
-  // Touching the row first locks it, so concurrent task changes in one workflow judge health
-  // one after another (never from a stale "before"), and "last updated" follows task activity.
-  const current = await ctx.tx
-    .updateTable('workflows')
-    .set({ updated_at: sql`date_trunc('milliseconds', now())` })
-    .where('id', '=', workflowId)
-    .returning('health')
-    .executeTakeFirstOrThrow();
+/**
+ * Touches the workflow row: locks it, so concurrent task changes in one workflow judge health
+ * one after another (never from a stale "before"), and "last updated" follows task activity.
+ * Returns what a task change needs of it (is it archived? its health before).
+ */
+export async function touchWorkflow(tx: Tx, workflowId: string): Promise<{ health: Health; status: 'active' | 'archived' }> {
+  const row = await tx.updateTable('workflows').set({ updated_at: sql`date_trunc('milliseconds', now())` })
+    .where('id', '=', workflowId).returning(['health', 'status']).executeTakeFirst();
+  if (!row) throw errors.notFound('Workflow');
+  return row;
+}
+
+/** Re-judges a workflow's health after a change (`touched`: the caller already touched it). */
+export async function refreshHealth(ctx: Ctx, ledger: Ledger, workflowId: string, now: Date, causationId: number | null, touched?: { health: Health }): Promise<HealthVerdict> {
+  const current = touched ?? (await touchWorkflow(ctx.tx, workflowId));
   const verdict = healthOf((await healthTasks(ctx.tx, [workflowId], now)).get(workflowId)!, now);
   if (current.health !== verdict.status) {
     await ctx.tx.updateTable('workflows').set({ health: verdict.status }).where('id', '=', workflowId).execute();

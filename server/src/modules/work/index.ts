@@ -45,7 +45,7 @@ export function createWork({ db, ledger, identity, jobs, now = () => new Date(),
   return {
     /** Commands for other modules and the demo seed (each inside the caller's Ctx). */
     createWorkflow: (ctx: Ctx, input: NewWorkflow) => createWorkflow(ctx, deps, input),
-    updateTask: (ctx: Ctx, id: string, input: Parameters<typeof updateTask>[3]) => updateTask(ctx, deps, id, input),
+    updateTask: (ctx: Ctx, id: string, input: Parameters<typeof updateTask>[3]) => updateTask(ctx, deps, id, input).then(() => undefined),
     createTask: (ctx: Ctx, workflowId: string, input: Parameters<typeof createTask>[3]) => createTask(ctx, deps, workflowId, input),
     /** 404 unless the template (built-in or this tenant's) exists. */
     assertTemplate: async (tx: Tx, id: string) => void (await findTemplate(tx, id)),

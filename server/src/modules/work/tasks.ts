@@ -8,7 +8,7 @@ import { errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { DiffInput } from '../ledger/index.js';
 import { assertActive, assertMember, expectVersion } from './guards.js';
-import { refreshHealth } from './health-store.js';
+import { refreshHealth, touchWorkflow } from './health-store.js';
 import { changes, taskState, taskView, type TaskRow, type TaskView } from './model.js';
 import type { Priority, TaskStatus } from './schema.js';
 import { loadWorkflow, type WorkDeps } from './workflows.js';
@@ -78,9 +78,12 @@ export async function createTask(ctx: Ctx, d: WorkDeps, workflowId: string, inpu
   return t.id;
 }
 
-export async function updateTask(ctx: Ctx, d: WorkDeps, id: string, input: TaskFields & WhyInput & { version?: number }): Promise<void> {
+/** Returns the task as it now is (the row the UPDATE returned: no second read). */
+export async function updateTask(ctx: Ctx, d: WorkDeps, id: string, input: TaskFields & WhyInput & { version?: number }): Promise<TaskRow> {
   const before = await loadTask(ctx.tx, id, true);
-  assertActive(await loadWorkflow(ctx.tx, before.workflow_id));
+  // Locked and read in one statement: is it archived, and its health before (refreshHealth below).
+  const workflow = await touchWorkflow(ctx.tx, before.workflow_id);
+  assertActive(workflow);
   expectVersion(before, input.version);
   if (input.assignee_id !== undefined) await assertMember(ctx, d.identity, input.assignee_id, 'assignee_id');
   const { position, why, sentiment, version: _v, ...fields } = input;
@@ -102,7 +105,8 @@ export async function updateTask(ctx: Ctx, d: WorkDeps, id: string, input: TaskF
     namespace: 'flow_os', entityType: 'task', entityId: id, event: 'task.updated', ...changes(taskState(before), taskState(after)),
     metadata: { workflow_id: before.workflow_id }, why, sentiment, scopeId: before.workflow_id,
   });
-  await refreshHealth(ctx, d.ledger, before.workflow_id, d.now(), diff.id);
+  await refreshHealth(ctx, d.ledger, before.workflow_id, d.now(), diff.id, workflow);
+  return after;
 }
 
 export async function deleteTask(ctx: Ctx, d: WorkDeps, id: string, input: WhyInput & { version?: number }): Promise<void> {
