@@ -47,7 +47,6 @@ import {
 
 const I12 = 'issue 12: to remove';
 
-// prettier-ignore
 const KNOWN_CROSSINGS: KnownCrossing[] = [
   // --- module-import: reaching into another module's files ---------------------------------------
 ];
