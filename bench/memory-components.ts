@@ -1,8 +1,12 @@
 // Child of memory.bench.ts: builds the embedded app step by step the way `atrium start` does
-// and prints one JSON line of process.memoryUsage() per step (after a full GC), so the
-// parent can say which component the resident memory belongs to. Run under tsx with
-// --expose-gc; argv[2] = a fresh data directory (PGlite) or a postgres:// URL.
+// and prints one JSON line of process.memoryUsage() per step (after a full GC), with the split
+// of the resident pages (bench/proc-memory.ts), so the parent can say which component the
+// resident memory belongs to. Run with --expose-gc, compiled the way the server is (the bench
+// bundles it like scripts/build-server.mjs, the server modules in a chunk of their own so that
+// they load at their step) or under tsx; argv[2] = a fresh data directory (PGlite) or a
+// postgres:// URL.
 import { performance } from 'node:perf_hooks';
+import { rssSplit } from './proc-memory.js';
 
 const target = process.argv[2];
 if (!target) throw new Error('usage: memory-components.ts <data-dir | postgres-url>');
@@ -13,7 +17,7 @@ function step(component: string, ms: number): void {
   const m = process.memoryUsage();
   const mb = (n: number) => Number((n / 1048576).toFixed(1));
   process.stdout.write(
-    `${JSON.stringify({ component, rss_mb: mb(m.rss), delta_rss_mb: mb(m.rss - previous), heap_used_mb: mb(m.heapUsed), external_mb: mb(m.external), array_buffers_mb: mb(m.arrayBuffers), ms: Math.round(ms) })}\n`,
+    `${JSON.stringify({ component, rss_mb: mb(m.rss), delta_rss_mb: mb(m.rss - previous), heap_used_mb: mb(m.heapUsed), external_mb: mb(m.external), array_buffers_mb: mb(m.arrayBuffers), ...rssSplit('self'), ms: Math.round(ms) })}\n`,
   );
   previous = m.rss;
 }
@@ -24,7 +28,8 @@ async function timedStep(component: string, fn: () => Promise<unknown>): Promise
   step(component, performance.now() - t0);
 }
 
-step('node + tsx loader (nothing imported)', 0);
+const underTsx = process.execArgv.some((a) => a.includes('tsx'));
+step(underTsx ? 'node + tsx loader (nothing imported)' : 'node (nothing imported)', 0);
 let mods!: {
   app: typeof import('../server/src/app.js');
   config: typeof import('../server/src/platform/config.js');

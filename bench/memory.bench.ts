@@ -1,27 +1,36 @@
-// Resident memory of the real process, as `npm start` runs it (`tsx server/src/main.ts start`:
-// node with the tsx loader; the web build is a separate process that exits before, so the
-// bench skips it — the server serves a "not built" page without web/dist).
+// Resident memory of the real process, as `npm start` runs it: `node <SERVER_NODE_FLAGS>
+// .build/server/main.mjs start` — the server compiled to JavaScript by scripts/build-server.mjs
+// (the bench builds it first when a source changed; the web build is a separate process that
+// exits before, so the bench skips it — the server serves a "not built" page without web/dist).
+// The peer, in the same run: the TypeScript sources under the tsx loader
+// (`node --import tsx server/src/main.ts start`, how `npm run atrium` and the tests run them).
 //   memory.embedded.idle      — VmRSS 5 s after "Atrium is running" on a fresh ATRIUM_DATA_DIR
-//                               (migrations + demo seed done). Target < 300 MB. Peer: a process
-//                               with the same modules imported and nothing started (same loader).
-//   memory.embedded.embedding — after the first POST /v1/ai/embed (the offline model loads).
+//                               (migrations + demo seed done). Target < 300 MB. Peer: tsx.
+//                               modules_only_mb: the component process with the same modules
+//                               imported and nothing started.
+//   memory.embedded.embedding — after the first POST /v1/ai/embed (the offline model loads);
+//                               peer: idle.
 //   memory.embedded.load      — after a bounded load mix (--requests=N, default 400, 16
 //                               concurrent: bench/load-mix.ts) and 5 s of quiet; also the peak
-//                               (VmHWM). Target < 400 MB.
+//                               (VmHWM, since start). Target: peak < 400 MB. Peer: tsx, same mix.
 //   memory.component          — one line per step of building the same app in a child process
-//                               (bench/memory-components.ts): process.memoryUsage() after a GC,
-//                               and the step's share of that process's final RSS.
-//   memory.postgres.idle/load — the same for `serve` on a fresh server-Postgres database
-//                               (migrated and seeded first by `migrate` and `seed`); peer: the
-//                               embedded process of this run.
+//                               (bench/memory-components.ts, compiled the same way):
+//                               process.memoryUsage() after a GC, and the step's share of that
+//                               process's final RSS.
+//   memory.postgres.idle/load — the same for `serve` (compiled) on a fresh server-Postgres
+//                               database (migrated and seeded first by `migrate` and `seed`);
+//                               peer: the embedded process of this run; tsx_*: serve under tsx.
+// Every process line carries `split`, its resident pages by kind (bench/proc-memory.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServer, SERVER_BUILD_OPTIONS, SERVER_ENTRY, SERVER_NODE_FLAGS } from '../scripts/build-server.mjs';
 import { freshDatabase } from '../server/src/testing/harness.js';
 import { DEFAULT_DATABASE_URL, emit, intOption, latency, main, progress, round } from './lib.js';
 import { call, login, runMix } from './load-mix.js';
+import { procStatus, rssSplit } from './proc-memory.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_IDLE_MB = 300;
@@ -30,17 +39,20 @@ const REQUESTS = intOption('requests', 'ATRIUM_BENCH_REQUESTS', 400); // demo wo
 const CONCURRENCY = 16;
 const SETTLE_MS = 5000;
 const DEMO = { email: 'demo@atrium.local', password: 'atrium-demo-2026' };
+const COMPONENTS_OUT = join(ROOT, '.build', 'bench', 'memory-components');
+
+/** How the server runs: compiled (`npm start`, `npx atrium`) or its sources under tsx. */
+type Runner = { name: 'compiled' | 'tsx'; node: string[] };
+const COMPILED: Runner = { name: 'compiled', node: [...SERVER_NODE_FLAGS, relative(ROOT, SERVER_ENTRY)] };
+const TSX: Runner = { name: 'tsx', node: ['--import', 'tsx', 'server/src/main.ts'] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function status(pid: number): { rss_mb: number; peak_mb: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? Number.NaN);
-  return { rss_mb: round(kb('VmRSS') / 1024, 1), peak_mb: round(kb('VmHWM') / 1024, 1) };
-}
+type Status = ReturnType<typeof procStatus> & { split: ReturnType<typeof rssSplit> };
+const status = (pid: number): Status => ({ ...procStatus(pid), split: rssSplit(pid) });
 
-function tsx(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+function atrium(runner: Runner, command: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [...runner.node, command], {
     cwd: ROOT,
     env: { ...process.env, ATRIUM_LOG_LEVEL: 'warn', ATRIUM_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,9 +68,9 @@ async function finished(child: ChildProcess, what: string): Promise<string> {
   return out;
 }
 
-/** Starts `main.ts <command>` and resolves once it listens. */
-async function server(command: 'start' | 'serve', env: Record<string, string>): Promise<{ child: ChildProcess; base: string; stop(): Promise<void> }> {
-  const child = tsx(['server/src/main.ts', command], env);
+/** Starts `atrium <command>` and resolves once it listens. */
+async function server(runner: Runner, command: 'start' | 'serve', env: Record<string, string>): Promise<{ child: ChildProcess; base: string; stop(): Promise<void> }> {
+  const child = atrium(runner, command, env);
   let out = '';
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start in 120 s: ${out}`)), 120_000);
@@ -86,7 +98,7 @@ async function server(command: 'start' | 'serve', env: Record<string, string>): 
   };
 }
 
-type Measured = { idle: ReturnType<typeof status>; embedding: ReturnType<typeof status>; load: ReturnType<typeof status>; latency: ReturnType<typeof latency>; errors: number };
+type Measured = { idle: Status; embedding: Status; load: Status; latency: ReturnType<typeof latency>; errors: number };
 
 async function measure(base: string, pid: number): Promise<Measured> {
   await sleep(SETTLE_MS);
@@ -101,59 +113,86 @@ async function measure(base: string, pid: number): Promise<Measured> {
   return { idle, embedding, load: status(pid), latency: latency(mix.samples), errors: mix.errors };
 }
 
-async function components(target: string): Promise<Array<Record<string, number | string>>> {
-  const out = await finished(spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/memory-components.ts', target], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), 'memory-components');
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number | string>);
+/** Runs `start` (embedded, fresh data dir) or `serve` (on `env`'s database) with `runner` and measures it. */
+async function run(runner: Runner, command: 'start' | 'serve', env: Record<string, string>): Promise<Measured> {
+  progress(`${runner.name}: atrium ${command}`);
+  const s = await server(runner, command, env);
+  try {
+    return await measure(s.base, s.child.pid!);
+  } finally {
+    await s.stop();
+  }
+}
+
+/** bench/memory-components.ts, bundled the way scripts/build-server.mjs bundles the server. */
+async function buildComponents(): Promise<string> {
+  const esbuild = await import('esbuild');
+  try {
+    await esbuild.build({ ...SERVER_BUILD_OPTIONS, entryPoints: ['bench/memory-components.ts'], outdir: COMPONENTS_OUT, outExtension: { '.js': '.mjs' }, splitting: true });
+  } finally {
+    await esbuild.stop();
+  }
+  return join(COMPONENTS_OUT, 'memory-components.mjs');
+}
+
+async function components(entry: string, target: string): Promise<Array<Record<string, unknown>>> {
+  const out = await finished(spawn(process.execPath, ['--expose-gc', ...SERVER_NODE_FLAGS, entry, target], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), 'memory-components');
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Warns when package.json's start script no longer runs the server the way this bench measures it. */
+function checkStartScript(): void {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '';
+  const expected = `node ${COMPILED.node.join(' ')} start`;
+  if (!start.endsWith(expected)) progress(`warning: package.json's start script does not end with "${expected}" (it is "${start}"): the figures below are not npm start's`);
 }
 
 main(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'atrium-mem-'));
-  const compDir = mkdtempSync(join(tmpdir(), 'atrium-mem-c-'));
+  checkStartScript();
+  const built = await buildServer({ ifStale: true, quiet: true });
+  progress(`server build: ${built.built ? 'rebuilt' : 'up to date'} (${relative(ROOT, SERVER_ENTRY)})`);
+  const componentsEntry = await buildComponents();
+  const dirs = [mkdtempSync(join(tmpdir(), 'atrium-mem-')), mkdtempSync(join(tmpdir(), 'atrium-mem-t-')), mkdtempSync(join(tmpdir(), 'atrium-mem-c-'))];
   let embedded: Measured;
   try {
-    progress('embedded: atrium start on a fresh data dir');
-    const s = await server('start', { ATRIUM_DATA_DIR: dir });
-    try {
-      embedded = await measure(s.base, s.child.pid!);
-    } finally {
-      await s.stop();
-    }
+    embedded = await run(COMPILED, 'start', { ATRIUM_DATA_DIR: dirs[0]! });
+    const tsx = await run(TSX, 'start', { ATRIUM_DATA_DIR: dirs[1]! });
     progress('embedded: components');
-    const steps = await components(compDir);
+    const steps = await components(componentsEntry, dirs[2]!);
     const final = Number(steps.at(-1)!.rss_mb);
     const modulesOnly = Number(steps.find((x) => String(x.component).startsWith('server modules'))!.rss_mb);
-    emit({ bench: 'memory.embedded.idle', db: 'pglite', rss_mb: embedded.idle.rss_mb, peer: 'same modules imported, nothing started', peer_rss_mb: modulesOnly, ratio: round(embedded.idle.rss_mb / modulesOnly), target_mb: TARGET_IDLE_MB, met: embedded.idle.rss_mb < TARGET_IDLE_MB });
-    emit({ bench: 'memory.embedded.embedding', db: 'pglite', rss_mb: embedded.embedding.rss_mb, peer: 'idle', peer_rss_mb: embedded.idle.rss_mb, ratio: round(embedded.embedding.rss_mb / embedded.idle.rss_mb) });
-    emit({ bench: 'memory.embedded.load', db: 'pglite', requests: REQUESTS, concurrency: CONCURRENCY, rss_mb: embedded.load.rss_mb, peak_mb: embedded.load.peak_mb, peer: 'idle', peer_rss_mb: embedded.idle.rss_mb, ratio: round(embedded.load.rss_mb / embedded.idle.rss_mb), target_mb: TARGET_LOAD_MB, met: embedded.load.peak_mb < TARGET_LOAD_MB, latency: embedded.latency });
-    for (const step of steps) emit({ bench: 'memory.component', db: 'pglite', ...step, peer: 'final RSS of the component process', peer_rss_mb: final, ratio: round(Number(step.delta_rss_mb) / final) });
+    emit({ bench: 'memory.embedded.idle', db: 'pglite', runner: 'compiled', rss_mb: embedded.idle.rss_mb, split: embedded.idle.split, modules_only_mb: modulesOnly, peer: 'tsx loader', peer_rss_mb: tsx.idle.rss_mb, peer_split: tsx.idle.split, ratio: round(embedded.idle.rss_mb / tsx.idle.rss_mb), target_mb: TARGET_IDLE_MB, met: embedded.idle.rss_mb < TARGET_IDLE_MB });
+    emit({ bench: 'memory.embedded.embedding', db: 'pglite', runner: 'compiled', rss_mb: embedded.embedding.rss_mb, split: embedded.embedding.split, tsx_rss_mb: tsx.embedding.rss_mb, peer: 'idle', peer_rss_mb: embedded.idle.rss_mb, ratio: round(embedded.embedding.rss_mb / embedded.idle.rss_mb) });
+    emit({ bench: 'memory.embedded.load', db: 'pglite', runner: 'compiled', requests: REQUESTS, concurrency: CONCURRENCY, rss_mb: embedded.load.rss_mb, peak_mb: embedded.load.peak_mb, split: embedded.load.split, peer: 'tsx loader, same mix', peer_rss_mb: tsx.load.rss_mb, peer_peak_mb: tsx.load.peak_mb, ratio: round(embedded.load.peak_mb / tsx.load.peak_mb), target_mb: TARGET_LOAD_MB, met: embedded.load.peak_mb < TARGET_LOAD_MB, latency: embedded.latency, peer_latency: tsx.latency });
+    for (const step of steps) emit({ bench: 'memory.component', db: 'pglite', runner: 'compiled', ...step, peer: 'final RSS of the component process', peer_rss_mb: final, ratio: round(Number(step.delta_rss_mb) / final) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(compDir, { recursive: true, force: true });
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 
   const fresh = await freshDatabase(process.env.ATRIUM_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL);
+  const freshTsx = await freshDatabase(process.env.ATRIUM_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL);
   let componentsDb: { drop(): Promise<void> } | null = null;
   try {
-    const env = { DATABASE_URL: fresh.url };
-    progress('postgres: migrate + seed, then atrium serve');
-    await finished(tsx(['server/src/main.ts', 'migrate'], env), 'migrate');
-    await finished(tsx(['server/src/main.ts', 'seed'], env), 'seed');
-    const s = await server('serve', env);
-    let pgm: Measured;
-    try {
-      pgm = await measure(s.base, s.child.pid!);
-    } finally {
-      await s.stop();
+    const measured: Record<Runner['name'], Measured> = {} as never;
+    for (const [runner, db] of [[COMPILED, fresh], [TSX, freshTsx]] as const) {
+      const env = { DATABASE_URL: db.url };
+      progress(`postgres (${runner.name}): migrate + seed, then atrium serve`);
+      await finished(atrium(runner, 'migrate', env), 'migrate');
+      await finished(atrium(runner, 'seed', env), 'seed');
+      measured[runner.name] = await run(runner, 'serve', env);
     }
-    emit({ bench: 'memory.postgres.idle', db: 'postgres', role: 'serve', rss_mb: pgm.idle.rss_mb, peer: 'embedded idle (this run)', peer_rss_mb: embedded!.idle.rss_mb, ratio: round(pgm.idle.rss_mb / embedded!.idle.rss_mb) });
-    emit({ bench: 'memory.postgres.load', db: 'postgres', role: 'serve', requests: REQUESTS, concurrency: CONCURRENCY, rss_mb: pgm.load.rss_mb, peak_mb: pgm.load.peak_mb, after_embedding_mb: pgm.embedding.rss_mb, peer: 'embedded after load (this run)', peer_rss_mb: embedded!.load.rss_mb, ratio: round(pgm.load.rss_mb / embedded!.load.rss_mb), latency: pgm.latency });
+    const pgm = measured.compiled;
+    const tsx = measured.tsx;
+    emit({ bench: 'memory.postgres.idle', db: 'postgres', role: 'serve', runner: 'compiled', rss_mb: pgm.idle.rss_mb, split: pgm.idle.split, tsx_rss_mb: tsx.idle.rss_mb, peer: 'embedded idle (this run)', peer_rss_mb: embedded!.idle.rss_mb, ratio: round(pgm.idle.rss_mb / embedded!.idle.rss_mb) });
+    emit({ bench: 'memory.postgres.load', db: 'postgres', role: 'serve', runner: 'compiled', requests: REQUESTS, concurrency: CONCURRENCY, rss_mb: pgm.load.rss_mb, peak_mb: pgm.load.peak_mb, split: pgm.load.split, after_embedding_mb: pgm.embedding.rss_mb, tsx_rss_mb: tsx.load.rss_mb, tsx_peak_mb: tsx.load.peak_mb, peer: 'embedded after load (this run)', peer_rss_mb: embedded!.load.rss_mb, ratio: round(pgm.load.rss_mb / embedded!.load.rss_mb), latency: pgm.latency });
     const again = await freshDatabase(process.env.ATRIUM_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL);
     componentsDb = again;
-    const steps = await components(again.url);
+    const steps = await components(componentsEntry, again.url);
     const final = Number(steps.at(-1)!.rss_mb);
-    for (const step of steps) emit({ bench: 'memory.component', db: 'postgres', ...step, peer: 'final RSS of the component process', peer_rss_mb: final, ratio: round(Number(step.delta_rss_mb) / final) });
+    for (const step of steps) emit({ bench: 'memory.component', db: 'postgres', runner: 'compiled', ...step, peer: 'final RSS of the component process', peer_rss_mb: final, ratio: round(Number(step.delta_rss_mb) / final) });
   } finally {
     await fresh.drop();
+    await freshTsx.drop();
     await componentsDb?.drop();
   }
 });

@@ -2,8 +2,10 @@
 // and nonce, against one provider configured by env. The provider only proves an email
 // address; access still comes from Atrium — an existing member, or a pending invitation
 // for that email. Nobody gets a workspace just by having a Google account.
+// openid-client is imported at the first sign-in (README, embedded mode: what most processes
+// never need is not loaded at start).
 import { timingSafeEqual } from 'node:crypto';
-import * as client from 'openid-client';
+import type * as OpenId from 'openid-client';
 import type { Logger } from 'pino';
 import type { AtriumConfig } from '../../platform/config.js';
 import type { Db } from '../../platform/db/index.js';
@@ -41,18 +43,20 @@ export function safeRedirectPath(raw: unknown): string {
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+const openIdClient = (): Promise<typeof OpenId> => import('openid-client');
+
 const sameSecret = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 type VerifiedPerson = { email: string; name: string };
 
 /** The claims Atrium relies on, from the ID token, or from UserInfo when the provider keeps them there. */
-async function verifiedPerson(config: client.Configuration, tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): Promise<VerifiedPerson> {
+async function verifiedPerson(config: OpenId.Configuration, tokens: OpenId.TokenEndpointResponse & OpenId.TokenEndpointResponseHelpers): Promise<VerifiedPerson> {
   const idToken = tokens.claims();
   if (!idToken) throw new AppError('OIDC_FAILED', 400, 'The provider returned no ID token.');
   // Email and its verification are read as a pair from one source. Some providers (and
   // oidc-provider by default) keep scope claims out of the ID token, in UserInfo only.
   const inIdToken = typeof idToken.email === 'string' && idToken.email_verified !== undefined;
-  const claims: Record<string, unknown> = inIdToken ? idToken : await client.fetchUserInfo(config, tokens.access_token, idToken.sub);
+  const claims: Record<string, unknown> = inIdToken ? idToken : await (await openIdClient()).fetchUserInfo(config, tokens.access_token, idToken.sub);
   const email = typeof claims['email'] === 'string' ? claims['email'].trim().toLowerCase() : '';
   // Strictly boolean true: an unverified (or unstated) address would let anyone claim any account.
   if (!email || claims['email_verified'] !== true) {
@@ -70,12 +74,13 @@ function displayName(claims: Record<string, unknown>, email: string): string {
 export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log: Logger; settings: OidcSettings; publicUrl: string }) {
   const { db, ledger, members, log, settings } = deps;
   const redirectUri = `${deps.publicUrl.replace(/\/+$/, '')}${OIDC_CALLBACK_PATH}`;
-  let cached: { config: Promise<client.Configuration>; until: number } | null = null;
+  let cached: { config: Promise<OpenId.Configuration>; until: number } | null = null;
 
-  async function discover(): Promise<client.Configuration> {
+  async function discover(): Promise<OpenId.Configuration> {
     const issuer = new URL(settings.issuer);
     const insecure = issuer.protocol === 'http:';
     if (insecure && !isLoopback(issuer.hostname)) throw new Error(`OIDC issuer ${issuer.href} must use https (plain http is only accepted on loopback)`);
+    const client = await openIdClient();
     // Basic is the client authentication every OAuth server must accept (RFC 6749 §2.3.1);
     // without a secret the client is public and PKCE alone protects the code.
     const auth = settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None();
@@ -85,7 +90,7 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
   }
 
   /** The provider's metadata, discovered once and cached; a failed discovery is retried next time. */
-  async function configuration(): Promise<client.Configuration> {
+  async function configuration(): Promise<OpenId.Configuration> {
     if (!cached || cached.until < Date.now()) {
       const config = discover();
       cached = { config, until: Date.now() + DISCOVERY_TTL_MS };
@@ -109,7 +114,8 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
     });
   }
 
-  async function exchange(config: client.Configuration, current: URL, row: { state: string; code_verifier: string; nonce: string }) {
+  async function exchange(config: OpenId.Configuration, current: URL, row: { state: string; code_verifier: string; nonce: string }) {
+    const client = await openIdClient();
     try {
       return await client.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: row.code_verifier, expectedState: row.state, expectedNonce: row.nonce, idTokenExpected: true,
@@ -146,6 +152,7 @@ export function createOidc(deps: { db: Db; ledger: Ledger; members: Members; log
     /** Starts a sign-in: remembers PKCE verifier, nonce and return path; gives the provider URL. */
     async begin(redirect: unknown): Promise<{ url: string; state: string }> {
       const config = await configuration();
+      const client = await openIdClient();
       const codeVerifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();

@@ -1,9 +1,9 @@
 // Two-factor authentication with TOTP (otplib): enrolment with an otpauth URI and a QR
 // code, confirmation, recovery codes (shown once, stored hashed), replay protection
 // (a code's time step is accepted once), and the step-up that sensitive actions need.
+// otplib and qrcode are imported at first use (~10 MB resident that a process where nobody
+// uses two-factor authentication never needs: README, embedded mode).
 import { randomBytes } from 'node:crypto';
-import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 import { sql } from 'kysely';
 import type { Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
@@ -37,6 +37,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
   async function checkCode(userId: string, code: string): Promise<boolean> {
     const row = await enrolment(userId);
     if (!row || !/^\d{6}$/.test(code.trim())) return false;
+    const { verify } = await import('otplib');
     const result = await verify({
       secret: secrets().open(row.secret_enc),
       token: code.trim(),
@@ -84,6 +85,7 @@ export function createTotp(db: Db, secrets: () => SecretBox) {
     async setup(userId: string, email: string) {
       const current = await enrolment(userId);
       if (current?.enabled_at) throw new AppError('TOTP_ALREADY_ENABLED', 409, 'Two-factor authentication is already on; disable it first.');
+      const [{ generateSecret, generateURI }, { default: QRCode }] = await Promise.all([import('otplib'), import('qrcode')]);
       const secret = generateSecret();
       const uri = generateURI({ issuer: ISSUER, label: email, secret, period: PERIOD });
       // system: 2FA rows are per user, not per tenant (see enrolment).

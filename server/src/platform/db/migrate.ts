@@ -1,10 +1,11 @@
 // Applies server/migrations/*.sql in order, once each, under an advisory lock so that
 // several processes starting together against one Postgres do not race.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectPath } from '../paths.js';
 import type { Db } from './index.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = projectPath('server', 'migrations');
 const LOCK_KEY = 472_019_331; // arbitrary, constant: "atrium migrations"
 
 export type MigrationReport = { applied: string[]; total: number };
@@ -26,7 +27,7 @@ export async function migrate(db: Db): Promise<MigrationReport> {
       const applied: string[] = [];
       for (const file of files) {
         if (done.has(file)) continue;
-        const body = readFileSync(MIGRATIONS_DIR + file, 'utf8');
+        const body = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
         try {
           await session.script(`begin;\n${body}\ninsert into atrium_migrations (name) values ('${file}');\ncommit;`);
         } catch (err) {

@@ -5,11 +5,11 @@
 // non-HTML requests keep the usual 404 envelope.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { projectPath } from '../paths.js';
 
-export const WEB_DIST = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
+export const WEB_DIST = projectPath('web', 'dist');
 const NOT_APP = /^\/(v1|healthz|readyz|metrics)(\/|$|\?)/;
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Atrium</title>
