@@ -1,6 +1,5 @@
 // Shared set-up of the browser suites: the built web app, the real server (in-memory PGlite)
 // and headless Debian Chromium; console-error watching and screenshots for people to look at.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -11,10 +10,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHOTS = `${ROOT}test-artifacts/screens`;
 const CHROMIUM = process.env.ATRIUM_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Builds web/dist when missing or stale (the server serves it), starts the server and Chromium. */
+/** Starts the server (web/dist is built by web/e2e/global-setup.ts) and Chromium. */
 export async function startBrowserSuite(): Promise<{ server: TestApp; browser: Browser }> {
   mkdirSync(SHOTS, { recursive: true });
-  execFileSync(process.execPath, [`${ROOT}scripts/build-web.mjs`, '--if-stale'], { stdio: 'inherit' });
   const server = await startTestApp();
   try {
     const browser = await chromium.launch({

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
@@ -32,6 +32,8 @@ export interface Db {
   readonly ownerExecutor: SqlExecutor;
   /** PGlite only: the mutex of its one connection (benches read its timings). */
   readonly mutex?: Mutex;
+  /** PGlite only: the whole cluster as an uncompressed tarball (the test suite's template). */
+  dumpDataDir?(): Promise<Blob>;
   /** `onReconnect`: the listening connection was lost and is back; notifications in between are lost. */
   listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   close(): Promise<void>;
@@ -126,14 +128,30 @@ await db.close();`;
   });
 }
 
+/**
+ * The test suite opens ~70 in-memory databases per run; initdb + migrations cost ~1.5 s of
+ * WASM each on a loaded 2-core machine. With ATRIUM_TEST_PGLITE_TEMPLATE naming a data-dir
+ * dump already migrated (built once per run by server/src/testing/pglite-template.ts), a
+ * memory:// database starts from it in ~0.3 s. Migrations still run at start (a no-op there).
+ * In-memory databases only: an on-disk data directory is always initialised for real.
+ */
+function memoryTemplate(): Blob | undefined {
+  const path = process.env.ATRIUM_TEST_PGLITE_TEMPLATE;
+  if (!path || !existsSync(path)) return undefined;
+  return new Blob([readFileSync(path)]);
+}
+
 async function openPGlite(dataDir: string): Promise<Db> {
-  if (!dataDir.startsWith('memory://')) {
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) {
     mkdirSync(dataDir, { recursive: true });
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDirInChild(dataDir);
   }
+  const template = inMemory ? memoryTemplate() : undefined;
   const pglite = await PGlite.create(dataDir, {
     parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate },
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ['-c', s])],
+    ...(template && { loadDataDir: template }),
   });
   const mutex = new Mutex();
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
@@ -162,6 +180,7 @@ async function openPGlite(dataDir: string): Promise<Db> {
       const unlisten = await pglite.listen(channel, onPayload);
       return () => unlisten();
     },
+    dumpDataDir: () => mutex.run(() => pglite.dumpDataDir('none')),
     close: async () => {
       await kysely.destroy();
       await mutex.run(() => pglite.close());
