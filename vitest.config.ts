@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['server/src/**/*.test.ts', 'sdk/src/**/*.test.ts', 'bench/**/*.test.ts'],
     // One migrated PGlite per run that in-memory test databases start from (~0.3 s instead of ~1.5 s each).
-    globalSetup: ['server/src/testing/pglite-template.ts'],
+    globalSetup: ['server/src/testing/db-templates.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -4,11 +4,11 @@
 // time, and two builds writing web/dist at once would race.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pgliteTemplate from '../../server/src/testing/pglite-template.js';
+import buildDatabaseTemplates from '../../server/src/testing/db-templates.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export default async function setup(): Promise<void> {
   execFileSync(process.execPath, [`${ROOT}scripts/build-web.mjs`, '--if-stale'], { stdio: 'inherit' });
-  await pgliteTemplate();
+  await buildDatabaseTemplates();
 }

@@ -25,12 +25,17 @@ export type TestTenant = { tenantId: string; userId: string; token: string; clie
 
 export const serverDatabaseUrl = (): string | undefined => process.env.ATRIUM_TEST_DATABASE_URL || undefined;
 
-/** Creates an empty database next to the given one; returns its URL and a dropper. */
-export async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * Creates a database next to the given one; returns its URL and a dropper. Empty, unless
+ * `migrated` asks for a copy of the run's migrated template (server/src/testing/db-templates.ts),
+ * when there is one: what a started app would have migrated anyway, in a fraction of the time.
+ */
+export async function freshDatabase(adminUrl: string, opts: { migrated?: boolean } = {}): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `atrium_t_${randomBytes(6).toString('hex')}`;
+  const template = opts.migrated ? process.env.ATRIUM_TEST_PG_TEMPLATE : undefined;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -56,7 +61,7 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; dr
 /** `logger` replaces the silent test logger (tests that read what was logged). */
 export async function startTestApp(opts: { role?: Role; config?: Partial<AtriumConfig>; now?: () => Date; logger?: Logger } = {}): Promise<TestApp> {
   const server = serverDatabaseUrl();
-  const fresh = server ? await freshDatabase(server) : null;
+  const fresh = server ? await freshDatabase(server, { migrated: true }) : null;
   const config = loadConfig(
     {},
     {
