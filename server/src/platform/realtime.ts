@@ -15,6 +15,7 @@ type Listener = (notice: TenantNotice) => void;
 export class RealtimeHub {
   readonly #subs = new Map<string, Map<string, Set<Listener>>>(); // channel → tenant → listeners
   readonly #unlisten: Unlisten[] = [];
+  readonly #listening = new Map<string, Promise<void>>();
   readonly #everyTenant = new Map<string, Set<Listener>>(); // channel → listeners of all tenants
   readonly #pending = new Map<string, Map<string, RangeNotice>>(); // channel → tenant → merged range
   readonly #resync = new Map<string, Set<() => void>>(); // channel → called after a lost connection is back
@@ -25,7 +26,14 @@ export class RealtimeHub {
     private readonly log: Logger,
   ) {}
 
-  async listen(channel: string): Promise<void> {
+  /** Listens on a channel once: a later call (a second cache following it) shares the first. */
+  listen(channel: string): Promise<void> {
+    const listening = this.#listening.get(channel) ?? this.#listen(channel);
+    this.#listening.set(channel, listening);
+    return listening;
+  }
+
+  async #listen(channel: string): Promise<void> {
     const tenants = new Map<string, Set<Listener>>();
     this.#subs.set(channel, tenants);
     this.#unlisten.push(

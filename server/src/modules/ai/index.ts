@@ -63,7 +63,10 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
   const states = new TenantAiStates(
     (tenantId) => db.tenantTx(tenantId, loadTenantAi),
     (settings) => routingOf(settings, env, secrets()),
-    { clock: () => now().getTime(), onError: (err, tenantId) => log.warn({ err, tenant: tenantId }, 'ai settings reload failed; the last ones keep answering') },
+    {
+      clock: () => now().getTime(), notices: { hub, channel: AI_CHANNEL },
+      onError: (err, tenantId) => log.warn({ err, tenant: tenantId }, 'ai settings reload failed; the last ones keep answering'),
+    },
   );
   const meter = new Meter({ db, ledger, notify, now, log, states, sleep, mode: config.ai.metering });
   const shared = new SharedBreakers({ db, hub, log, now: () => now().getTime(), channel: AI_CHANNEL });
@@ -72,11 +75,6 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     breakers: shared.breakers,
   };
   const gw = createGateway(d);
-  /** After a settings or budget change commits: forget here at once, elsewhere on NOTIFY. */
-  const changed = (tenantId: string) => {
-    states.forget(tenantId);
-    hub.publish(AI_CHANNEL, { t: tenantId, min: 0, max: 0 });
-  };
   return {
     /** A completion for a caller outside any transaction (the provider is never awaited inside one). */
     complete: (source: CtxSource, input: CompleteInput): Promise<Completion> => gw.complete(source, input),
@@ -92,12 +90,12 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     /** Resolves once this process's breaker changes are written and announced (tests). */
     breakersShared: (): Promise<void> => shared.settled(),
     async start(): Promise<void> {
-      await hub.listen(AI_CHANNEL);
-      hub.subscribeAll(AI_CHANNEL, (n) => (n.t === BREAKERS_NOTICE ? void shared.load() : states.forget(n.t)));
-      hub.onResync(AI_CHANNEL, () => {
-        states.forgetAll();
-        void shared.load();
+      await states.views.follow();
+      // Breaker notices share the channel (their tenant field names no workspace: the views forget nothing).
+      hub.subscribeAll(AI_CHANNEL, (n) => {
+        if (n.t === BREAKERS_NOTICE) void shared.load();
       });
+      hub.onResync(AI_CHANNEL, () => void shared.load());
       await shared.load();
     },
     /** Writes what is still unmetered (before the database closes). */
@@ -109,7 +107,7 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
       }
     },
     registerRoutes(registry: RouteRegistry): void {
-      registerAiRoutes(registry, { db, ledger, gw, d, changed, requireFreshStepUp });
+      registerAiRoutes(registry, { db, ledger, gw, d, changed: (ctx) => states.views.invalidate(ctx), requireFreshStepUp });
       registerPromptRoutes(registry, db, ledger);
     },
   };

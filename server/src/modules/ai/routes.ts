@@ -1,7 +1,7 @@
 // HTTP surface of the gateway: complete (JSON or SSE), embed, providers, usage, budget, settings.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { actingAs, inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Ctx, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
@@ -19,7 +19,7 @@ import { GROUPS, usageReport } from './usage.js';
 const DRAIN_TIMEOUT_MS = 5_000;
 
 type Deps = {
-  db: Db; ledger: Ledger; gw: Gateway; d: GatewayDeps; changed: (tenantId: string) => void;
+  db: Db; ledger: Ledger; gw: Gateway; d: GatewayDeps; changed: (ctx: Ctx) => void; // forgets the view everywhere on commit
   /** Provider keys, where prompts are sent and how much may be spent: a person with 2FA confirms it is them. */
   requireFreshStepUp: (p: Principal) => Promise<void>;
 };
@@ -119,7 +119,7 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed,
       await metered(principal.tenantId); // the counter is reseeded from the usage rows
       return {
         data: await inTenant(db, actingAs(principal, requestId), (ctx) => {
-          ctx.onCommit(() => changed(ctx.tenantId));
+          changed(ctx);
           return putBudget(ctx, ledger, body, d.now());
         }),
       };
@@ -138,7 +138,7 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed,
       await requireFreshStepUp(principal);
       return {
         data: settingsView(await inTenant(db, actingAs(principal, requestId), (ctx) => {
-          ctx.onCommit(() => changed(ctx.tenantId));
+          changed(ctx);
           return updateSettings(ctx, ledger, d.secrets(), body);
         })),
       };

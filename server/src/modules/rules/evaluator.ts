@@ -39,11 +39,21 @@ export function createEvaluator(d: EvaluatorDeps) {
   let epoch: string | null = null;
 
   async function rulesFor(tx: Tx, tenantIds: readonly string[]): Promise<Map<string, TenantRules>> {
-    const missing = tenantIds.filter((t) => !d.cache.get(t));
-    if (missing.length > 0) {
-      for (const [t, rows] of await fetchRules(tx, missing)) d.cache.set(t, indexRules(rows));
+    const out = new Map<string, TenantRules>();
+    const missing: string[] = [];
+    for (const t of tenantIds) {
+      const held = d.cache.peek(t);
+      if (held) out.set(t, held);
+      else missing.push(t);
     }
-    return new Map(tenantIds.map((t) => [t, d.cache.get(t)!]));
+    if (missing.length > 0) {
+      for (const [t, rows] of await fetchRules(tx, missing)) {
+        const rules = indexRules(rows);
+        d.cache.set(t, rules);
+        out.set(t, rules);
+      }
+    }
+    return out;
   }
 
   /** One delivered batch: runs + jobs for every match, in the delivery's transaction. */
@@ -52,7 +62,7 @@ export function createEvaluator(d: EvaluatorDeps) {
     const latest = await sql<{ v: string | null }>`select max(updated_at)::text as v from rules`.execute(tx);
     const v = latest.rows[0]?.v ?? null;
     if (v !== epoch) {
-      d.cache.forget();
+      d.cache.forgetAll();
       epoch = v;
     }
     const byTenant = await rulesFor(tx, [...new Set(rows.map((r) => r.tenant_id))]);

@@ -17,7 +17,7 @@ import { createApprovals } from './approvals.js';
 import { createEvaluator } from './evaluator.js';
 import { precommitHook } from './precommit.js';
 import { registerRuleRoutes } from './routes.js';
-import { RuleCache } from './ruleset.js';
+import type { RuleCache } from './ruleset.js';
 import { ACT_QUEUE, createRunner, type ActJob } from './runner.js';
 import { sweep, SWEEP_QUEUE } from './sweep.js';
 import { RULE_PACKS } from './packs.js';
@@ -26,6 +26,7 @@ import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
 import { retryWhileUnavailable } from '../../platform/db/unavailable.js';
 import { defineModule } from '../../platform/module.js';
+import { TenantCache } from '../../platform/tenant-cache.js';
 import { RULES_EVENTS } from './events.js';
 // Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
 export type { RulesTables } from './schema.js';
@@ -44,7 +45,8 @@ export type RulesDeps = {
 
 export function createRules(d: RulesDeps) {
   const now = d.now ?? (() => new Date());
-  const cache = new RuleCache();
+  // Forgotten on a tenant's `atrium_rules` notice, entirely after a resync (0010).
+  const cache: RuleCache = new TenantCache({ notices: { hub: d.hub, channel: RULES_CHANNEL } });
   const urlPolicy = { allowPrivate: d.config.webhookAllowPrivate };
   const secrets = (): SecretBox => d.identity.secrets();
   // Flow OS through its commands: rules name them, never import the module.
@@ -72,12 +74,6 @@ export function createRules(d: RulesDeps) {
   });
   d.jobs.define<object>(SWEEP_QUEUE, { retryLimit: 0, policy: 'short' }, () => sweep({ db: d.db, jobs: d.jobs, ledger: d.ledger }, now()).then(() => undefined));
 
-  /** This process forgets a tenant's compiled rules now; the others on NOTIFY. */
-  function onRulesChanged(tenantId: string): void {
-    cache.forget(tenantId);
-    d.hub.publish(RULES_CHANNEL, { t: tenantId, min: 0, max: 0 });
-  }
-
   return {
     approvals,
     /** Evaluates every diff committed before the call, waiting for the horizon up to `timeoutMs` (tests, bench). */
@@ -92,14 +88,12 @@ export function createRules(d: RulesDeps) {
       const pack = RULE_PACKS.find((p) => p.id === packId);
       if (!pack) throw errors.notFound('Rule pack');
       const made = await createRule(ctx, { ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
-      ctx.onCommit(() => onRulesChanged(ctx.tenantId));
+      cache.invalidate(ctx);
       return made.rule;
     },
 
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
-      await d.hub.listen(RULES_CHANNEL);
-      d.hub.subscribeAll(RULES_CHANNEL, (n) => cache.forget(n.t));
-      d.hub.onResync(RULES_CHANNEL, () => cache.forget());
+      await cache.follow();
       if (role !== 'serve' && d.config.jobs) {
         await d.jobs.schedule(SWEEP_QUEUE, '* * * * *');
         await evaluator.start();
@@ -111,7 +105,7 @@ export function createRules(d: RulesDeps) {
     registerRoutes(r: RouteRegistry): void {
       registry = r;
       r.onHeld((held, req) => approvals.hold(held, req));
-      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, effects, approvals, onRulesChanged });
+      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, effects, approvals, rulesChanged: (ctx) => cache.invalidate(ctx) });
     },
   };
 }

@@ -11,7 +11,7 @@ import { ChangeHeld } from '../../platform/http/route.js';
 import type { Json } from '../../platform/schema.js';
 import type { BeforeRecord, DiffInput, Ledger } from '../ledger/index.js';
 import { RULE_COLUMNS } from './evaluator.js';
-import type { CompiledRule, RuleCache, RuleRow } from './ruleset.js';
+import { indexRules, type CompiledRule, type RuleCache, type RuleRow } from './ruleset.js';
 import { render } from './template.js';
 
 export type Hold = { rule: CompiledRule; diff: DiffInput; message: string };
@@ -29,8 +29,8 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
   return async (ctx, inputs) => {
     // System work (migrations, the evaluator's own warnings) is never blocked.
     if (ctx.actor.type === 'system') return inputs;
-    const rules = await deps.cache.load(ctx.tenantId, async () =>
-      (await ctx.tx.selectFrom('rules').select([...RULE_COLUMNS]).where('deleted_at', 'is', null).execute()) as RuleRow[]);
+    const rules = await deps.cache.getIn(ctx.tenantId, async () =>
+      indexRules((await ctx.tx.selectFrom('rules').select([...RULE_COLUMNS]).where('deleted_at', 'is', null).execute()) as RuleRow[]), ctx);
     let out = inputs;
     if (ctx.approval) out = await settleApproval(ctx, out);
     if (rules.precommit.size === 0) return out;

@@ -1,7 +1,7 @@
 // HTTP surface of the Reflex Arc: rules, simulation, runs, packs and approvals.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { actingAs, inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant, type Ctx, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -15,7 +15,8 @@ import { checkRule, createRule, deleteRule, listRules, loadRule, ruleStats, rule
 import { diffPublicId, parseDiffId } from '../ledger/index.js';
 import type { RuleRow } from './ruleset.js';
 
-export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; onRulesChanged: (tenantId: string) => void };
+/** `rulesChanged(ctx)`: the tenant's rules change in ctx; every process forgets them once it commits. */
+export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; rulesChanged: (ctx: Ctx) => void };
 
 const idParam = z.strictObject({ id: z.string().min(1).max(100) });
 const why = z.string().trim().min(1).max(5000);
@@ -40,10 +41,9 @@ const ruleResult = z.object({ rule: ruleViewSchema, warnings: z.array(z.string()
 
 export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
   const write = <T>(p: Principal, fn: Parameters<typeof inTenant<T>>[2]) =>
-    inTenant(d.db, actingAs(p), async (ctx) => {
-      const out = await fn(ctx);
-      ctx.onCommit(() => d.onRulesChanged(p.tenantId));
-      return out;
+    inTenant(d.db, actingAs(p), (ctx) => {
+      d.rulesChanged(ctx);
+      return fn(ctx);
     });
 
   r.add({

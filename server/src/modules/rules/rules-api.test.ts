@@ -146,6 +146,23 @@ describe('CRUD', () => {
   });
 });
 
+describe('the rule cache', () => {
+  it('a rule change that rolls back leaves nothing behind: rules read inside a writer are kept only on commit', async () => {
+    // Serve-only: no evaluator refills the cache behind the test's back, so the writer reads the rules cold.
+    const s = await startTestApp({ role: 'serve' });
+    try {
+      const c = await s.tenant('Rolled back');
+      await createRule(c.client, simple('First')); // its commit forgets the tenant's rules
+      // A guard on rule creation refuses its own: that transaction read it, then rolled back.
+      const guard = { name: 'No new rules', trigger: { namespace: 'rules', event: 'rule.created' }, actions: [{ type: 'guard', message: 'no' }] };
+      expect((await post(c.client, '/v1/rules', guard)).status).toBe(409);
+      expect((await createRule(c.client, simple('Second'))).rule.name).toBe('Second');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('drain', () => {
   it.runIf(serverDatabaseUrl())('waits while a transaction open anywhere on the server holds the horizon back, then evaluates what committed meanwhile', async () => {
     const c = await t.tenant('Horizon');

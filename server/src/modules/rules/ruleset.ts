@@ -2,6 +2,7 @@
 // looks at only the rules that could apply. Kept in memory per process; dropped when a rule
 // changes (NOTIFY on commit, and the evaluator also checks a cheap epoch per batch).
 import type { Json, JsonObject } from '../../platform/schema.js';
+import type { TenantCache } from '../../platform/tenant-cache.js';
 import { compileCondition, readsEntity, type Facts, type Predicate } from './conditions.js';
 import { normaliseTrigger, type StoredAction, type Trigger } from './model.js';
 import type { RuleKind } from './schema.js';
@@ -97,32 +98,5 @@ export function indexRules(rows: readonly RuleRow[]): TenantRules {
   };
 }
 
-/** Per-process cache of tenants' compiled rules. */
-export class RuleCache {
-  readonly #tenants = new Map<string, TenantRules>();
-  /** Bumped by every `forget`: a load that raced an invalidation is not kept. */
-  #generation = 0;
-
-  get(tenantId: string): TenantRules | undefined {
-    return this.#tenants.get(tenantId);
-  }
-
-  set(tenantId: string, rules: TenantRules): void {
-    this.#tenants.set(tenantId, rules);
-  }
-
-  forget(tenantId?: string): void {
-    this.#generation += 1;
-    if (tenantId === undefined) this.#tenants.clear();
-    else this.#tenants.delete(tenantId);
-  }
-
-  async load(tenantId: string, fetch: () => Promise<RuleRow[]>): Promise<TenantRules> {
-    const hit = this.#tenants.get(tenantId);
-    if (hit) return hit;
-    const generation = this.#generation;
-    const rules = indexRules(await fetch());
-    if (generation === this.#generation) this.#tenants.set(tenantId, rules);
-    return rules;
-  }
-}
+/** Tenants' compiled rules in this process (read in the writer's or the evaluator's transaction). */
+export type RuleCache = TenantCache<TenantRules>;
