@@ -2,7 +2,7 @@
 // PGlite with --pglite), a started app over it, a raw executor for the peer, timing and
 // percentiles, and the one-JSON-line-per-measurement output (progress goes to stderr).
 import { availableParallelism, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp, type App } from '../server/src/app.js';
 import { loadConfig, type AtriumConfig } from '../server/src/platform/config.js';
@@ -64,6 +64,81 @@ export function latency(samplesMs: readonly number[]): Latency {
     max_ms: round(s.at(-1) ?? Number.NaN, 3),
     mean_ms: round(mean, 3),
   };
+}
+
+/** What stalled this process's event loop while a measurement ran (the cause of tail latency). */
+export type LoopStalls = {
+  loop_delay_p50_ms: number; loop_delay_p90_ms: number; loop_delay_p99_ms: number; loop_delay_max_ms: number;
+  gc_count: number; gc_ms: number; gc_max_ms: number;
+};
+
+/**
+ * Starts an event-loop delay histogram (perf_hooks, 10 ms resolution → sampled every 10 ms; the
+ * figures are how late the loop ran a timer) and a GC observer; `stop()` reports both. A p99 of
+ * requests far above the loop's p99 points outside this process (database, network); a loop
+ * p99 near it points inside (GC, synchronous work).
+ */
+export function watchLoop(): { stop(): LoopStalls } {
+  const RESOLUTION_MS = 10;
+  const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const pauses: number[] = [];
+  const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) pauses.push(e.duration); });
+  gc.observe({ entryTypes: ['gc'] });
+  h.enable();
+  // The histogram records each interval between its timer runs: the resolution is subtracted so
+  // the figures are how late the loop was.
+  const ms = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS), 2);
+  return {
+    stop() {
+      h.disable();
+      gc.disconnect();
+      return {
+        loop_delay_p50_ms: ms(h.percentile(50)), loop_delay_p90_ms: ms(h.percentile(90)), loop_delay_p99_ms: ms(h.percentile(99)), loop_delay_max_ms: ms(h.max),
+        gc_count: pauses.length, gc_ms: round(pauses.reduce((a, b) => a + b, 0), 1), gc_max_ms: round(Math.max(0, ...pauses), 2),
+      };
+    },
+  };
+}
+
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+export type ProfileShare = { where: string; self_pct: number };
+
+/**
+ * CPU-profiles this process while `during` runs (the V8 sampling profiler through the
+ * inspector) and returns the functions with the most self time, as shares of all samples;
+ * the whole profile is written to `file` (open it in Chrome DevTools › Performance).
+ */
+export async function cpuProfile(file: string, during: () => Promise<void>, top = 25): Promise<ProfileShare[]> {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  let stopped: { profile: { nodes: ProfileNode[]; samples: number[] } };
+  try {
+    await during();
+  } finally {
+    stopped = (await session.post('Profiler.stop')) as typeof stopped;
+    session.disconnect();
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(stopped.profile));
+  return summarise(stopped.profile, top);
+}
+
+function summarise(profile: { nodes: ProfileNode[]; samples: number[] }, top: number): ProfileShare[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const id of profile.samples) {
+    const f = byId.get(id)!.callFrame;
+    const where = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(server|bench)\//, '$1/')}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    self.set(where, (self.get(where) ?? 0) + 1);
+  }
+  const total = profile.samples.length || 1;
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([where, n]) => ({ where, self_pct: round((100 * n) / total, 1) }));
 }
 
 export type Stop = { ops: number } | { ms: number };

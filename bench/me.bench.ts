@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import Fastify from 'fastify';
 import { PLAN_LIMITS_PER_MINUTE } from '../server/src/modules/identity/index.js';
-import { emit, intOption, main, progress, round, withFreshApp, type BenchEnv } from './lib.js';
+import { cpuProfile, emit, flag, intOption, main, progress, round, watchLoop, withFreshApp, type BenchEnv } from './lib.js';
 
 const TARGET_RATIO = 0.5;
 const FIXED_RATE = 500;
@@ -75,14 +75,20 @@ async function bench(env: BenchEnv): Promise<void> {
   PLAN_LIMITS_PER_MINUTE.enterprise = 1_000_000_000;
 
   const base = await app.http.listen({ port: 0, host: '127.0.0.1' });
+  const me = { url: `${base}/v1/me`, headers: { authorization: `Bearer ${key.token}` } };
+  const check = await fetch(me.url, { headers: me.headers });
+  const answer = await check.text();
+  // A second peer answers our exact bytes (body and headers) with no work at all: what the
+  // answer's size alone costs (the socket write is most of a request's CPU here).
+  const sameHeaders = Object.fromEntries([...check.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(k)));
   const bare = Fastify();
   bare.get('/hello', async () => ({ hello: 'world' }));
+  bare.get('/same', async (_req, reply) => reply.headers(sameHeaders).send(answer));
   const bareBase = await bare.listen({ port: 0, host: '127.0.0.1' });
   try {
-    const me = { url: `${base}/v1/me`, headers: { authorization: `Bearer ${key.token}` } };
     const hello = { url: `${bareBase}/hello` };
-    const check = await fetch(me.url, { headers: me.headers });
-    const body = (await check.json()) as { data?: { auth?: { kind?: string; token_id?: string } } };
+    const same = { url: `${bareBase}/same` };
+    const body = JSON.parse(answer) as { data?: { auth?: { kind?: string; token_id?: string } } };
     if (check.status !== 200 || body.data?.auth?.kind !== 'api_key' || body.data.auth.token_id !== key.id) {
       throw new Error(`GET /v1/me with the key answered ${check.status}: ${JSON.stringify(body)}`);
     }
@@ -93,10 +99,12 @@ async function bench(env: BenchEnv): Promise<void> {
 
     const ours = tally();
     const peer = tally();
+    const peerSame = tally();
     for (let r = 0; r < rounds; r++) {
       progress(`round ${r + 1}/${rounds}: ${seconds} s per side`);
       add(ours, await autocannon({ ...me, connections, seconds }));
       add(peer, await autocannon({ ...hello, connections, seconds }));
+      add(peerSame, await autocannon({ ...same, connections, seconds }));
     }
     const ratio = rate(ours) / rate(peer);
     emit({
@@ -109,6 +117,9 @@ async function bench(env: BenchEnv): Promise<void> {
       peer_p50_ms: worst(peer.p50),
       peer_p99_ms: worst(peer.p99),
       ratio: round(ratio, 3),
+      peer_same_bytes: 'bare fastify sending /v1/me\'s answer (same body and headers) with no work',
+      peer_same_bytes_ops_per_s: round(rate(peerSame), 1),
+      ratio_to_same_bytes: round(rate(ours) / rate(peerSame), 3),
       target: `>= ${TARGET_RATIO}`,
       meets_target: ratio >= TARGET_RATIO,
       connections,
@@ -119,8 +130,20 @@ async function bench(env: BenchEnv): Promise<void> {
       db: env.db,
     });
 
+    if (flag('profile')) {
+      // Where this process spends its CPU under full load (autocannon runs in a child process).
+      // The peer too: what both pay (the socket) against what only ours does.
+      for (const [name, run] of [['api-me', me], ['bare-hello', hello]] as const) {
+        const file = `test-artifacts/profiles/${name}.cpuprofile`;
+        const top = await cpuProfile(file, async () => void (await autocannon({ ...run, connections, seconds })));
+        emit({ bench: `${name === 'api-me' ? 'api.me' : 'api.me.peer'}.profile`, file, top_self_time: top, db: env.db });
+      }
+    }
+
     progress(`fixed rate: ${FIXED_RATE} req/s for ${seconds * rounds} s on /v1/me`);
+    const loop = watchLoop();
     const fixed = await autocannon({ ...me, connections, seconds: seconds * rounds, overallRate: FIXED_RATE });
+    const stalls = loop.stop();
     const achieved = fixed.requests.total / fixed.duration;
     emit({
       bench: 'api.me.fixed_rate',
@@ -134,6 +157,8 @@ async function bench(env: BenchEnv): Promise<void> {
       // A server that cannot keep up with the rate has not met the target, whatever its p99.
       meets_target: fixed.latency.p99 < TARGET_P99_MS && achieved >= FIXED_RATE * 0.95,
       requests: fixed.requests.total,
+      // The server's own event loop over the same window (autocannon runs in a child process).
+      ...stalls,
       connections,
       db: env.db,
     });

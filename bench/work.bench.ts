@@ -28,7 +28,7 @@ import { dashboard } from '../server/src/modules/work/dashboard.js';
 import { getTask } from '../server/src/modules/work/tasks.js';
 import { inTenant } from '../server/src/platform/context.js';
 import { txExecutor } from '../server/src/platform/db/index.js';
-import { emit, flag, intOption, latency, main, progress, round, timed, withFreshApp, type BenchEnv } from './lib.js';
+import { emit, flag, intOption, latency, main, progress, round, timed, watchLoop, withFreshApp, type BenchEnv } from './lib.js';
 
 const TARGET_DASHBOARD_P95_MS = 150;
 const TARGET_UPDATE_P95_MS = 15;
@@ -272,12 +272,14 @@ async function updateBench(env: BenchEnv, base: string, client: AtriumClient, to
   for (let i = 0; i < 30; i++) await patch(picked[i % picked.length]!.id); // warm-up
   const mine: number[] = [];
   const theirs: number[] = [];
+  const loop = watchLoop();
   for (let i = 0; i < n; i++) {
     const ours = async () => { const s = performance.now(); await patch(picked[(i + 30) % picked.length]!.id); mine.push(performance.now() - s); };
     const raw = async () => { const s = performance.now(); await peer(peerTasks[i % peerTasks.length]!.id); theirs.push(performance.now() - s); };
     if (i % 2 === 0) await ours().then(raw);
     else await raw().then(ours);
   }
+  const stalls = loop.stop();
   const after = ((await env.raw(`select count(*)::int as n from diffs where tenant_id = $1`, [tenantId])) as { n: number }[])[0]!.n;
   const recorded = after - before;
   for (let i = 0; received < recorded && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
@@ -294,7 +296,7 @@ async function updateBench(env: BenchEnv, base: string, client: AtriumClient, to
     ratio: round(a.mean_ms / b.mean_ms, 2), ratio_is: 'ours mean ms / peer mean ms',
     target: `p95 < ${TARGET_UPDATE_P95_MS} ms`, meets_target: a.p95_ms < TARGET_UPDATE_P95_MS,
     updates: a.n, diffs_recorded: recorded, health_diffs: recorded - (n + 30 + extra), realtime_events_received: received,
-    tasks_per_workflow: perWorkflow, workflows, db: env.db,
+    tasks_per_workflow: perWorkflow, workflows, ...stalls, db: env.db,
   });
 }
 
