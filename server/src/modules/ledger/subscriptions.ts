@@ -58,12 +58,17 @@ export function createSubscription(db: Db, hub: RealtimeHub, name: string, handl
   let failures = 0;
   let pausedUntil = 0;
 
+  /** Once the row exists it is never removed: later drains and starts skip the round trip. */
+  let cursorReady = false;
+
   /** Creates the cursor at the current end of the ledger (a new subscriber starts from now). */
   async function ensureCursor(): Promise<void> {
+    if (cursorReady) return;
     // system: the cursor spans every tenant's diffs.
     await db.systemTx((tx) => sql`
       insert into ledger_subscriptions (name, xact_id, diff_id) values (${name}, pg_current_xact_id(), 0)
       on conflict (name) do nothing`.execute(tx));
+    cursorReady = true;
   }
 
   /** One batch: how many diffs the cursor passed. */
