@@ -247,7 +247,7 @@ async function bench(env: BenchEnv, baseUrl: string): Promise<void> {
   line('ai.gateway.streamed', streamed, 'own', { db: env.db, path: 'ai.stream(), cache off: SDK doStream, each delta handed to the caller, metering written behind', peer: 'bare streaming fetch of the same request, read to [DONE]' });
 
   // Another process's view: a second module instance with an empty memory tier.
-  const other = createAi({ db: app.db, hub: app.hub, log: app.log, ledger: app.ledger, config: app.config, secrets: app.identity.secrets, requireFreshStepUp: app.identity.requireFreshStepUp });
+  const other = createAi({ db: app.db, hub: app.hub, log: app.log, ledger: app.ledger, config: app.config, secrets: app.identity.secrets });
   for (let i = 0; i < 50; i++) await other.complete(source, { prompt: `Never asked ${i}` }); // warm its path and key index
   progress(`shared hit: ${n - 50} vs ${n - 50} direct`);
   const shared = await paired(n - 50, async (i) => {

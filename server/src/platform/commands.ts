@@ -16,7 +16,20 @@ export type CommandDef<I extends z.ZodType = z.ZodType, O = unknown> = {
   input: I;
   /** What a caller needs (read < write < admin, on the command's module). */
   scope: Scope;
+  /**
+   * A person with 2FA confirms it is them (step-up) before `execute` runs it: provider keys,
+   * roles, API keys. An approved change is confirmed by the approver's step-up instead (the
+   * requester passed theirs when asking), so a re-run with the grant is not asked again.
+   */
+  stepUp?: true;
   run(ctx: Ctx, input: z.output<I>): Promise<O>;
+  /**
+   * What the command does once its transaction has committed (an email that must not go out
+   * for a change that rolled back, nor hold the transaction open while SMTP answers). Given
+   * what `run` returned, its answer is the command's. Under `run` (the caller's transaction)
+   * it is started after that commits and the caller gets `run`'s answer.
+   */
+  afterCommit?(out: O, input: z.output<I>): Promise<O>;
 };
 
 export type CommandView = { name: string; module: string; summary: string; scope: Scope; input: Record<string, unknown> };
@@ -24,10 +37,19 @@ export type CommandView = { name: string; module: string; summary: string; scope
 /** The command a held change came from: approving runs it again with the grant. */
 export type HeldCommand = { command: string; input: unknown };
 
+/** Identity's check that a person with 2FA confirmed a code recently (403 STEP_UP_REQUIRED otherwise). */
+export type StepUpCheck = (principal: Principal) => Promise<void>;
+
 export class CommandRegistry {
   readonly #defs = new Map<string, CommandDef>();
+  #stepUp: StepUpCheck | null = null;
 
   constructor(private readonly db: Db) {}
+
+  /** Set by the identity module, which knows who has 2FA (the platform knows no module). */
+  useStepUp(check: StepUpCheck): void {
+    this.#stepUp = check;
+  }
 
   register<I extends z.ZodType, O>(def: CommandDef<I, O>): CommandDef<I, O> {
     if (this.#defs.has(def.name)) throw new Error(`command ${def.name} registered twice`);
@@ -53,11 +75,16 @@ export class CommandRegistry {
   async run<O = unknown>(ctx: Ctx, name: string, input: unknown): Promise<O> {
     const def = this.#get(name);
     const parsed = parse(def, input);
+    let out: unknown;
     try {
-      return (await def.run(ctx, parsed)) as O;
+      out = await def.run(ctx, parsed);
     } catch (err) {
       throw tagHold(err, name, parsed);
     }
+    const after = def.afterCommit;
+    // Its own failures are its to report (the mailer logs and answers `delivered: false`).
+    if (after) ctx.onCommit(() => void after(out, parsed).catch(() => undefined));
+    return out as O;
   }
 
   /** Runs a command for a caller in its own tenant transaction, after checking the caller's scope. */
@@ -68,11 +95,17 @@ export class CommandRegistry {
       throw errors.forbidden(`This needs the "${def.scope}" scope.`, [{ message: 'missing scope', scope: def.scope, module }]);
     }
     const parsed = parse(def, input);
+    if (def.stepUp && !principal.approval) {
+      if (!this.#stepUp) throw new Error(`command ${name} needs a step-up check, and none is installed`);
+      await this.#stepUp(principal);
+    }
+    let out: unknown;
     try {
-      return (await inTenant(this.db, actingAs(principal, opts.requestId), (ctx) => def.run(ctx, parsed))) as O;
+      out = await inTenant(this.db, actingAs(principal, opts.requestId), (ctx) => def.run(ctx, parsed));
     } catch (err) {
       throw tagHold(err, name, parsed);
     }
+    return (def.afterCommit ? await def.afterCommit(out, parsed) : out) as O;
   }
 
   #get(name: string): CommandDef {

@@ -35,13 +35,25 @@ export type Ctx = {
   /** Set when the work is an effect of another diff (a rule's action): every diff recorded in
    * this Ctx gets it as causation and carries its metadata (rule, run, chain depth). */
   readonly cause?: Cause;
+  /** See `CtxSource.holdable`. */
+  readonly holdable?: false;
   /** Runs after the transaction commits (never if it rolls back). */
   onCommit(fn: () => void): void;
 };
 
 export type Cause = { diffId: number; metadata: Record<string, string | number | boolean | null> };
 
-export type CtxSource = { tenantId: string; actor: Actor; requestId?: string; correlationId?: string; approval?: ApprovalGrant; cause?: Cause };
+export type CtxSource = {
+  tenantId: string; actor: Actor; requestId?: string; correlationId?: string; approval?: ApprovalGrant; cause?: Cause;
+  /**
+   * `false`: what this transaction records is no change a person could approve later — a
+   * sign-in or sign-out, a second factor turned on, a notification read, the bookkeeping of a
+   * hold itself — so `require_approval` rules do not hold it (guards still refuse). Changes are
+   * held inside commands, because approving runs the command again; a hold raised in any other
+   * transaction is a programming error (the route registry answers 500).
+   */
+  holdable?: false;
+};
 
 /** The Ctx source of a request's caller: their tenant and themselves as the actor. */
 export const actingAs = (p: Principal, requestId?: string): CtxSource => ({

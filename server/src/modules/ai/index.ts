@@ -4,7 +4,7 @@
 // budgets, versioned prompt templates and embeddings. Other modules call `complete`/`embed`.
 import type { Logger } from 'pino';
 import type { AiConfig } from '../../platform/config.js';
-import type { Ctx, CtxSource, Principal } from '../../platform/context.js';
+import type { Ctx, CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
@@ -19,6 +19,8 @@ import { Meter } from './meter.js';
 import { envProviders } from './providers.js';
 import { BREAKERS_NOTICE, SharedBreakers } from './breaker-sync.js';
 import { registerAiRoutes } from './routes.js';
+import { registerAiCommands } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import { registerPromptRoutes } from './routes-prompts.js';
 import { routingOf } from './settings.js';
 import { loadTenantAi, TenantAiStates } from './tenant-state.js';
@@ -52,13 +54,17 @@ export type AiModuleDeps = {
   secrets: () => SecretBox;
   /** Owners are told when 80 % of the monthly budget is used (wired to notifications). */
   notify?: Notify;
-  /** Settings and budget changes need a fresh 2FA code from people who have 2FA (identity's check). */
-  requireFreshStepUp: (p: Principal) => Promise<void>;
+  /**
+   * Where the module's commands are registered (settings, budget, prompts), which its routes
+   * run; settings and budget need a fresh 2FA code there (the registry asks identity). Absent
+   * for a second gateway in one process (tests, the bench): it serves no routes.
+   */
+  commands?: CommandRegistry;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 };
 
-export function createAi({ db, hub, log, ledger, config, secrets, notify, requireFreshStepUp, now = () => new Date(), sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: AiModuleDeps) {
+export function createAi({ db, hub, log, ledger, config, secrets, notify, commands, now = () => new Date(), sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: AiModuleDeps) {
   const env = envProviders(config.ai);
   const states = new TenantAiStates(
     (tenantId) => db.tenantTx(tenantId, loadTenantAi),
@@ -75,6 +81,8 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
     breakers: shared.breakers,
   };
   const gw = createGateway(d);
+  const changed = (ctx: Ctx) => states.views.invalidate(ctx);
+  if (commands) registerAiCommands(commands, { ledger, secrets, now, changed });
   return {
     /** A completion for a caller outside any transaction (the provider is never awaited inside one). */
     complete: (source: CtxSource, input: CompleteInput): Promise<Completion> => gw.complete(source, input),
@@ -107,8 +115,9 @@ export function createAi({ db, hub, log, ledger, config, secrets, notify, requir
       }
     },
     registerRoutes(registry: RouteRegistry): void {
-      registerAiRoutes(registry, { db, ledger, gw, d, changed: (ctx) => states.views.invalidate(ctx), requireFreshStepUp });
-      registerPromptRoutes(registry, db, ledger);
+      if (!commands) throw new Error('the AI routes run its commands: create the module with the command registry');
+      registerAiRoutes(registry, { db, gw, d, commands });
+      registerPromptRoutes(registry, db, commands);
     },
   };
 }
@@ -131,9 +140,9 @@ export const aiModule = defineModule({
   id: 'ai', namespace: 'ai', deps: ['ledger', 'identity', 'notifications'],
   tables: ['ai_settings', 'ai_prompts', 'ai_prompt_versions', 'ai_cache', 'ai_usage', 'ai_budgets', 'ai_breakers'],
   errors: AI_ERRORS, events: AI_EVENTS,
-  create: (p, { ledger, identity, notifications }: { ledger: Ledger; identity: Pick<Identity, 'secrets' | 'requireFreshStepUp'>; notifications: Pick<Notifications, 'notify'> }) =>
+  create: (p, { ledger, identity, notifications }: { ledger: Ledger; identity: Pick<Identity, 'secrets'>; notifications: Pick<Notifications, 'notify'> }) =>
     createAi({
-      db: p.db, hub: p.hub, log: p.log, ledger, config: p.config, secrets: identity.secrets, requireFreshStepUp: (pr) => identity.requireFreshStepUp(pr), now: p.now,
+      db: p.db, hub: p.hub, log: p.log, ledger, config: p.config, secrets: identity.secrets, now: p.now, commands: p.commands,
       notify: async (ctx, n) => void (await notifications.notify(ctx, { to: [n.to], title: n.title, body: n.body, link: n.link ?? null })),
     }),
 });

@@ -102,7 +102,7 @@ describe('budget', () => {
     const x = await env.t.tenant('Budgeted');
     const notes: { tenant: string; to: string; title: string }[] = [];
     // The module as other code gets it, with the notify dependency the app wires to notifications.
-    const ai = createAi({ db: env.t.app.db, hub: env.t.app.hub, log: env.t.app.log, ledger: env.t.app.ledger, config: env.t.app.config, secrets: env.t.app.identity.secrets, requireFreshStepUp: env.t.app.identity.requireFreshStepUp, now: env.clock.now, notify: async (ctx, n) => void notes.push({ tenant: ctx.tenantId, to: n.to, title: n.title }) });
+    const ai = createAi({ db: env.t.app.db, hub: env.t.app.hub, log: env.t.app.log, ledger: env.t.app.ledger, config: env.t.app.config, secrets: env.t.app.identity.secrets, now: env.clock.now, notify: async (ctx, n) => void notes.push({ tenant: ctx.tenantId, to: n.to, title: n.title }) });
     const source = { tenantId: x.tenantId, actor: { type: 'user' as const, id: x.userId } };
     const put = await call(x, 'PUT', '/v1/ai/budget', { monthly_tokens: 100, allow_offline: false, why: 'pilot month' });
     expect(put.data).toMatchObject({ monthly_tokens: 100, state: 'ok', used: { tokens: 0 } });

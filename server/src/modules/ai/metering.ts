@@ -66,8 +66,11 @@ export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string,
   return m;
 }
 
-/** The context a call's own diffs are written in: its actor, cause and approval, not the batch's. */
-const ctxOf = (ctx: Ctx, source: CtxSource): Ctx => ({ ...ctx, actor: source.actor, cause: source.cause, approval: source.approval, correlationId: source.correlationId, requestId: source.requestId });
+/**
+ * The context a call's own diffs are written in: its actor, cause and approval, not the batch's.
+ * Never held: a call made, a budget line crossed, owners told — facts, written behind the answer.
+ */
+const ctxOf = (ctx: Ctx, source: CtxSource): Ctx => ({ ...ctx, actor: source.actor, cause: source.cause, approval: source.approval, correlationId: source.correlationId, requestId: source.requestId, holdable: false });
 
 const diffOf = (id: string, r: CallRecord, correlationId: string | undefined): DiffInput => ({
   namespace: 'ai', entityType: 'ai_call', entityId: id, event: 'ai.call', correlationId: correlationId ?? null, observed: true,

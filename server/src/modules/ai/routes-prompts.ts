@@ -1,13 +1,15 @@
-// Prompt templates: create, list, read with versions, add a version, pin, render.
+// Prompt templates: create, list, read with versions, add a version, pin, render. The writes
+// run as the module's commands (commands.ts): a require_approval rule holds them as such.
 import { z } from 'zod';
-import { actingAs, inTenant } from '../../platform/context.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import type { Db } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
-import type { Ledger } from '../ledger/index.js';
-import { addVersion, createPrompt, getPrompt, listPrompts, listVersions, pinVersion, renderPrompt } from './prompts.js';
-import { idParam, promptSchema, promptVersionSchema, templateBody, why } from './schemas.js';
+import { AI_COMMANDS, newPromptInput, pinInput, promptVersionInput } from './commands.js';
+import { getPrompt, listPrompts, listVersions, renderPrompt } from './prompts.js';
+import { idParam, promptSchema, promptVersionSchema } from './schemas.js';
 
-export function registerPromptRoutes(r: RouteRegistry, db: Db, ledger: Ledger): void {
+export function registerPromptRoutes(r: RouteRegistry, db: Db, commands: CommandRegistry): void {
+  const c = AI_COMMANDS;
   const withVersions = promptSchema.extend({ versions: z.array(promptVersionSchema) });
 
   r.add({
@@ -17,12 +19,8 @@ export function registerPromptRoutes(r: RouteRegistry, db: Db, ledger: Ledger): 
 
   r.add({
     method: 'POST', url: '/v1/ai/prompts', tags: ['ai'], scope: 'write', successStatus: 201, summary: 'Create a template (version 1); {{variables}} are found in it',
-    body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(5000).optional(), ...templateBody, ...why }),
-    response: withVersions,
-    handler: async ({ principal, body, requestId }) => {
-      const id = await inTenant(db, actingAs(principal, requestId), (ctx) => createPrompt(ctx, ledger, body));
-      return { data: await db.tenantTx(principal.tenantId, (tx) => getPrompt(tx, id)) };
-    },
+    body: newPromptInput, response: withVersions,
+    handler: async ({ principal, body, requestId }) => ({ data: await commands.execute<z.input<typeof withVersions>>(principal, c.createPrompt, body, { requestId }) }),
   });
 
   r.add({
@@ -37,17 +35,14 @@ export function registerPromptRoutes(r: RouteRegistry, db: Db, ledger: Ledger): 
 
   r.add({
     method: 'POST', url: '/v1/ai/prompts/:id/versions', tags: ['ai'], scope: 'write', successStatus: 201, summary: 'Add a version (the latest; calls use it unless a version is pinned)',
-    params: idParam, body: z.strictObject({ ...templateBody, ...why }), response: promptVersionSchema,
-    handler: async ({ principal, params, body, requestId }) => ({ data: await inTenant(db, actingAs(principal, requestId), (ctx) => addVersion(ctx, ledger, params.id, body)) }),
+    params: idParam, body: promptVersionInput, response: promptVersionSchema,
+    handler: async ({ principal, params, body, requestId }) => ({ data: await commands.execute<z.input<typeof promptVersionSchema>>(principal, c.addPromptVersion, { ...body, id: params.id }, { requestId }) }),
   });
 
   r.add({
     method: 'POST', url: '/v1/ai/prompts/:id/pin', tags: ['ai'], scope: 'write', summary: 'Pin a version (null follows the latest again)',
-    params: idParam, body: z.strictObject({ version: z.number().int().min(1).nullable(), ...why }), response: withVersions,
-    handler: async ({ principal, params, body, requestId }) => {
-      await inTenant(db, actingAs(principal, requestId), (ctx) => pinVersion(ctx, ledger, params.id, body.version, body.why));
-      return { data: await db.tenantTx(principal.tenantId, (tx) => getPrompt(tx, params.id)) };
-    },
+    params: idParam, body: pinInput, response: withVersions,
+    handler: async ({ principal, params, body, requestId }) => ({ data: await commands.execute<z.input<typeof withVersions>>(principal, c.pinPromptVersion, { ...body, id: params.id }, { requestId }) }),
   });
 
   r.add({

@@ -1,28 +1,28 @@
 // HTTP surface of the gateway: complete (JSON or SSE), embed, providers, usage, budget, settings.
+// Budget and settings writes run as the module's commands (commands.ts); completions and
+// embeddings record only facts (metering.ts), which no rule holds.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { actingAs, inTenant, type Ctx, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant } from '../../platform/context.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import type { Db } from '../../platform/db/index.js';
 import { hijackedHeaders } from '../../platform/http/server.js';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';
 import { isAppError } from '../../platform/http/route.js';
-import type { Ledger } from '../ledger/index.js';
-import { budgetStatus, putBudget } from './budget.js';
+import { budgetStatus } from './budget.js';
+import { AI_COMMANDS } from './commands.js';
 import { embedTexts } from './embed-call.js';
 import type { Completion, Gateway, GatewayDeps } from './gateway.js';
 import { breakerKey, unconfiguredReason } from './providers.js';
 import { budgetBody, budgetSchema, completeBody, completionSchema, embedBody, settingsBody } from './schemas.js';
-import { loadSettings, routingOf, settingsView, updateSettings } from './settings.js';
+import { loadSettings, routingOf, settingsView } from './settings.js';
 import { GROUPS, usageReport } from './usage.js';
 
 /** How long a usage or budget read waits for this process's unwritten calls of the workspace. */
 const DRAIN_TIMEOUT_MS = 5_000;
 
-type Deps = {
-  db: Db; ledger: Ledger; gw: Gateway; d: GatewayDeps; changed: (ctx: Ctx) => void; // forgets the view everywhere on commit
-  /** Provider keys, where prompts are sent and how much may be spent: a person with 2FA confirms it is them. */
-  requireFreshStepUp: (p: Principal) => Promise<void>;
-};
+/** Settings and budget change through the module's commands (commands.ts: 2FA step-up, holds). */
+type Deps = { db: Db; gw: Gateway; d: GatewayDeps; commands: CommandRegistry };
 
 /** SSE: `delta` events with text, then one `done` with the completion (or `error`). Headers go out on the first event, so errors before it are ordinary JSON errors. */
 function sseSink(req: FastifyRequest, reply: FastifyReply) {
@@ -38,7 +38,7 @@ function sseSink(req: FastifyRequest, reply: FastifyReply) {
   return { write, get open() { return open; } };
 }
 
-export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed, requireFreshStepUp }: Deps): void {
+export function registerAiRoutes(r: RouteRegistry, { db, gw, d, commands }: Deps): void {
   /** This process's calls of the workspace are written behind their answers: wait for them before reading usage. */
   const metered = (tenantId: string) => d.meter.drain({ tenantId, timeoutMs: DRAIN_TIMEOUT_MS });
 
@@ -115,14 +115,10 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed,
     method: 'PUT', url: '/v1/ai/budget', tags: ['ai'], scope: 'admin', summary: 'Set the monthly budget (tokens and/or USD; null removes a limit) and whether offline stays available beyond it',
     body: budgetBody, response: budgetSchema,
     handler: async ({ principal, body, requestId }) => {
-      await requireFreshStepUp(principal);
-      await metered(principal.tenantId); // the counter is reseeded from the usage rows
-      return {
-        data: await inTenant(db, actingAs(principal, requestId), (ctx) => {
-          changed(ctx);
-          return putBudget(ctx, ledger, body, d.now());
-        }),
-      };
+      // The counter is reseeded from the usage rows: this process's calls answered just before
+      // are written first (outside the command: its transaction must not wait for the meter's).
+      await metered(principal.tenantId);
+      return { data: await commands.execute<z.input<typeof budgetSchema>>(principal, AI_COMMANDS.setBudget, body, { requestId }) };
     },
   });
 
@@ -134,14 +130,6 @@ export function registerAiRoutes(r: RouteRegistry, { db, ledger, gw, d, changed,
   r.add({
     method: 'PUT', url: '/v1/ai/settings', tags: ['ai'], scope: 'admin', summary: 'Change providers (keys sealed at rest), alias chains, prices, cache TTL, prompt storage',
     body: settingsBody,
-    handler: async ({ principal, body, requestId }) => {
-      await requireFreshStepUp(principal);
-      return {
-        data: settingsView(await inTenant(db, actingAs(principal, requestId), (ctx) => {
-          changed(ctx);
-          return updateSettings(ctx, ledger, d.secrets(), body);
-        })),
-      };
-    },
+    handler: async ({ principal, body, requestId }) => ({ data: await commands.execute(principal, AI_COMMANDS.updateSettings, body, { requestId }) }),
   });
 }

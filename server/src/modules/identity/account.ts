@@ -1,5 +1,8 @@
 // Sign-up, log-in and log-out. Every outcome that matters is a diff in namespace
-// `identity` — never with a password, hash or token in it.
+// `identity` — never with a password, hash or token in it. None of it is a command: a session
+// beginning or ending is no change to the workspace a person could approve later, so their
+// transactions say `holdable: false` (a rule's guard still applies; sign-up is the system's).
+// The workspace's own changes (members, keys, its name) are identity's commands (commands.ts).
 import { actingAs, inPlatformFor, inTenant, SYSTEM_ACTOR, type Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, declareUniqueViolation, errors } from '../../platform/errors.js';
@@ -49,7 +52,7 @@ export function openSession(
   ws: Workspace,
   how: { method: 'password' | 'oidc'; twoFactor: boolean; ip: string },
 ): Promise<SessionGrant> {
-  return inTenant(db, { tenantId: ws.tenant_id, actor: { type: 'user', id: user.id } }, async (ctx) => {
+  return inTenant(db, { tenantId: ws.tenant_id, actor: { type: 'user', id: user.id }, holdable: false }, async (ctx) => {
     const session = await issueToken(ctx.tx, {
       tenantId: ws.tenant_id, userId: user.id, kind: 'session', scopes: ALL_SCOPES,
       ttlSeconds: SESSION_TTL_SECONDS, stepUp: how.twoFactor,
@@ -144,15 +147,15 @@ export function createAccounts(deps: { db: Db; ledger: Ledger; totp: TotpService
   }
 
   async function logout(tenantId: string, userId: string | null, tokenId: string): Promise<void> {
-    await inTenant(db, { tenantId, actor: userId ? { type: 'user', id: userId } : { type: 'api_key', id: tokenId } }, async (ctx) => {
+    await inTenant(db, { tenantId, actor: userId ? { type: 'user', id: userId } : { type: 'api_key', id: tokenId }, holdable: false }, async (ctx) => {
       await ctx.tx.updateTable('auth_tokens').set({ revoked_at: new Date() }).where('id', '=', tokenId).where('kind', '=', 'session').execute();
       await ledger.record(ctx, { namespace: 'identity', entityType: 'session', entityId: tokenId, event: 'session.revoked', after: { reason: 'logout' } });
     });
   }
 
-  /** 2FA turned on or off: a diff in every tenant of the user. */
+  /** 2FA turned on or off (already done, per user, when this records it): a fact to record, nothing to hold. */
   async function recordTwoFactor(p: Principal, event: 'user.totp_enabled' | 'user.totp_disabled'): Promise<void> {
-    await inTenant(db, actingAs(p), (ctx) =>
+    await inTenant(db, { ...actingAs(p), holdable: false }, (ctx) =>
       ledger.record(ctx, { namespace: 'identity', entityType: 'user', entityId: p.userId!, event, after: { totp_enabled: event === 'user.totp_enabled' } }),
     );
   }

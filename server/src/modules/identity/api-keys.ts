@@ -2,12 +2,11 @@
 // Scopes are `read`, `write`, `admin`, or per module `<module>:<read|write|admin>`;
 // a key never gets more than its creator's role allows.
 import { sql } from 'kysely';
-import { actingAs, inTenant, type Principal } from '../../platform/context.js';
+import type { Ctx, Principal } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
-import { assertCan, ROLE_SCOPES, type Scope } from './permissions.js';
-import type { Role } from './schema.js';
+import { assertCan, callerRole, ROLE_SCOPES, type Scope } from './permissions.js';
 import { issueToken } from './tokens.js';
 
 export const SCOPE_PATTERN = /^(?:[a-z_]+:)?(read|write|admin)$/;
@@ -46,30 +45,28 @@ export function createApiKeys(deps: { db: Db; ledger: Ledger; onRevoked: (tokenI
         (await tx.selectFrom('auth_tokens').select(COLUMNS).where('kind', '=', 'api_key').orderBy('created_at', 'desc').execute()).map(view),
       ),
 
-    async create(p: Principal, input: { name: string; scopes: string[]; expires_in_days?: number }) {
-      assertCan(p.role as Role | null, 'api_keys.create');
-      const allowed = ROLE_SCOPES[p.role as Role] ?? [];
+    /** In the caller's transaction (a command); the key is in the answer this once. */
+    async create(ctx: Ctx, input: { name: string; scopes: string[]; expires_in_days?: number }) {
+      const role = await callerRole(ctx);
+      assertCan(role, 'api_keys.create');
+      const allowed = role ? ROLE_SCOPES[role] : [];
       const beyond = input.scopes.filter((s) => !allowed.includes(s.split(':').pop() as Scope));
       if (beyond.length > 0) throw errors.forbidden('A key cannot have more rights than you.', beyond.map((s) => ({ path: 'body.scopes', message: 'beyond your role', scope: s })));
-      return inTenant(db, actingAs(p), async (ctx) => {
-        const { id, token } = await issueToken(ctx.tx, {
-          tenantId: p.tenantId, userId: null, kind: 'api_key', name: input.name, scopes: [...new Set(input.scopes)],
-          ttlSeconds: input.expires_in_days ? input.expires_in_days * 86_400 : undefined, createdBy: p.actor.id,
-        });
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'api_key', entityId: id, event: 'api_key.created', after: { name: input.name, scopes: input.scopes } });
-        const row = await ctx.tx.selectFrom('auth_tokens').select(COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
-        return { ...view(row), key: token };
+      const { id, token } = await issueToken(ctx.tx, {
+        tenantId: ctx.tenantId, userId: null, kind: 'api_key', name: input.name, scopes: [...new Set(input.scopes)],
+        ttlSeconds: input.expires_in_days ? input.expires_in_days * 86_400 : undefined, createdBy: ctx.actor.id,
       });
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'api_key', entityId: id, event: 'api_key.created', after: { name: input.name, scopes: input.scopes } });
+      const row = await ctx.tx.selectFrom('auth_tokens').select(COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
+      return { ...view(row), key: token };
     },
 
-    async revoke(p: Principal, id: string) {
-      assertCan(p.role as Role | null, 'api_keys.revoke');
-      await inTenant(db, actingAs(p), async (ctx) => {
-        const r = await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('kind', '=', 'api_key').where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('API key');
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'api_key', entityId: id, event: 'api_key.revoked', after: { revoked: true } });
-      });
-      deps.onRevoked(id);
+    async revoke(ctx: Ctx, id: string) {
+      assertCan(await callerRole(ctx), 'api_keys.revoke');
+      const r = await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('kind', '=', 'api_key').where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('API key');
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'api_key', entityId: id, event: 'api_key.revoked', after: { revoked: true } });
+      ctx.onCommit(() => deps.onRevoked(id));
     },
   };
 }

@@ -12,6 +12,8 @@ import { loadSecretBox, type SecretBox } from '../../platform/secrets.js';
 import type { Ledger } from '../ledger/index.js';
 import { createAccounts } from './account.js';
 import { createApiKeys } from './api-keys.js';
+import { registerIdentityCommands } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import { assertCsrf, sessionCookie } from './cookies.js';
 import { createStreamTickets } from './stream-tickets.js';
 import { createMembers } from './members.js';
@@ -40,10 +42,12 @@ export type IdentityDeps = {
   ledger: Ledger;
   mailer: Mailer;
   log: Logger;
+  /** Where identity's commands are registered; identity also gives it the 2FA step-up check. */
+  commands: CommandRegistry;
   config: Pick<AtriumConfig, 'secretKey' | 'publicUrl' | 'port' | 'oidc'>;
 };
 
-export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps) {
+export function createIdentity({ db, ledger, mailer, log, config, commands }: IdentityDeps) {
   const tokens = new TokenResolver(db);
   let box: SecretBox | null = null;
   const secrets = (): SecretBox => {
@@ -57,6 +61,8 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
   const apiKeys = createApiKeys({ db, ledger, onRevoked: (id) => tokens.forget([id]) });
   const streamTickets = createStreamTickets(db, tokens);
   const oidc = config.oidc ? createOidc({ db, ledger, members, log, settings: config.oidc, publicUrl }) : null;
+  commands.useStepUp((p) => totp.requireFreshStepUp(p));
+  registerIdentityCommands(commands, { ledger, members, apiKeys, onTenantChanged: () => tokens.forget('all') });
 
   return {
     async start(): Promise<void> {
@@ -131,7 +137,7 @@ export function createIdentity({ db, ledger, mailer, log, config }: IdentityDeps
 
     registerRoutes(registry: RouteRegistry): void {
       registerAuthRoutes(registry, { db, accounts, totp, streamTickets, secureCookies: publicUrl.startsWith('https:'), forget: (id) => tokens.forget([id]), profile: (id) => tokens.profile(id) });
-      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, secureCookies: publicUrl.startsWith('https:'), onTenantChanged: () => tokens.forget('all') });
+      registerMemberRoutes(registry, { db, ledger, members, apiKeys, totp, commands, secureCookies: publicUrl.startsWith('https:'), onTenantChanged: () => tokens.forget('all') });
       registerOidcRoutes(registry, { oidc, secureCookies: publicUrl.startsWith('https:') });
     },
   };
@@ -162,5 +168,5 @@ export const identityModule = defineModule({
   id: 'identity', namespace: 'identity', deps: ['ledger'],
   tables: ['tenants', 'users', 'memberships', 'auth_tokens', 'stream_tickets', 'user_totp', 'recovery_codes', 'invitations', 'auth_failures', 'oidc_login_states'],
   errors: IDENTITY_ERRORS, events: IDENTITY_EVENTS,
-  create: (p, { ledger }: { ledger: Ledger }) => createIdentity({ db: p.db, ledger, mailer: p.mailer, log: p.log, config: p.config }),
+  create: (p, { ledger }: { ledger: Ledger }) => createIdentity({ db: p.db, ledger, mailer: p.mailer, log: p.log, config: p.config, commands: p.commands }),
 });

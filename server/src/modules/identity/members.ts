@@ -2,7 +2,7 @@
 // The last owner can never be removed or demoted.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { actingAs, inPlatformFor, inTenant, type Ctx, type Principal } from '../../platform/context.js';
+import { inPlatformFor, type Ctx, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -11,7 +11,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { SessionGrant } from './account.js';
 import { SESSION_TTL_SECONDS } from './account.js';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.js';
-import { assertCan, assertCanAssign } from './permissions.js';
+import { assertCan, assertCanAssign, callerRole } from './permissions.js';
 import type { Role } from './schema.js';
 import { ALL_SCOPES, hashToken, issueToken } from './tokens.js';
 
@@ -63,7 +63,9 @@ export function createMembers(deps: {
     const existing = 'existing' in person ? person.existing : null;
     const userId = existing?.id ?? newId('usr');
     const name = existing?.name ?? ('name' in person ? person.name : '');
-    return inPlatformFor(db, { tenantId: inv.tenant_id, actor: { type: 'user', id: userId } }, async (ctx) => {
+    // Not holdable: the invitation was the change a rule could hold (invite is a command); the
+    // invitee, not yet a member and in no session, cannot wait for an approval of joining.
+    return inPlatformFor(db, { tenantId: inv.tenant_id, actor: { type: 'user', id: userId }, holdable: false }, async (ctx) => {
       const claimed = await ctx.tx.updateTable('invitations').set({ accepted_at: sql`now()` }).where('id', '=', inv.id).where('accepted_at', 'is', null).executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('INVITATION_INVALID', 404, 'This invitation was already used.');
       if (!existing) await ctx.tx.insertInto('users').values({ id: userId, email: inv.email, name, password_hash: 'passwordHash' in person ? person.passwordHash : null, platform_role: null, email_verified: true }).execute();
@@ -92,34 +94,36 @@ export function createMembers(deps: {
         (await tx.selectFrom('invitations').selectAll().orderBy('created_at', 'desc').limit(200).execute()).map(invitationView),
       ),
 
-    async invite(p: Principal, input: { email: string; role: Exclude<Role, 'owner'> }) {
-      assertCan(p.role as Role | null, 'members.invite');
+    /**
+     * Creates the invitation in ctx (the caller's transaction, inside a command) and returns its
+     * one-time link; `mailInvitation` sends it once that committed.
+     */
+    async invite(ctx: Ctx, input: { email: string; role: Exclude<Role, 'owner'> }) {
+      assertCan(await callerRole(ctx), 'members.invite');
       const email = input.email.trim().toLowerCase();
       const token = `inv_${randomBytes(24).toString('base64url')}`;
-      const invitation = await inTenant(db, actingAs(p), async (ctx) => {
-        const already = await ctx.tx.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').select('m.user_id').where('u.email', '=', email).executeTakeFirst();
-        if (already) throw errors.conflict('ALREADY_MEMBER', 'This person is already a member.');
-        const row = await ctx.tx
-          .insertInto('invitations')
-          .values({ id: newId('inv'), tenant_id: p.tenantId, email, role: input.role, token_hash: hashToken(token), invited_by: p.actor.id, expires_at: new Date(Date.now() + INVITE_TTL_DAYS * 86_400_000), accepted_at: null, revoked_at: null })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: row.id, event: 'invitation.created', after: { email, role: input.role } });
-        return invitationView(row);
-      });
-      const acceptUrl = `${deps.publicUrl}/accept-invitation?token=${encodeURIComponent(token)}`;
-      const sent = await mailer.send({ to: email, subject: 'You are invited to Atrium', text: `You have been invited to join a workspace on Atrium as ${input.role}.\n\nAccept: ${acceptUrl}\n\nThe link works for ${INVITE_TTL_DAYS} days.` });
-      // Without SMTP the inviter passes the link on themselves, so it is shown once, here.
-      return { invitation, email_sent: sent.delivered, ...(sent.delivered ? {} : { accept_url: acceptUrl, token }) };
+      const already = await ctx.tx.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').select('m.user_id').where('u.email', '=', email).executeTakeFirst();
+      if (already) throw errors.conflict('ALREADY_MEMBER', 'This person is already a member.');
+      const row = await ctx.tx
+        .insertInto('invitations')
+        .values({ id: newId('inv'), tenant_id: ctx.tenantId, email, role: input.role, token_hash: hashToken(token), invited_by: ctx.actor.id, expires_at: new Date(Date.now() + INVITE_TTL_DAYS * 86_400_000), accepted_at: null, revoked_at: null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: row.id, event: 'invitation.created', after: { email, role: input.role } });
+      return { invitation: invitationView(row), token, acceptUrl: `${deps.publicUrl}/accept-invitation?token=${encodeURIComponent(token)}` };
     },
 
-    async revokeInvitation(p: Principal, id: string) {
-      assertCan(p.role as Role | null, 'members.invite');
-      await inTenant(db, actingAs(p), async (ctx) => {
-        const r = await ctx.tx.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('Invitation');
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: id, event: 'invitation.revoked', after: { revoked: true } });
-      });
+    /** Emails the accept link; false without SMTP (or when it fails: the inviter is shown the link instead). */
+    async mailInvitation(invitation: Pick<InvitationView, 'email' | 'role'>, acceptUrl: string): Promise<boolean> {
+      const sent = await mailer.send({ to: invitation.email, subject: 'You are invited to Atrium', text: `You have been invited to join a workspace on Atrium as ${invitation.role}.\n\nAccept: ${acceptUrl}\n\nThe link works for ${INVITE_TTL_DAYS} days.` });
+      return sent.delivered;
+    },
+
+    async revokeInvitation(ctx: Ctx, id: string) {
+      assertCan(await callerRole(ctx), 'members.invite');
+      const r = await ctx.tx.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw errors.notFound('Invitation');
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: id, event: 'invitation.revoked', after: { revoked: true } });
     },
 
     /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
@@ -164,34 +168,31 @@ export function createMembers(deps: {
       return claim(inv, person.existing ? { existing: person.existing } : { name: person.name, passwordHash: null }, { method: 'oidc', ip });
     },
 
-    async changeRole(p: Principal, userId: string, role: Role, why?: string) {
-      assertCan(p.role as Role | null, 'members.change_role');
-      const result = await inTenant(db, actingAs(p), async (ctx) => {
-        const current = await memberRow(ctx, userId);
-        assertCanAssign(p.role as Role, current.role, role);
-        if (current.role === role) return current;
-        if (current.role === 'owner' && (await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be demoted; make someone else owner first.');
-        await ctx.tx.updateTable('memberships').set({ role }).where('user_id', '=', userId).execute();
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${p.tenantId}:${userId}`, event: 'membership.role_changed', before: { role: current.role }, after: { role }, why });
-        return { user_id: userId, role };
-      });
-      deps.onAccessChanged(userId);
-      return result;
+    async changeRole(ctx: Ctx, userId: string, role: Role, why?: string) {
+      const actorRole = await callerRole(ctx);
+      assertCan(actorRole, 'members.change_role');
+      const current = await memberRow(ctx, userId);
+      assertCanAssign(actorRole, current.role, role);
+      if (current.role === role) return current;
+      if (current.role === 'owner' && (await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be demoted; make someone else owner first.');
+      await ctx.tx.updateTable('memberships').set({ role }).where('user_id', '=', userId).execute();
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${ctx.tenantId}:${userId}`, event: 'membership.role_changed', before: { role: current.role }, after: { role }, why });
+      ctx.onCommit(() => deps.onAccessChanged(userId));
+      return { user_id: userId, role };
     },
 
-    async remove(p: Principal, userId: string, why?: string) {
-      assertCan(p.role as Role | null, 'members.remove');
-      await inTenant(db, actingAs(p), async (ctx) => {
-        const current = await memberRow(ctx, userId);
-        if (current.role === 'owner') {
-          assertCanAssign(p.role as Role, 'owner', 'viewer');
-          if ((await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be removed.');
-        }
-        await ctx.tx.deleteFrom('memberships').where('user_id', '=', userId).execute();
-        await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('kind', '=', 'session').where('revoked_at', 'is', null).execute();
-        await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${p.tenantId}:${userId}`, event: 'membership.deleted', before: { role: current.role }, after: null, why });
-      });
-      deps.onAccessChanged(userId);
+    async remove(ctx: Ctx, userId: string, why?: string) {
+      const actorRole = await callerRole(ctx);
+      assertCan(actorRole, 'members.remove');
+      const current = await memberRow(ctx, userId);
+      if (current.role === 'owner') {
+        assertCanAssign(actorRole, 'owner', 'viewer');
+        if ((await ownerCount(ctx)) <= 1) throw errors.conflict('LAST_OWNER', 'The last owner cannot be removed.');
+      }
+      await ctx.tx.deleteFrom('memberships').where('user_id', '=', userId).execute();
+      await ctx.tx.updateTable('auth_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('kind', '=', 'session').where('revoked_at', 'is', null).execute();
+      await ledger.record(ctx, { namespace: 'identity', entityType: 'membership', entityId: `${ctx.tenantId}:${userId}`, event: 'membership.deleted', before: { role: current.role }, after: null, why });
+      ctx.onCommit(() => deps.onAccessChanged(userId));
     },
   };
 }

@@ -2,6 +2,7 @@
 // (read < write < admin); a session's scopes come from its member's role at request
 // time, an API key's from what it was created with (never more than its creator had).
 // Finer rules that depend on the target (owners, the last owner) live in `assertCan`.
+import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
 import type { Role } from './schema.js';
 
@@ -51,4 +52,15 @@ export function assertCanAssign(actorRole: Role | null, from: Role | null, to: R
   if ((to === 'owner' || from === 'owner') && actorRole !== 'owner') {
     throw errors.forbidden('Only an owner can grant or remove the owner role.');
   }
+}
+
+/**
+ * The acting member's role in ctx's tenant as it is now (null for an API key, which has none):
+ * commands check it in their own transaction, whoever calls them — a route, an agent, or an
+ * approval running the command again as the requester.
+ */
+export async function callerRole(ctx: Ctx): Promise<Role | null> {
+  if (ctx.actor.type !== 'user') return null;
+  const row = await ctx.tx.selectFrom('memberships').select('role').where('user_id', '=', ctx.actor.id).executeTakeFirst();
+  return row?.role ?? null;
 }

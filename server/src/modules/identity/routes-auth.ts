@@ -1,4 +1,7 @@
-// Sign-up, log-in/out, the current caller, 2FA enrolment and step-up.
+// Sign-up, log-in/out, the current caller, 2FA enrolment and step-up. These stay routes, not
+// commands: each is about a session (opening, ending, proving it is you), not a change to the
+// workspace a rule could hold for someone to approve later — there would be no session left
+// to apply it to. What they record is written `holdable: false` (account.ts).
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../platform/context.js';

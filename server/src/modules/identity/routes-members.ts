@@ -1,18 +1,24 @@
-// Members and invitations, API keys, tenant settings, and the platform operator's view.
+// Members and invitations, API keys, tenant settings, and the platform operator's view. The
+// workspace's changes run as identity's commands (commands.ts), so a require_approval rule
+// holds them as commands; accepting an invitation and the operator's plan change stay routes
+// (see each).
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { actingAs, inPlatformFor, inTenant, type Principal } from '../../platform/context.js';
+import { actingAs, inPlatformFor, inTenant } from '../../platform/context.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Ledger } from '../ledger/index.js';
-import { SCOPE_PATTERN, type createApiKeys } from './api-keys.js';
+import type { createApiKeys } from './api-keys.js';
 import type { Members } from './members.js';
 import { SESSION_TTL_SECONDS } from './account.js';
+import { apiKeyInput, IDENTITY_COMMANDS, inviteInput } from './commands.js';
 import { setSessionCookies } from './cookies.js';
 import { assertCan } from './permissions.js';
 import type { Role } from './schema.js';
-import { apiKeySchema, emailSchema, idParam, invitationSchema, memberSchema, personName, roleSchema, whyField } from './schemas.js';
+import { apiKeySchema, idParam, invitationSchema, memberSchema, personName, roleSchema, whyField } from './schemas.js';
+import { updateTenantRow, type TenantView } from './tenants.js';
 import type { TotpService } from './totp.js';
 
 export type MemberRouteDeps = {
@@ -20,7 +26,9 @@ export type MemberRouteDeps = {
   ledger: Ledger;
   members: Members;
   apiKeys: ReturnType<typeof createApiKeys>;
-  totp: TotpService;
+  commands: CommandRegistry;
+  /** The operator's plan change needs a fresh 2FA code (the workspace's changes: their commands ask). */
+  totp: Pick<TotpService, 'requireFreshStepUp'>;
   /** Session cookies only over HTTPS (as for login and sign-up). */
   secureCookies: boolean;
   /** Name or plan changed: cached principals and profiles are stale. */
@@ -28,10 +36,11 @@ export type MemberRouteDeps = {
 };
 
 const planSchema = z.enum(['free', 'pro', 'enterprise']);
-type Plan = z.infer<typeof planSchema>;
 const tenantSchema = z.object({ id: z.string(), name: z.string(), plan: planSchema, created_at: z.string() });
+const inviteAnswer = z.object({ invitation: invitationSchema, email_sent: z.boolean(), accept_url: z.string().optional(), token: z.string().optional() });
 
 export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void {
+  const c = IDENTITY_COMMANDS;
   r.add({
     method: 'GET', url: '/v1/members', tags: ['identity'], scope: 'read', summary: 'Members of this workspace', response: z.array(memberSchema),
     handler: async ({ principal }) => ({ data: await d.members.list(principal) }),
@@ -39,26 +48,21 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
   r.add({
     method: 'POST', url: '/v1/members', tags: ['identity'], scope: 'admin', successStatus: 201,
     summary: 'Invite someone by email (the link is emailed when SMTP is set, otherwise returned once)',
-    body: z.strictObject({ email: emailSchema, role: roleSchema.exclude(['owner']).default('member') }),
-    response: z.object({ invitation: invitationSchema, email_sent: z.boolean(), accept_url: z.string().optional(), token: z.string().optional() }),
-    handler: async ({ principal, body }) => ({ data: await d.members.invite(principal, body) }),
+    body: inviteInput, response: inviteAnswer,
+    handler: async ({ principal, body, requestId }) => ({ data: await d.commands.execute<z.input<typeof inviteAnswer>>(principal, c.inviteMember, body, { requestId }) }),
   });
   r.add({
     method: 'PATCH', url: '/v1/members/:id', tags: ['identity'], scope: 'admin', summary: 'Change a member’s role (2FA step-up)',
     params: idParam, body: z.strictObject({ role: roleSchema, ...whyField }), response: z.object({ user_id: z.string(), role: roleSchema }),
-    handler: async ({ principal, params, body }) => {
-      assertCan(principal.role as Role, 'members.change_role');
-      await d.totp.requireFreshStepUp(principal);
-      return { data: await d.members.changeRole(principal, params.id, body.role, body.why) };
+    handler: async ({ principal, params, body, requestId }) => {
+      assertCan(principal.role as Role, 'members.change_role'); // a role that may not refuses before a 2FA prompt
+      return { data: await d.commands.execute<{ user_id: string; role: Role }>(principal, c.changeMemberRole, { ...body, user_id: params.id }, { requestId }) };
     },
   });
   r.add({
     method: 'DELETE', url: '/v1/members/:id', tags: ['identity'], scope: 'admin', summary: 'Remove a member (their sessions end)',
     params: idParam, query: z.strictObject(whyField), response: z.object({ removed: z.literal(true) }),
-    handler: async ({ principal, params, query }) => {
-      await d.members.remove(principal, params.id, query.why);
-      return { data: { removed: true as const } };
-    },
+    handler: async ({ principal, params, query, requestId }) => ({ data: await d.commands.execute<{ removed: true }>(principal, c.removeMember, { user_id: params.id, why: query.why }, { requestId }) }),
   });
   r.add({
     method: 'GET', url: '/v1/invitations', tags: ['identity'], scope: 'admin', summary: 'Invitations of this workspace', response: z.array(invitationSchema),
@@ -67,12 +71,11 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
   r.add({
     method: 'DELETE', url: '/v1/invitations/:id', tags: ['identity'], scope: 'admin', summary: 'Revoke a pending invitation',
     params: idParam, response: z.object({ revoked: z.literal(true) }),
-    handler: async ({ principal, params }) => {
-      await d.members.revokeInvitation(principal, params.id);
-      return { data: { revoked: true as const } };
-    },
+    handler: async ({ principal, params, requestId }) => ({ data: await d.commands.execute<{ revoked: true }>(principal, c.revokeInvitation, { id: params.id }, { requestId }) }),
   });
   r.add({
+    // A route, not a command: the token is the credential of someone who is no member yet and
+    // has no session to wait in; the invitation was the change a rule could hold (members.claim).
     method: 'POST', url: '/v1/invitations/accept', tags: ['identity'], scope: null, ipLimited: true,
     summary: 'Accept an invitation (new people choose a name and password; existing users give theirs)',
     body: z.strictObject({ token: z.string().min(10).max(200), name: personName.optional(), password: z.string().max(256), totp_code: z.string().max(20).optional() }),
@@ -98,25 +101,17 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
   r.add({
     method: 'POST', url: '/v1/api-keys', tags: ['identity'], scope: 'admin', successStatus: 201,
     summary: 'Create a scoped API key; the key is returned this once (2FA step-up)',
-    body: z.strictObject({
-      name: z.string().trim().min(1).max(100),
-      scopes: z.array(z.string().regex(SCOPE_PATTERN, 'read|write|admin, optionally as <module>:<scope>')).min(1).max(20),
-      expires_in_days: z.number().int().min(1).max(3650).optional(),
-    }),
+    body: apiKeyInput,
     response: apiKeySchema.extend({ key: z.string() }),
-    handler: async ({ principal, body }) => {
-      assertCan(principal.role as Role, 'api_keys.create');
-      await d.totp.requireFreshStepUp(principal);
-      return { data: await d.apiKeys.create(principal, body) };
+    handler: async ({ principal, body, requestId }) => {
+      assertCan(principal.role as Role, 'api_keys.create'); // a role that may not refuses before a 2FA prompt
+      return { data: await d.commands.execute<z.input<typeof apiKeySchema> & { key: string }>(principal, c.createApiKey, body, { requestId }) };
     },
   });
   r.add({
     method: 'DELETE', url: '/v1/api-keys/:id', tags: ['identity'], scope: 'admin', summary: 'Revoke an API key', params: idParam,
     response: z.object({ revoked: z.literal(true) }),
-    handler: async ({ principal, params }) => {
-      await d.apiKeys.revoke(principal, params.id);
-      return { data: { revoked: true as const } };
-    },
+    handler: async ({ principal, params, requestId }) => ({ data: await d.commands.execute<{ revoked: true }>(principal, c.revokeApiKey, { id: params.id }, { requestId }) }),
   });
 
   r.add({
@@ -132,13 +127,11 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
       .strictObject({ name: z.string().trim().min(1).max(120).optional(), plan: planSchema.optional(), ...whyField })
       .refine((b) => b.name !== undefined || b.plan !== undefined, { message: 'give at least one of name or plan' }),
     response: tenantSchema,
-    handler: async ({ principal, body }) => {
+    handler: async ({ principal, body, requestId }) => {
       // A plan sets the rate limit and, later, what is billed: the workspace cannot choose its own.
       if (body.plan !== undefined) throw errors.forbidden('The plan is changed by a platform operator (or billing), not by the workspace.', [{ path: 'body.plan', message: 'not changeable here' }]);
-      assertCan(principal.role as Role, 'tenant.update');
-      await d.totp.requireFreshStepUp(principal);
-      const t = await changeTenant(principal, principal.tenantId, { name: body.name }, body.why);
-      return { data: t };
+      assertCan(principal.role as Role, 'tenant.update'); // a role that may not refuses before a 2FA prompt
+      return { data: await d.commands.execute<TenantView>(principal, c.updateTenant, { name: body.name, why: body.why }, { requestId }) };
     },
   });
   r.add({
@@ -148,28 +141,15 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     handler: async ({ principal, params, body }) => {
       if (principal.platformRole !== 'operator') throw errors.forbidden('Only platform operators can change a plan.');
       await d.totp.requireFreshStepUp(principal);
-      return { data: await changeTenant(principal, params.id, { plan: body.plan }, body.why) };
+      // A route, not a command: a platform decision about a workspace (perhaps not the operator's
+      // own), which that workspace's rules do not govern — so they do not hold it (holdable: false).
+      const source = { ...actingAs(principal), tenantId: params.id, holdable: false as const };
+      const open = params.id === principal.tenantId ? inTenant : inPlatformFor;
+      const t = await open(d.db, source, (ctx) => updateTenantRow(ctx, d.ledger, params.id, { plan: body.plan }, body.why));
+      d.onTenantChanged();
+      return { data: t };
     },
   });
-
-  /** One tenant row change and its diff; the operator's change of another workspace needs the platform transaction. */
-  async function changeTenant(principal: Principal, tenantId: string, patch: { name?: string; plan?: Plan }, why: string | undefined) {
-    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as { name?: string; plan?: Plan };
-    const source = { ...actingAs(principal), tenantId };
-    const open = tenantId === principal.tenantId ? inTenant : inPlatformFor;
-    const t = await open(d.db, source, async (ctx) => {
-      const before = await ctx.tx.selectFrom('tenants').select(['name', 'plan']).where('id', '=', tenantId).forUpdate().executeTakeFirst();
-      if (!before) throw errors.notFound('Workspace');
-      const after = await ctx.tx.updateTable('tenants').set(set).where('id', '=', tenantId).returning(['id', 'name', 'plan', 'created_at']).executeTakeFirstOrThrow();
-      await d.ledger.record(ctx, {
-        namespace: 'identity', entityType: 'tenant', entityId: tenantId, event: 'tenant.updated',
-        before: Object.fromEntries(Object.keys(set).map((k) => [k, before[k as keyof typeof before]])), after: set, why,
-      });
-      return after;
-    });
-    d.onTenantChanged();
-    return { ...t, created_at: t.created_at.toISOString() };
-  }
 
   r.add({
     method: 'GET', url: '/v1/platform/metrics', tags: ['platform'], scope: 'read',

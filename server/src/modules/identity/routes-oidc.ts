@@ -1,6 +1,7 @@
 // Sign-in methods the web app may offer, and the two legs of the OIDC redirect flow. The
 // flow's endpoints are browser navigations, so they answer with redirects, not JSON
-// (errors still come as the usual error envelope).
+// (errors still come as the usual error envelope). Routes, not commands: a sign-in opens a
+// session, which no rule holds (account.openSession and members.claim write `holdable: false`).
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { STREAMED, type RouteRegistry } from '../../platform/http/route.js';

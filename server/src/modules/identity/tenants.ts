@@ -1,6 +1,8 @@
-// Creating a tenant with its first owner, recorded in the ledger like every other change.
-import { inPlatformFor, SYSTEM_ACTOR } from '../../platform/context.js';
+// Creating a tenant with its first owner, and changing its name or plan, recorded in the
+// ledger like every other change.
+import { inPlatformFor, SYSTEM_ACTOR, type Ctx } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
+import { errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Plan } from './schema.js';
@@ -32,4 +34,19 @@ export async function createTenantWithOwner(db: Db, ledger: Ledger, input: NewTe
     ]);
     return { tenantId, userId, token, tokenId };
   });
+}
+
+export type TenantView = { id: string; name: string; plan: Plan; created_at: string };
+
+/** One tenant row change and its diff, in ctx (the workspace's own transaction, or the operator's platform one). */
+export async function updateTenantRow(ctx: Ctx, ledger: Ledger, tenantId: string, patch: { name?: string; plan?: Plan }, why: string | undefined): Promise<TenantView> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as { name?: string; plan?: Plan };
+  const before = await ctx.tx.selectFrom('tenants').select(['name', 'plan']).where('id', '=', tenantId).forUpdate().executeTakeFirst();
+  if (!before) throw errors.notFound('Workspace');
+  const after = await ctx.tx.updateTable('tenants').set(set).where('id', '=', tenantId).returning(['id', 'name', 'plan', 'created_at']).executeTakeFirstOrThrow();
+  await ledger.record(ctx, {
+    namespace: 'identity', entityType: 'tenant', entityId: tenantId, event: 'tenant.updated',
+    before: Object.fromEntries(Object.keys(set).map((k) => [k, before[k as keyof typeof before]])), after: set, why,
+  });
+  return { ...after, created_at: after.created_at.toISOString() };
 }

@@ -156,7 +156,8 @@ export function createNotifications({ db, ledger, identity, mailer, commands }: 
       handler: async ({ principal, params }) => {
         const userId = principal.userId;
         if (!userId) throw errors.notFound('Notification');
-        const row = await inTenant(db, actingAs(principal), async (ctx) => {
+        // Reading one's own inbox is no change to the workspace: nothing a rule holds (context.ts).
+        const row = await inTenant(db, { ...actingAs(principal), holdable: false }, async (ctx) => {
           const before = await ctx.tx.selectFrom('notifications').selectAll().where('id', '=', params.id).where('user_id', '=', userId).forUpdate().executeTakeFirst();
           if (!before) throw errors.notFound('Notification');
           if (before.read_at) return before;
@@ -174,7 +175,7 @@ export function createNotifications({ db, ledger, identity, mailer, commands }: 
       handler: async ({ principal }) => {
         const userId = principal.userId;
         if (!userId) return { data: { marked: 0 } };
-        const marked = await inTenant(db, actingAs(principal), async (ctx) => {
+        const marked = await inTenant(db, { ...actingAs(principal), holdable: false }, async (ctx) => {
           const rows = await ctx.tx.updateTable('notifications').set({ read_at: new Date() }).where('user_id', '=', userId).where('read_at', 'is', null).returning('id').execute();
           if (rows.length > 0) {
             await ledger.recordBatch(ctx, rows.map((r) => ({ namespace: 'notifications', entityType: 'notification', entityId: r.id, event: 'notification.read', before: { read_at: null }, after: { read_at: new Date().toISOString() } })));

@@ -2,30 +2,34 @@
 // stored as the command it came from — `{command, input}` and who asked — and approving runs
 // that command again through the command registry, as the requester, with the approval
 // granted; the pre-commit hook then marks it approved in that same transaction. So a person
-// over HTTP, an agent or a flow step are held and approved the same way. Rejecting needs a
-// reason. Both decisions are diffs.
+// over HTTP, an agent or a flow step are held and approved the same way. Rows stored before
+// holds were commands keep the HTTP request: approving maps it to its command (legacy-holds.ts).
+// Rejecting needs a reason. Both decisions are diffs.
 import { sql } from 'kysely';
-import { actingAs, inTenant, type Actor, type ApprovalGrant, type Principal } from '../../platform/context.js';
+import { inTenant, type Actor, type ApprovalGrant, type CtxSource, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
-import type { ChangeHeld, Dispatched, Envelope, HeldRequest, HttpMethod, RouteRegistry } from '../../platform/http/route.js';
-import type { CommandRegistry } from '../../platform/commands.js';
+import { ChangeHeld, type Envelope, type HeldRequest, type HttpMethod } from '../../platform/http/route.js';
+import type { CommandRegistry, HeldCommand } from '../../platform/commands.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notifications } from '../notifications/index.js';
+import { legacyCommand } from './legacy-holds.js';
 import type { Hold } from './precommit.js';
 
 export type ApprovalsDeps = {
   db: Db; ledger: Ledger; notifications: Notifications;
   identity: Pick<Identity, 'directory' | 'requireFreshStepUp'>;
   commands: Pick<CommandRegistry, 'execute'>;
-  /** Only for approvals held before commands existed (stored as an HTTP request): re-dispatched through the routes. */
-  registry: () => RouteRegistry;
 };
 
-/** What an approval row stores of the held change: the command (or, for rows held before commands, the HTTP request) and the requester's access. */
+/**
+ * What an approval row stores of the held change: the command and the requester's access, and
+ * where it was asked (method, url: shown, never replayed). Rows held before commands have
+ * `method`, `url` and `body` instead of `command` and `input`.
+ */
 type HeldChange = {
   command?: string; input?: Json; method?: HttpMethod; url?: string; body?: Json | null;
   role?: string | null; scopes?: string[]; kind?: 'session' | 'api_key';
@@ -65,19 +69,23 @@ export function createApprovals(d: ApprovalsDeps) {
     return { a: a as ApprovalRow, rule };
   }
 
-  /** The registry's hold handler: records the held request as a pending approval → 202. */
-  async function hold(held: ChangeHeld, req: Pick<HeldRequest, 'principal'> & Partial<HeldRequest>): Promise<Envelope> {
+  /** The queue's own records (the request, the decisions, who is told): never held themselves. */
+  const asQueue = (p: Principal, requestId?: string): CtxSource => ({ tenantId: p.tenantId, actor: p.actor, requestId, holdable: false });
+
+  /** The registry's hold handler: records the held command as a pending approval → 202. */
+  async function hold(held: ChangeHeld, req: HeldRequest): Promise<Envelope> {
+    // The command registry tags every hold raised inside a command; no other hold can be applied later.
+    const command = held.command;
+    if (!command) throw new Error('a change was held outside a command: there is nothing to run on approval');
     const h = held.hold as Hold;
     const p = req.principal;
-    const view = await inTenant(d.db, actingAs(p, req.requestId), async (ctx) => {
+    const view = await inTenant(d.db, asQueue(p, req.requestId), async (ctx) => {
       const row = await ctx.tx.insertInto('approvals').values({
         id: newId('apr'), tenant_id: ctx.tenantId, rule_id: h.rule.id, requested_by: p.actor.id, requester_type: p.actor.type,
         namespace: h.diff.namespace, entity_type: h.diff.entityType, entity_id: h.diff.entityId, event: h.diff.event,
         proposed_before: JSON.stringify(h.diff.before ?? null), proposed_after: JSON.stringify(h.diff.after ?? null),
         request: JSON.stringify({
-          ...(held.command
-            ? { command: held.command.command, input: held.command.input as Json, ...(req.method && { method: req.method, url: req.url }) }
-            : { method: req.method, url: req.url, body: (req.body ?? null) as Json }),
+          command: command.command, input: command.input as Json, ...(req.method && { method: req.method, url: req.url }),
           role: p.role, scopes: [...p.scopes], kind: p.kind,
         } satisfies HeldChange),
         summary: h.message.slice(0, 500),
@@ -111,14 +119,14 @@ export function createApprovals(d: ApprovalsDeps) {
     };
   }
 
-  /** Runs the held command as the requester; a refusal comes back as the HTTP answer would have been. */
-  async function runHeldCommand(requester: Principal, command: string, input: Json): Promise<Dispatched> {
-    try {
-      return { status: 200, body: { data: await d.commands.execute(requester, command, input) } };
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      return { status: err.status, body: { error: { code: err.code, message: err.message, details: err.details } } };
-    }
+  /** The command to run: as stored, or the command a legacy held HTTP request now maps to. */
+  function heldCommandOf(held: HeldChange): HeldCommand {
+    if (held.command) return { command: held.command, input: held.input ?? null };
+    const mapped = legacyCommand(held);
+    if (mapped) return mapped;
+    throw new AppError('APPROVAL_FAILED', 409, `The held change could not be applied: ${held.method ?? '?'} ${held.url ?? '?'} was held before changes were commands, and no command replaces it. Reject it and ask again.`, [
+      { message: 'no command for this held request', code: null },
+    ]);
   }
 
   async function approve(p: Principal, id: string, input: { why: string; sentiment?: -1 | 0 | 1 }) {
@@ -134,27 +142,36 @@ export function createApprovals(d: ApprovalsDeps) {
     await d.identity.requireFreshStepUp(p);
     const grant: ApprovalGrant = { id: a.id, ruleId: a.rule_id, approver: p.actor, why: input.why, sentiment: input.sentiment ?? 0 };
     const requester = await d.db.tenantTx(p.tenantId, (tx) => requesterPrincipal(tx, p, a, grant));
-    const held = a.request as HeldChange;
-    const res = held.command ? await runHeldCommand(requester, held.command, held.input ?? null) : await d.registry().dispatch(requester, { method: held.method!, url: held.url!, body: held.body ?? undefined });
-    if (res.status >= 400) {
-      const e = res.body.error;
-      if (e?.code === 'APPROVAL_DECIDED' || e?.code === 'APPROVAL_STALE') throw errors.conflict(e.code, e.message);
-      throw new AppError('APPROVAL_FAILED', 409, `The held change could not be applied: ${e?.message ?? `HTTP ${res.status}`}`, [{ message: e?.message ?? '', code: e?.code ?? null }]);
+    const held = heldCommandOf(a.request as HeldChange);
+    let result: Json;
+    try {
+      result = ((await d.commands.execute(requester, held.command, held.input)) ?? null) as Json;
+    } catch (err) {
+      if (err instanceof ChangeHeld && err.command) {
+        // Another rule holds the same change: it waits for that rule's approvers, asked by the
+        // requester (this approval is settled below: its own rule let the change pass).
+        result = (await hold(err, { principal: { ...requester, approval: undefined } })).data as Json;
+      } else {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'APPROVAL_DECIDED' || err.code === 'APPROVAL_STALE') throw err;
+        throw new AppError('APPROVAL_FAILED', 409, `The held change could not be applied: ${err.message}`, [{ message: err.message, code: err.code }]);
+      }
     }
-    const after = await d.db.tenantTx(p.tenantId, (tx) => load(tx, id));
-    if (after.a.status === 'pending') {
-      // The command recorded a different change than the one held (it changed since): settle it anyway.
-      await inTenant(d.db, actingAs(p), async (ctx) => {
-        await ctx.tx.updateTable('approvals').set({ status: 'approved', decided_by: p.actor.id, decision_why: input.why, decided_at: sql`now()` }).where('id', '=', id).where('status', '=', 'pending').execute();
+    // The hook marked it approved in the command's transaction — unless the command recorded
+    // another change than the one held (nothing to do any more, say): then it is settled here.
+    const settled = await inTenant(d.db, asQueue(p), async (ctx) => {
+      const updated = await ctx.tx.updateTable('approvals').set({ status: 'approved', decided_by: p.actor.id, decision_why: input.why, decided_at: sql`now()` })
+        .where('id', '=', id).where('status', '=', 'pending').returning('id').executeTakeFirst();
+      if (updated) {
         await d.ledger.record(ctx, { namespace: 'rules', entityType: 'approval', entityId: id, event: 'approval.approved', before: { status: 'pending' }, after: { status: 'approved' }, why: input.why, sentiment: input.sentiment });
-      });
-    }
-    const final = await d.db.tenantTx(p.tenantId, (tx) => load(tx, id));
-    return { approval: approvalView(final.a, final.rule), result: (res.body.data ?? null) as Json };
+      }
+      return load(ctx.tx, id);
+    });
+    return { approval: approvalView(settled.a, settled.rule), result };
   }
 
   async function reject(p: Principal, id: string, input: { reason: string; sentiment?: -1 | 0 | 1 }) {
-    return inTenant(d.db, actingAs(p), async (ctx) => {
+    return inTenant(d.db, asQueue(p), async (ctx) => {
       const { a, rule } = await load(ctx.tx, id, true);
       if (a.status !== 'pending') throw errors.conflict('APPROVAL_DECIDED', `This approval was already ${a.status}.`);
       const action = (rule.actions[0] ?? {}) as { approvers?: string };

@@ -17,6 +17,7 @@ import { createApprovals } from './approvals.js';
 import { createEvaluator } from './evaluator.js';
 import { precommitHook } from './precommit.js';
 import { registerRuleRoutes } from './routes.js';
+import { registerRuleCommands } from './commands.js';
 import type { RuleCache } from './ruleset.js';
 import { ACT_QUEUE, createRunner, type ActJob } from './runner.js';
 import { sweep, SWEEP_QUEUE } from './sweep.js';
@@ -52,18 +53,13 @@ export function createRules(d: RulesDeps) {
   // Flow OS through its commands: rules name them, never import the module.
   const work = workPort(d.commands);
   const effects = { ledger: d.ledger, notifications: d.notifications, work, now };
-  let registry: RouteRegistry | null = null;
+  const store = { ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, rulesChanged: (ctx: Ctx) => cache.invalidate(ctx) };
+  registerRuleCommands(d.commands, store);
 
   d.ledger.beforeRecord(precommitHook({ cache, ledger: d.ledger }));
   const runner = createRunner({ ...effects, db: d.db, jobs: d.jobs, log: d.log, secrets, urlPolicy, webhookBaseDelaySeconds: d.config.webhookRetryBaseSeconds });
   const evaluator = createEvaluator({ jobs: d.jobs, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
-  const approvals = createApprovals({
-    db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity, commands: d.commands,
-    registry: () => {
-      if (!registry) throw new Error('approvals need the HTTP registry');
-      return registry;
-    },
-  });
+  const approvals = createApprovals({ db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity, commands: d.commands });
 
   // A database restart mid-action: the action runs again as soon as the database is back (it is
   // idempotent by its run row), instead of waiting for its job to expire and spending a retry.
@@ -103,9 +99,8 @@ export function createRules(d: RulesDeps) {
       await evaluator.stop();
     },
     registerRoutes(r: RouteRegistry): void {
-      registry = r;
       r.onHeld((held, req) => approvals.hold(held, req));
-      registerRuleRoutes(r, { db: d.db, ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, effects, approvals, rulesChanged: (ctx) => cache.invalidate(ctx) });
+      registerRuleRoutes(r, { ...store, db: d.db, effects, approvals, commands: d.commands });
     },
   };
 }

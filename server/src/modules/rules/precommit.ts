@@ -67,6 +67,7 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
         if (action.type === 'require_approval') {
           if (ctx.approval?.ruleId === rule.id) continue; // this is the approved change being applied
           if (!HOLDABLE_ACTORS.has(ctx.actor.type)) continue; // rules' and agents' own effects are not held here
+          if (ctx.holdable === false) continue; // a sign-in, a hold's own bookkeeping…: nothing to approve later (context.ts)
           const hold: Hold = { rule, diff: d, message: action.message ? render(action.message, scope) : `Needs approval (rule "${rule.name}").` };
           throw new ChangeHeld(hold);
         }
@@ -93,7 +94,8 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
       throw errors.conflict('APPROVAL_STALE', 'The entity changed since this change was proposed: it would no longer do what was approved. Reject it and ask again.');
     }
     await ctx.tx.updateTable('approvals').set({ status: 'approved', decided_by: grant.approver.id, decision_why: grant.why, decided_at: sql`now()` }).where('id', '=', grant.id).execute();
-    const decision = await deps.ledger.record({ ...ctx, actor: grant.approver, approval: undefined, cause: undefined }, {
+    // The decision itself is never held again (another rule on approvals would hold it for ever).
+    const decision = await deps.ledger.record({ ...ctx, actor: grant.approver, approval: undefined, cause: undefined, holdable: false }, {
       namespace: 'rules', entityType: 'approval', entityId: grant.id, event: 'approval.approved',
       before: { status: 'pending' }, after: { status: 'approved' }, why: grant.why, sentiment: grant.sentiment,
       metadata: { rule_id: grant.ruleId, requested_by: approval.requested_by },

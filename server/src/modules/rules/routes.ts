@@ -1,7 +1,7 @@
 // HTTP surface of the Reflex Arc: rules, simulation, runs, packs and approvals.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { actingAs, inTenant, type Ctx, type Principal } from '../../platform/context.js';
+import { actingAs, inTenant } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -11,12 +11,14 @@ import type { Approvals } from './approvals.js';
 import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { simulate } from './simulate.js';
-import { checkRule, createRule, deleteRule, listRules, loadRule, ruleStats, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
+import { checkRule, listRules, loadRule, ruleStats, ruleView, type StoreDeps } from './store.js';
+import { RULE_COMMANDS } from './commands.js';
+import type { CommandRegistry } from '../../platform/commands.js';
 import { diffPublicId, parseDiffId } from '../ledger/index.js';
 import type { RuleRow } from './ruleset.js';
 
-/** `rulesChanged(ctx)`: the tenant's rules change in ctx; every process forgets them once it commits. */
-export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; rulesChanged: (ctx: Ctx) => void };
+/** Writes run as the module's commands (commands.ts): a require_approval rule holds them as such. */
+export type RuleRoutesDeps = StoreDeps & { db: Db; effects: EffectDeps; approvals: Approvals; commands: CommandRegistry };
 
 const idParam = z.strictObject({ id: z.string().min(1).max(100) });
 const why = z.string().trim().min(1).max(5000);
@@ -39,12 +41,10 @@ function window(w: { since?: string; until?: string; limit: number }) {
 const ruleWithStats = ruleViewSchema.extend({ stats: z.object({ runs_7d: z.number(), failed_7d: z.number(), last_run_at: z.string().nullable() }) });
 const ruleResult = z.object({ rule: ruleViewSchema, warnings: z.array(z.string()), secrets: z.record(z.string(), z.string()) });
 
+type RuleResult = z.input<typeof ruleResult>;
+
 export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
-  const write = <T>(p: Principal, fn: Parameters<typeof inTenant<T>>[2]) =>
-    inTenant(d.db, actingAs(p), (ctx) => {
-      d.rulesChanged(ctx);
-      return fn(ctx);
-    });
+  const c = RULE_COMMANDS;
 
   r.add({
     method: 'GET', url: '/v1/rules', tags: ['rules'], scope: 'read', summary: 'Rules of the workspace, each with its recent activity',
@@ -59,13 +59,7 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
     method: 'POST', url: '/v1/rules', tags: ['rules'], scope: 'admin', successStatus: 201,
     summary: 'Create a rule; `warnings` say when its filters have matched nothing yet; `secrets` shows generated webhook secrets once',
     body: ruleInput, response: ruleResult,
-    handler: async ({ principal, body }) => {
-      const out = await write(principal, async (ctx) => {
-        const made = await createRule(ctx, d, body);
-        return { ...made, warnings: await unmatchedWarnings(ctx.tx, d.ledger, body.trigger) };
-      });
-      return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
-    },
+    handler: async ({ principal, body, requestId }) => ({ data: await d.commands.execute<RuleResult>(principal, c.createRule, body, { requestId }) }),
   });
 
   r.add({
@@ -81,33 +75,21 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
   r.add({
     method: 'PATCH', url: '/v1/rules/:id', tags: ['rules'], scope: 'admin', summary: 'Change a rule (name, trigger, actions, enabled); `version` guards concurrent edits',
     params: idParam, body: rulePatch.extend({ why: why.optional() }), response: ruleResult,
-    handler: async ({ principal, params, body }) => {
-      const out = await write(principal, async (ctx) => {
-        const made = await updateRule(ctx, d, params.id, body);
-        return { ...made, warnings: body.trigger ? await unmatchedWarnings(ctx.tx, d.ledger, body.trigger) : [] };
-      });
-      return { data: { rule: out.rule, warnings: out.warnings, secrets: out.secrets } };
-    },
+    handler: async ({ principal, params, body, requestId }) => ({ data: await d.commands.execute<RuleResult>(principal, c.updateRule, { ...body, id: params.id }, { requestId }) }),
   });
 
-  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [verb, command] of [['enable', c.enableRule], ['disable', c.disableRule]] as const) {
     r.add({
       method: 'POST', url: `/v1/rules/:id/${verb}`, tags: ['rules'], scope: 'admin', summary: `${verb === 'enable' ? 'Switch on' : 'Switch off'} a rule`,
       params: idParam, body: z.strictObject({ why: why.optional() }).optional(), response: ruleResult,
-      handler: async ({ principal, params, body }) => {
-        const out = await write(principal, (ctx) => updateRule(ctx, d, params.id, { enabled, why: body?.why }));
-        return { data: { rule: out.rule, warnings: [], secrets: {} } };
-      },
+      handler: async ({ principal, params, body, requestId }) => ({ data: await d.commands.execute<RuleResult>(principal, command, { why: body?.why, id: params.id }, { requestId }) }),
     });
   }
 
   r.add({
     method: 'DELETE', url: '/v1/rules/:id', tags: ['rules'], scope: 'admin', summary: 'Delete a rule (its runs and diffs stay)', params: idParam,
     body: z.strictObject({ why: why.optional() }).optional(), response: z.object({ deleted: z.literal(true) }),
-    handler: async ({ principal, params, body }) => {
-      await write(principal, (ctx) => deleteRule(ctx, d, params.id, body?.why));
-      return { data: { deleted: true as const } };
-    },
+    handler: async ({ principal, params, body, requestId }) => ({ data: await d.commands.execute<{ deleted: true }>(principal, c.deleteRule, { why: body?.why, id: params.id }, { requestId }) }),
   });
 
   const simulationSchema = z.object({
@@ -202,31 +184,17 @@ export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
   r.add({
     method: 'POST', url: '/v1/rule-packs/:id/enable', tags: ['rules'], scope: 'admin', summary: 'Switch a pack on (creates its rule, or re-enables it)', params: idParam,
     response: ruleViewSchema,
-    handler: async ({ principal, params }) => {
-      const pack = RULE_PACKS.find((p) => p.id === params.id);
-      if (!pack) throw errors.notFound('Rule pack');
-      const rule = await write(principal, async (ctx) => {
-        const existing = await ctx.tx.selectFrom('rules').select('id').where('pack_id', '=', pack.id).where('deleted_at', 'is', null).executeTakeFirst();
-        if (existing) return (await updateRule(ctx, d, existing.id, { enabled: true })).rule;
-        return (await createRule(ctx, d, { ...pack.rule, pack_id: pack.id })).rule;
-      });
-      return { data: rule, status: 201 };
-    },
+    handler: async ({ principal, params, requestId }) => ({ data: await d.commands.execute(principal, c.enablePack, { id: params.id }, { requestId }), status: 201 }),
   });
   r.add({
     method: 'POST', url: '/v1/rule-packs/:id/disable', tags: ['rules'], scope: 'admin', summary: 'Switch a pack off (its rule is disabled, history kept)', params: idParam,
     response: z.object({ enabled: z.literal(false) }),
-    handler: async ({ principal, params }) => {
-      if (!RULE_PACKS.some((p) => p.id === params.id)) throw errors.notFound('Rule pack');
-      await write(principal, async (ctx) => {
-        const existing = await ctx.tx.selectFrom('rules').select(['id', 'enabled']).where('pack_id', '=', params.id).where('deleted_at', 'is', null).executeTakeFirst();
-        if (existing?.enabled) await updateRule(ctx, d, existing.id, { enabled: false });
-      });
-      return { data: { enabled: false as const } };
-    },
+    handler: async ({ principal, params, requestId }) => ({ data: await d.commands.execute<{ enabled: false }>(principal, c.disablePack, { id: params.id }, { requestId }) }),
   });
 
-  // Approvals: the human-in-the-loop queue.
+  // Approvals: the human-in-the-loop queue. Deciding stays a route, not a command: no rule holds
+  // the queue's own records (approvals.ts: `holdable: false`, or a hold would wait for itself),
+  // and an approver is a person in a session (role, four eyes, 2FA step-up).
   const approvalSchema = z.object({ id: z.string(), status: z.enum(['pending', 'approved', 'rejected']), summary: z.string() }).passthrough();
   r.add({
     method: 'GET', url: '/v1/approvals', tags: ['rules'], scope: 'read', summary: 'Held changes (default: pending first, newest first)',

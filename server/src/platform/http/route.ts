@@ -1,6 +1,5 @@
 // Routes are declared once with zod schemas: the same schemas validate requests and
 // generate the OpenAPI document, and each route states the scope it needs.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../context.js';
@@ -178,8 +177,9 @@ export function checkResponse(route: string, schema: z.ZodType, data: unknown): 
 
 /**
  * Thrown inside a command by a pre-commit policy that holds the change for a person to approve
- * (the transaction has rolled back by the time the registry sees it). The registered hold
- * handler records the request so it can be re-applied, and the client gets 202.
+ * (the transaction has rolled back by the time the registry sees it). The command registry tags
+ * it with the command and its input; the registered hold handler records that as a pending
+ * approval (approving runs the command again) and the client gets 202.
  */
 export class ChangeHeld extends Error {
   /** Set by the command registry: the command (and its input) the held change came from. */
@@ -189,12 +189,19 @@ export class ChangeHeld extends Error {
     this.name = 'ChangeHeld';
   }
 }
-export type HeldRequest = { principal: Principal; method: HttpMethod; url: string; body: unknown; requestId: string };
-export type HoldHandler = (held: ChangeHeld, request: HeldRequest) => Promise<Envelope>;
-export type Dispatched = { status: number; body: { data?: unknown; error?: { code: string; message: string; details?: ErrorDetail[] } | null } };
+/** Who asked for a held change; `method` and `url` say where, for people reading the approval (never replayed). */
+export type HeldRequest = { principal: Principal; requestId?: string; method?: HttpMethod; url?: string };
+export type HoldHandler = (held: ChangeHeld & { command: NonNullable<ChangeHeld['command']> }, request: HeldRequest) => Promise<Envelope>;
 
-/** Internal re-dispatch header: a one-time random token known only to this process. */
-const DISPATCH_HEADER = 'x-atrium-dispatch';
+/**
+ * A hold that reached a route without a command: nothing could apply it once approved (approving
+ * runs the held command again, and no HTTP request is replayed). The write must run through a
+ * command, or its transaction say `holdable: false`; until then it is a 500, never a silent hold.
+ */
+function heldOutsideCommand(route: string, req: FastifyRequest): AppError {
+  req.log.error({ route }, 'a change was held outside a command: it cannot be held');
+  return new AppError('INTERNAL', 500, `${route} wrote a change that a rule holds, outside a command: it cannot be held for approval.`);
+}
 
 export type Authenticator = (req: FastifyRequest, opts: { required: boolean }) => Promise<Principal | null>;
 export type Limits = { limiter: RateLimiter; perTenant: (p: Principal) => number; perIpOnAuth: number };
@@ -203,7 +210,6 @@ export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
   /** Checks every JSON success answer against its route's `response` schema (a mismatch is a 500). */
   validateResponses = responseValidationDefault();
-  readonly #dispatched = new Map<string, Principal>();
   #onHeld: HoldHandler | null = null;
 
   constructor(
@@ -245,10 +251,9 @@ export class RouteRegistry {
       method: def.method,
       url: def.url,
       handler: async (req, reply) => {
-        const dispatchedAs = this.#dispatchedPrincipal(req);
-        if (def.ipLimited && !dispatchedAs) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
-        const principal = dispatchedAs ?? (await this.authenticate(req, { required: def.scope !== null }));
-        if (principal && !dispatchedAs) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
+        if (def.ipLimited) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
+        const principal = await this.authenticate(req, { required: def.scope !== null });
+        if (principal) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
         if (def.scope !== null) {
           if (!principal) throw errors.unauthenticated();
           const module = def.tags[0] ?? '';
@@ -274,8 +279,10 @@ export class RouteRegistry {
           try {
             return await run();
           } catch (err) {
-            if (!(err instanceof ChangeHeld) || !this.#onHeld || !principal) throw err;
-            return this.#onHeld(err, { principal, method: def.method, url: req.url, body: req.body, requestId: req.id });
+            if (!(err instanceof ChangeHeld)) throw err;
+            const command = err.command;
+            if (!command || !this.#onHeld || !principal) throw heldOutsideCommand(`${def.method} ${def.url}`, req);
+            return this.#onHeld(Object.assign(err, { command }), { principal, requestId: req.id, method: def.method, url: req.url });
           }
         };
         const result = def.method === 'POST' && principal ? await this.idempotency.wrap(req, principal, held) : await held();
@@ -305,35 +312,6 @@ export class RouteRegistry {
   /** Who handles changes held for approval (the rules module). */
   onHeld(handler: HoldHandler): void {
     this.#onHeld = handler;
-  }
-
-  /**
-   * Runs a request through the full route pipeline (validation, handler, envelope) as the given
-   * principal, without credentials: used to re-apply an approved change exactly as it was asked.
-   * The token is random, single-use and never leaves the process (fastify inject).
-   */
-  async dispatch(principal: Principal, request: { method: HttpMethod; url: string; body: unknown }): Promise<Dispatched> {
-    const token = randomBytes(24).toString('base64url');
-    this.#dispatched.set(token, principal);
-    try {
-      const res = await this.app.inject({
-        method: request.method,
-        url: request.url,
-        headers: { [DISPATCH_HEADER]: token, ...(request.body !== undefined && { 'content-type': 'application/json' }) },
-        ...(request.body !== undefined && { payload: JSON.stringify(request.body) }),
-      });
-      return { status: res.statusCode, body: res.json() as Dispatched['body'] };
-    } finally {
-      this.#dispatched.delete(token);
-    }
-  }
-
-  #dispatchedPrincipal(req: FastifyRequest): Principal | null {
-    const token = req.headers[DISPATCH_HEADER];
-    if (typeof token !== 'string') return null;
-    const principal = this.#dispatched.get(token) ?? null;
-    this.#dispatched.delete(token);
-    return principal;
   }
 }
 
