@@ -8,7 +8,7 @@ import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Json } from '../../platform/schema.js';
 import type { EffectDeps } from './actions.js';
 import type { Approvals } from './approvals.js';
-import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
+import { ruleSchemas, ruleViewSchema, kindOf } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { simulate } from './simulate.js';
 import { checkRule, createRule, deleteRule, listRules, loadRule, ruleStats, ruleView, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
@@ -40,6 +40,7 @@ const ruleWithStats = ruleViewSchema.extend({ stats: z.object({ runs_7d: z.numbe
 const ruleResult = z.object({ rule: ruleViewSchema, warnings: z.array(z.string()), secrets: z.record(z.string(), z.string()) });
 
 export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
+  const { ruleInput, rulePatch } = ruleSchemas(d.actions);
   const write = <T>(p: Principal, fn: Parameters<typeof inTenant<T>>[2]) =>
     inTenant(d.db, actingAs(p), (ctx) => {
       d.rulesChanged(ctx);
