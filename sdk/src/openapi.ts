@@ -73,6 +73,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rule-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a rule can do: every registered action type, the module that runs it, and the JSON Schema of its fields (for the rule builder) */
+        get: operations["get_v1_rule_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/diffs": {
         parameters: {
             query?: never;
@@ -1375,10 +1392,10 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none."}
+         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member."}
          * @enum {string}
          */
-        ErrorCode: "UNKNOWN_COMMAND" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "NOT_TAGGABLE" | "NO_WORKFLOW";
+        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE";
         ErrorEnvelope: {
             data: null;
             meta: components["schemas"]["Meta"];
@@ -1534,6 +1551,37 @@ export interface operations {
                             /** @enum {string} */
                             scope: "read" | "write" | "admin";
                             input: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_rule_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            type: string;
+                            module: string;
+                            summary: string;
+                            schema: {
                                 [key: string]: unknown;
                             };
                         }[];
@@ -5175,13 +5223,6 @@ export interface operations {
                     };
                     actions: ({
                         /** @constant */
-                        type: "notify";
-                        to: string | string[];
-                        title?: string;
-                        message: string;
-                        email?: boolean;
-                    } | {
-                        /** @constant */
                         type: "tag";
                         add?: string[];
                         remove?: string[];
@@ -5205,15 +5246,22 @@ export interface operations {
                         owner?: string;
                     } | {
                         /** @constant */
+                        type: "predict";
+                        /** @enum {string} */
+                        model: "workflow_completion" | "task_slip";
+                    } | {
+                        /** @constant */
+                        type: "notify";
+                        to: string | string[];
+                        title?: string;
+                        message: string;
+                        email?: boolean;
+                    } | {
+                        /** @constant */
                         type: "webhook";
                         /** Format: uri */
                         url: string;
                         secret?: string;
-                    } | {
-                        /** @constant */
-                        type: "predict";
-                        /** @enum {string} */
-                        model: "workflow_completion" | "task_slip";
                     } | {
                         /** @constant */
                         type: "guard";
@@ -5399,13 +5447,6 @@ export interface operations {
                     };
                     actions?: ({
                         /** @constant */
-                        type: "notify";
-                        to: string | string[];
-                        title?: string;
-                        message: string;
-                        email?: boolean;
-                    } | {
-                        /** @constant */
                         type: "tag";
                         add?: string[];
                         remove?: string[];
@@ -5429,15 +5470,22 @@ export interface operations {
                         owner?: string;
                     } | {
                         /** @constant */
+                        type: "predict";
+                        /** @enum {string} */
+                        model: "workflow_completion" | "task_slip";
+                    } | {
+                        /** @constant */
+                        type: "notify";
+                        to: string | string[];
+                        title?: string;
+                        message: string;
+                        email?: boolean;
+                    } | {
+                        /** @constant */
                         type: "webhook";
                         /** Format: uri */
                         url: string;
                         secret?: string;
-                    } | {
-                        /** @constant */
-                        type: "predict";
-                        /** @enum {string} */
-                        model: "workflow_completion" | "task_slip";
                     } | {
                         /** @constant */
                         type: "guard";
@@ -5717,13 +5765,6 @@ export interface operations {
                         };
                         actions: ({
                             /** @constant */
-                            type: "notify";
-                            to: string | string[];
-                            title?: string;
-                            message: string;
-                            email?: boolean;
-                        } | {
-                            /** @constant */
                             type: "tag";
                             add?: string[];
                             remove?: string[];
@@ -5747,15 +5788,22 @@ export interface operations {
                             owner?: string;
                         } | {
                             /** @constant */
+                            type: "predict";
+                            /** @enum {string} */
+                            model: "workflow_completion" | "task_slip";
+                        } | {
+                            /** @constant */
+                            type: "notify";
+                            to: string | string[];
+                            title?: string;
+                            message: string;
+                            email?: boolean;
+                        } | {
+                            /** @constant */
                             type: "webhook";
                             /** Format: uri */
                             url: string;
                             secret?: string;
-                        } | {
-                            /** @constant */
-                            type: "predict";
-                            /** @enum {string} */
-                            model: "workflow_completion" | "task_slip";
                         } | {
                             /** @constant */
                             type: "guard";

@@ -23,6 +23,7 @@ import cookie from '@fastify/cookie';
 import { registerWebApp } from './platform/http/static.js';
 import { CommandRegistry } from './platform/commands.js';
 import { EventRegistry } from './platform/events.js';
+import { RuleActionRegistry } from './platform/rule-actions.js';
 import { createModules, type Platform, type Role } from './platform/module.js';
 import { MODULES } from './modules.js';
 import { systemClock } from './platform/clock.js';
@@ -46,7 +47,8 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const mailer = createMailer(config.smtpUrl, config.mailFrom, log);
   const commands = new CommandRegistry(db);
   const events = new EventRegistry(STRICT_EVENTS);
-  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events };
+  const ruleActions = new RuleActionRegistry();
+  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events, ruleActions };
   const { instances, order } = createModules(MODULES, platform);
   const { ledger, identity, work, ai, notifications, rules } = instances;
   const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), subscriptionBacklogs: () => ledger.subscriptionBacklogs(), aiMetering: () => ai.meter.stats() });
@@ -65,7 +67,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     };
     const registry = new RouteRegistry(app, (req, opts) => identity.authenticate(req, opts), new IdempotencyStore(db), limits);
     registerPlatformRoutes(app, registry, db, metrics.registry);
-    registerCatalogueRoutes(registry, events, commands);
+    registerCatalogueRoutes(registry, events, commands, ruleActions);
     for (const { instance } of order) instance.registerRoutes?.(registry);
     registerWebApp(app);
     let openapi: Record<string, unknown> | null = null;
@@ -81,7 +83,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   }
 
   return {
-    config, log, db, jobs, hub, commands, events, ...instances, metrics,
+    config, log, db, jobs, hub, commands, events, ruleActions, ...instances, metrics,
     get http(): FastifyInstance {
       if (!http) throw new Error('HTTP server not started');
       return http;
@@ -117,8 +119,8 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   };
 }
 
-/** What modules offer other modules, flows and agents: their events and commands. */
-function registerCatalogueRoutes(registry: RouteRegistry, events: EventRegistry, commands: CommandRegistry) {
+/** What modules offer other modules, flows and agents: their events, commands and rule actions. */
+function registerCatalogueRoutes(registry: RouteRegistry, events: EventRegistry, commands: CommandRegistry, ruleActions: RuleActionRegistry) {
   registry.add({
     method: 'GET', url: '/v1/events', tags: ['platform'], scope: 'read',
     summary: 'The event catalogue: every module event with the JSON Schema of before/after/metadata and the field paths a condition can test',
@@ -134,6 +136,12 @@ function registerCatalogueRoutes(registry: RouteRegistry, events: EventRegistry,
     summary: 'The command registry: what rule actions, flow steps and agent tools can do, with the input schema and scope of each',
     response: z.array(z.object({ name: z.string(), module: z.string(), summary: z.string(), scope: z.enum(['read', 'write', 'admin']), input: z.record(z.string(), z.unknown()) })),
     handler: async () => ({ data: commands.list() }),
+  });
+  registry.add({
+    method: 'GET', url: '/v1/rule-actions', tags: ['platform'], scope: 'read',
+    summary: 'What a rule can do: every registered action type, the module that runs it, and the JSON Schema of its fields (for the rule builder)',
+    response: z.array(z.object({ type: z.string(), module: z.string(), summary: z.string(), schema: z.record(z.string(), z.unknown()) })),
+    handler: async () => ({ data: ruleActions.list() }),
   });
 }
 

@@ -33,8 +33,12 @@ import {
   describeComparison,
   formatEntry,
   formatFinding,
+  importsOf,
+  isFixture,
+  isTest,
   migrationTables,
   parse,
+  resolveImport,
   systemTxCallsOf,
   tableOwnership,
   tableRefsOf,
@@ -137,6 +141,14 @@ describe('module boundaries hold, except the known crossings (which may only shr
       ...(entries.length ? ['', 'as KNOWN_CROSSINGS entries:', ...entries] : []),
     ].join('\n');
     expect(comparison.unexpected.length + comparison.miscounted.length, `\n${message}\n`).toBe(0);
+  });
+
+  it('rules reaches nothing of work — not even its index — and does not depend on it (work registers its own rule actions)', () => {
+    expect(modules.find((m) => m.id === 'rules')?.deps).not.toContain('work');
+    const reaching = sources
+      .filter((s) => s.path.startsWith('server/src/modules/rules/') && !isTest(s.path) && !isFixture(s.path))
+      .flatMap((s) => importsOf(parse(s)).filter((i) => resolveImport(s.path, i.specifier)?.startsWith('server/src/modules/work/')).map((i) => `${s.path}:${i.line} ${i.specifier}`));
+    expect(reaching).toEqual([]);
   });
 
   it('KNOWN_CROSSINGS entries are unique and each says why and that it is to go', () => {

@@ -1,4 +1,4 @@
-// GET /v1/events and GET /v1/commands over the real server: what rules, flows and agents can use.
+// GET /v1/events, /v1/commands and /v1/rule-actions over the real server: what rules, flows and agents can use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../testing/harness.js';
 import { expectError, expectOk } from '../testing/http.js';
@@ -32,8 +32,22 @@ describe('catalogues', () => {
     for (const name of ['work.create_task', 'work.create_workflow', 'notifications.notify', 'ledger.record_event']) expect(data.some((c) => c.name === name), name).toBe(true);
   });
 
+  it('GET /v1/rule-actions lists every action type with the module that registered it and the schema of its fields', async () => {
+    const res = await fetch(`${t.baseUrl}/v1/rule-actions`, { headers: { authorization: `Bearer ${a.token}` } });
+    const { data } = await expectOk<{ type: string; module: string; summary: string; schema: { properties?: Record<string, unknown>; required?: string[] } }[]>(res);
+    expect(data.map((x) => [x.type, x.module])).toEqual([
+      ['create_task', 'work'], ['guard', 'rules'], ['notify', 'notifications'], ['predict', 'work'],
+      ['require_approval', 'rules'], ['start_workflow', 'work'], ['tag', 'work'], ['webhook', 'rules'],
+    ]);
+    const notify = data.find((x) => x.type === 'notify')!;
+    expect(notify.summary).not.toBe('');
+    expect(Object.keys(notify.schema.properties ?? {})).toEqual(['type', 'to', 'title', 'message', 'email']);
+    expect(notify.schema.required).toEqual(['type', 'to', 'message']);
+  });
+
   it('needs authentication', async () => {
     await expectError(await fetch(`${t.baseUrl}/v1/events`), 401, 'UNAUTHENTICATED');
     await expectError(await fetch(`${t.baseUrl}/v1/commands`), 401, 'UNAUTHENTICATED');
+    await expectError(await fetch(`${t.baseUrl}/v1/rule-actions`), 401, 'UNAUTHENTICATED');
   });
 });

@@ -74,6 +74,7 @@ export function documentedErrorCodes(): Readonly<Record<string, string>> {
 /** The platform's own codes (HTTP shell, validation, auth plumbing); modules declare theirs. */
 export const ERROR_CODES = {
   UNKNOWN_COMMAND: 'No command with this name is registered.',
+  UNKNOWN_RULE_ACTION: 'A stored rule names an action type that no module registers.',
   BAD_JSON: 'The body is not valid JSON.',
   VALIDATION_FAILED: 'The request does not match the schema; details name each field.',
   UNAUTHENTICATED: 'No valid credentials were given.',

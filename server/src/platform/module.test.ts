@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createModules, defineModule, dependencyOrder, type Platform } from './module.js';
 import { EventRegistry } from './events.js';
+import { RuleActionRegistry } from './rule-actions.js';
 
 const mod = (id: string, deps: string[], extra: { namespace?: string; tables?: string[] } = {}) =>
   defineModule({ id, namespace: extra.namespace ?? id, deps: deps as never[], tables: extra.tables ?? [], create: () => ({}) });
@@ -28,7 +29,7 @@ describe('module contract', () => {
         return { stop: async () => undefined };
       },
     });
-    const platform = { events: new EventRegistry(true) } as unknown as Platform;
+    const platform = { events: new EventRegistry(true), ruleActions: new RuleActionRegistry() } as unknown as Platform;
     const { instances } = createModules([spy('c', ['b']), spy('b', ['a']), spy('a', [])], platform);
     expect(seen).toEqual({ a: [], b: ['a'], c: ['b'] });
     expect(Object.keys(instances).sort()).toEqual(['a', 'b', 'c']);

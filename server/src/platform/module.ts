@@ -1,7 +1,7 @@
 // The module contract. Each domain module exports one definition (`defineModule`) from its
 // index.ts; app.ts holds the list and starts the modules in dependency order, stops them in
-// reverse, and registers their routes, error codes and event catalogues uniformly. A new
-// module is one folder plus one line in that list.
+// reverse, and registers their routes, error codes, event catalogues and rule actions uniformly.
+// A new module is one folder plus one line in that list.
 import type { Logger } from 'pino';
 import type { AtriumConfig } from './config.js';
 import type { CommandRegistry } from './commands.js';
@@ -13,6 +13,7 @@ import type { RouteRegistry } from './http/route.js';
 import type { Jobs } from './jobs.js';
 import type { Mailer } from './mail.js';
 import type { RealtimeHub } from './realtime.js';
+import type { RuleActionDef, RuleActionRegistry } from './rule-actions.js';
 
 export type Role = 'serve' | 'worker' | 'all';
 
@@ -27,6 +28,8 @@ export type Platform = {
   now: Clock;
   commands: CommandRegistry;
   events: EventRegistry;
+  /** Every module's rule actions, complete once all modules are created. */
+  ruleActions: RuleActionRegistry;
 };
 
 /** What a module's `create` returns: its public API plus the optional lifecycle hooks. */
@@ -37,6 +40,8 @@ export type ModuleInstance = {
   stop?(): Promise<void>;
   /** Called once per HTTP server, in dependency order (not on `worker`). */
   registerRoutes?(registry: RouteRegistry): void;
+  /** What a matched rule can do through this module (collected into `platform.ruleActions`). */
+  ruleActions?: readonly RuleActionDef[];
 };
 
 export type ModuleDefinition<Id extends string = string, Needs = object, Api extends ModuleInstance = ModuleInstance> = {
@@ -117,8 +122,11 @@ export function createModules<L extends readonly AnyModule[]>(list: L, platform:
     if (def.events) platform.events.register(def.id, def.namespace, def.events);
     const needs = Object.fromEntries(def.deps.map((dep) => [dep, created.get(dep)]));
     const instance = def.create(platform, needs);
+    for (const action of instance.ruleActions ?? []) platform.ruleActions.register(def.id, action);
     created.set(def.id, instance);
     order.push({ def, instance });
   }
+  // Registered at creation, read after it: whatever the order, rules never sees a partial set.
+  platform.ruleActions.close();
   return { instances: Object.fromEntries(created) as Instances<L>, order };
 }

@@ -135,6 +135,7 @@ const en = {
     PROMPT_EXISTS: "A prompt with this name already exists.",
     REQUESTER_GONE: "The person who asked is no longer a member.",
     UNKNOWN_COMMAND: "This action is not known to Atrium.",
+    UNKNOWN_RULE_ACTION: "This rule names an action Atrium no longer knows.",
     STREAM_FAILED: 'Live updates are unavailable for now.',
   },
 };

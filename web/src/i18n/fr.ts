@@ -135,6 +135,7 @@ const fr: Resources = {
     PROMPT_EXISTS: "Un prompt porte déjà ce nom.",
     REQUESTER_GONE: "La personne qui a demandé n’est plus membre.",
     UNKNOWN_COMMAND: "Cette action est inconnue d’Atrium.",
+    UNKNOWN_RULE_ACTION: "Cette règle nomme une action qu’Atrium ne connaît plus.",
     STREAM_FAILED: 'Les mises à jour en direct sont indisponibles pour le moment.',
   },
 };

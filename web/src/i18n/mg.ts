@@ -135,6 +135,7 @@ const mg: Resources = {
     PROMPT_EXISTS: "Efa misy prompt mitondra io anarana io.",
     REQUESTER_GONE: "Tsy mpikambana intsony ilay olona nangataka.",
     UNKNOWN_COMMAND: "Tsy fantatr'i Atrium io asa io.",
+    UNKNOWN_RULE_ACTION: "Mampiasa hetsika tsy fantatr'i Atrium intsony ity fitsipika ity.",
     STREAM_FAILED: "Tsy misy fanavaozana mivantana amin'izao fotoana izao.",
   },
 };

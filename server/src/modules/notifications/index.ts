@@ -1,6 +1,6 @@
-// In-app notifications (and email when SMTP is configured). Rules, the AI budget and later
-// agents call `notify`; people read them at /v1/notifications. Each one sent is a diff in
-// namespace `notifications`, so it streams live on /v1/stream like every other change.
+// In-app notifications (and email when SMTP is configured). Rules (through the `notify` rule
+// action), the AI budget and later agents call `notify`; people read them at /v1/notifications.
+// Each one sent is a diff in namespace `notifications`, so it streams live on /v1/stream.
 import { z } from 'zod';
 import type { Ctx } from '../../platform/context.js';
 import { actingAs, inTenant } from '../../platform/context.js';
@@ -14,6 +14,7 @@ import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { defineModule } from '../../platform/module.js';
 import { NOTIFICATION_EVENTS } from './events.js';
+import { notifyAction } from './rule-action.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 // Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
 export type { NotificationTables } from './schema.js';
@@ -187,7 +188,7 @@ export function createNotifications({ db, ledger, identity, mailer, commands }: 
     });
   }
 
-  return { notify, notifyMany, registerRoutes };
+  return { notify, notifyMany, registerRoutes, ruleActions: [notifyAction({ notifyMany })] };
 }
 
 export type Notifications = ReturnType<typeof createNotifications>;

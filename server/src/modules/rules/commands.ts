@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
 import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
-import { ruleInput, rulePatch } from './model.js';
+import { ruleSchemas } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { createRule, deleteRule, unmatchedWarnings, updateRule, type StoreDeps } from './store.js';
 
@@ -23,6 +23,8 @@ export const RULE_COMMANDS = {
 
 export function registerRuleCommands(commands: CommandRegistry, d: RuleCommandDeps): void {
   const c = RULE_COMMANDS;
+  // Built from every module's rule actions (read lazily: the registry closes once all modules exist).
+  const { ruleInput, rulePatch } = ruleSchemas(d.actions);
   commands.register({
     name: c.createRule, scope: 'admin', summary: 'Create a rule (trigger, actions); warnings say when its filters matched nothing yet, secrets shows generated webhook secrets once',
     input: ruleInput,

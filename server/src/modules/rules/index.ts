@@ -12,7 +12,8 @@ import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Notifications } from '../notifications/index.js';
 import type { CommandRegistry } from '../../platform/commands.js';
-import { workPort } from './work-port.js';
+import type { RuleActionRegistry } from '../../platform/rule-actions.js';
+import { ownActions } from './own-actions.js';
 import { createApprovals } from './approvals.js';
 import { createEvaluator } from './evaluator.js';
 import { precommitHook } from './precommit.js';
@@ -39,6 +40,8 @@ export const RULES_CHANNEL = 'atrium_rules';
 
 export type RulesDeps = {
   db: Db; jobs: Jobs; hub: RealtimeHub; ledger: Ledger; log: Logger; commands: CommandRegistry; notifications: Notifications;
+  /** Every module's rule actions (this module's own among them): what rules validate against and run. */
+  ruleActions: RuleActionRegistry;
   identity: Pick<Identity, 'directory' | 'isMember' | 'requireFreshStepUp' | 'secrets'>;
   config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; ruleActionTimeoutSeconds: number; jobs: boolean };
   now?: () => Date;
@@ -50,10 +53,10 @@ export function createRules(d: RulesDeps) {
   const cache: RuleCache = new TenantCache({ notices: { hub: d.hub, channel: RULES_CHANNEL } });
   const urlPolicy = { allowPrivate: d.config.webhookAllowPrivate };
   const secrets = (): SecretBox => d.identity.secrets();
-  // Flow OS through its commands: rules name them, never import the module.
-  const work = workPort(d.commands);
-  const effects = { ledger: d.ledger, notifications: d.notifications, work, now };
-  const store = { ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy, rulesChanged: (ctx: Ctx) => cache.invalidate(ctx) };
+  // What each action does is its module's (work, notifications, this one's own): rules import none of them.
+  const actions = d.ruleActions;
+  const effects = { ledger: d.ledger, actions, now };
+  const store = { ledger: d.ledger, actions, identity: d.identity, secrets, rulesChanged: (ctx: Ctx) => cache.invalidate(ctx) };
   registerRuleCommands(d.commands, store);
 
   d.ledger.beforeRecord(precommitHook({ cache, ledger: d.ledger }));
@@ -83,7 +86,7 @@ export function createRules(d: RulesDeps) {
     async enablePack(ctx: Ctx, packId: string) {
       const pack = RULE_PACKS.find((p) => p.id === packId);
       if (!pack) throw errors.notFound('Rule pack');
-      const made = await createRule(ctx, { ledger: d.ledger, work, identity: d.identity, secrets, urlPolicy }, { ...pack.rule, pack_id: pack.id });
+      const made = await createRule(ctx, store, { ...pack.rule, pack_id: pack.id });
       cache.invalidate(ctx);
       return made.rule;
     },
@@ -98,6 +101,8 @@ export function createRules(d: RulesDeps) {
     async stop(): Promise<void> {
       await evaluator.stop();
     },
+    /** webhook, guard and require_approval: the actions this module runs itself. */
+    ruleActions: ownActions(urlPolicy),
     registerRoutes(r: RouteRegistry): void {
       r.onHeld((held, req) => approvals.hold(held, req));
       registerRuleRoutes(r, { ...store, db: d.db, effects, approvals, commands: d.commands });
@@ -112,15 +117,12 @@ export const RULES_ERRORS = {
   APPROVAL_STALE: 'The entity changed since the change was held: approving would not do what was asked.',
   APPROVAL_FAILED: 'The approved change could not be applied; details carry the reason.',
   REQUESTER_GONE: 'The person who asked for the held change is no longer a member.',
-  NOT_TAGGABLE: 'A rule action: only tasks carry tags.',
-  NO_WORKFLOW: 'A rule action: the triggering entity belongs to no workflow and the action names none.',
 } as const;
 
 export const rulesModule = defineModule({
-  // `work` only for its commands (rule actions): it must be created first so they are registered.
-  id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications', 'work'],
+  id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications'],
   tables: ['rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
   errors: RULES_ERRORS, events: RULES_EVENTS,
-  create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications; work: unknown }) =>
-    createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, commands: p.commands, ledger: n.ledger, identity: n.identity, notifications: n.notifications }),
+  create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications }) =>
+    createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, commands: p.commands, ruleActions: p.ruleActions, ledger: n.ledger, identity: n.identity, notifications: n.notifications }),
 });

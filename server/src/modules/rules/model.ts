@@ -1,50 +1,14 @@
-// The shapes of rules: trigger (incl. the seeds' flat form), actions, and their public views.
+// The shapes of rules: trigger (incl. the seeds' flat form), the input over the registered actions, public views.
 import { z } from 'zod';
+import type { RuleActionInput, RuleActionRegistry } from '../../platform/rule-actions.js';
 import type { Json } from '../../platform/schema.js';
 import { conditionSchema, LIMITS, type Condition } from './conditions.js';
 import type { RuleKind } from './schema.js';
 
 const name = z.string().trim().min(1).max(120);
-const template = z.string().min(1).max(2000);
-/** `assignee`, `owner`, `actor`, `role:<role>` or `user:<id>`. */
-export const target = z.string().regex(/^(assignee|owner|actor|role:(owner|admin|member|viewer)|user:[A-Za-z0-9_-]{1,64})$/, 'assignee, owner, actor, role:<owner|admin|member|viewer> or user:<id>');
-const tag = z.string().trim().min(1).max(40);
 
-export const actionSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('notify'), to: z.union([target, z.array(target).min(1).max(10)]),
-    title: z.string().max(200).optional(), message: template, email: z.boolean().optional(),
-  }),
-  z.strictObject({ type: z.literal('tag'), add: z.array(tag).max(20).optional(), remove: z.array(tag).max(20).optional() }),
-  z.strictObject({
-    type: z.literal('create_task'),
-    /** `same` (the entity's workflow) or a workflow id. */
-    workflow: z.string().min(1).max(64).default('same'),
-    name: template, description: z.string().max(4000).optional(),
-    priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
-    assignee: target.optional(), due_in_days: z.number().int().min(0).max(3650).optional(),
-  }),
-  z.strictObject({
-    type: z.literal('start_workflow'), template_id: z.string().min(1).max(64).optional(), name: template,
-    department: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/).optional(), owner: target.optional(),
-  }),
-  z.strictObject({
-    type: z.literal('webhook'), url: z.string().url().max(2000),
-    /** Write-only: sealed at rest, never returned. Generated when omitted (and shown once). */
-    secret: z.string().min(16).max(200).optional(),
-  }),
-  z.strictObject({ type: z.literal('predict'), model: z.enum(['workflow_completion', 'task_slip']) }),
-  z.strictObject({ type: z.literal('guard'), message: z.string().trim().min(1).max(500) }),
-  z.strictObject({
-    type: z.literal('require_approval'),
-    /** Who may decide (owners always may). */
-    approvers: z.enum(['role:admin', 'role:member']).default('role:admin'),
-    /** The four-eyes principle: the requester may not approve their own change. */
-    not_by_requester: z.boolean().default(false),
-    message: z.string().max(500).optional(),
-  }),
-]);
-export type Action = z.infer<typeof actionSchema>;
+/** An action as stored: `type` names a registered action (platform/rule-actions.ts), the rest are its fields. */
+export type Action = RuleActionInput;
 export type StoredAction = Action & { secret_sealed?: string };
 export const PRECOMMIT_ACTIONS = new Set(['guard', 'require_approval']);
 
@@ -70,15 +34,22 @@ export function normaliseTrigger(t: Trigger): Trigger {
   return { ...t, event: undefined, when: t.when ? { all: [cond, t.when] } : cond };
 }
 
-export const ruleInput = z.strictObject({
-  name,
-  description: z.string().max(2000).optional(),
-  enabled: z.boolean().optional(),
-  trigger: triggerSchema,
-  actions: z.array(actionSchema).min(1).max(10),
-});
-export type RuleInput = z.infer<typeof ruleInput>;
-export const rulePatch = ruleInput.partial().extend({ version: z.number().int().positive().optional() });
+export type RuleInput = { name: string; description?: string; enabled?: boolean; trigger: Trigger; actions: Action[] };
+
+/**
+ * The rule input and patch schemas, actions as the registry has them. Lazy: built at creation,
+ * the union is read on first use, once every module has registered its actions.
+ */
+export function ruleSchemas(actions: Pick<RuleActionRegistry, 'schema'>) {
+  const ruleInput = z.strictObject({
+    name,
+    description: z.string().max(2000).optional(),
+    enabled: z.boolean().optional(),
+    trigger: triggerSchema,
+    actions: z.array(z.lazy(() => actions.schema())).min(1).max(10),
+  });
+  return { ruleInput, rulePatch: ruleInput.partial().extend({ version: z.number().int().positive().optional() }) };
+}
 
 export function kindOf(input: { trigger: Trigger; actions: readonly Action[] }): RuleKind {
   if (input.actions.some((a) => PRECOMMIT_ACTIONS.has(a.type))) return 'precommit';

@@ -12,6 +12,7 @@ import type { Json } from '../../platform/schema.js';
 import type { BeforeRecord, DiffInput, Ledger } from '../ledger/index.js';
 import { RULE_COLUMNS } from './evaluator.js';
 import { indexRules, type CompiledRule, type RuleCache, type RuleRow } from './ruleset.js';
+import type { ApprovalAction, GuardAction } from './own-actions.js';
 import { render } from './template.js';
 
 export type Hold = { rule: CompiledRule; diff: DiffInput; message: string };
@@ -56,7 +57,7 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
           if (rule.needsEntity && entity === undefined) entity = await currentState(d);
           if (!rule.test({ ...facts, entity: entity ?? null })) continue;
         }
-        const action = rule.actions[0]!;
+        const action = rule.actions[0] as GuardAction | ApprovalAction;
         if (entity === undefined) entity = await currentState(d);
         const scope = { before: d.before ?? null, after: d.after ?? null, metadata: d.metadata ?? {}, entity: entity ?? null, rule: { id: rule.id, name: rule.name } };
         if (action.type === 'guard') {

@@ -8,7 +8,7 @@ import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Json } from '../../platform/schema.js';
 import type { EffectDeps } from './actions.js';
 import type { Approvals } from './approvals.js';
-import { ruleInput, rulePatch, ruleViewSchema, kindOf } from './model.js';
+import { ruleSchemas, ruleViewSchema, kindOf } from './model.js';
 import { RULE_PACKS } from './packs.js';
 import { simulate } from './simulate.js';
 import { checkRule, listRules, loadRule, ruleStats, ruleView, type StoreDeps } from './store.js';
@@ -45,6 +45,7 @@ type RuleResult = z.input<typeof ruleResult>;
 
 export function registerRuleRoutes(r: RouteRegistry, d: RuleRoutesDeps): void {
   const c = RULE_COMMANDS;
+  const { ruleInput, rulePatch } = ruleSchemas(d.actions);
 
   r.add({
     method: 'GET', url: '/v1/rules', tags: ['rules'], scope: 'read', summary: 'Rules of the workspace, each with its recent activity',

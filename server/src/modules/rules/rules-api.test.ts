@@ -7,6 +7,7 @@ import type { AtriumClient } from '../../../../sdk/src/index.js';
 import { serverDatabaseUrl, startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { detailPaths, expectError, expectOk, waitFor } from '../../testing/http.js';
 import { addMember, ownerQuery, workApi } from '../work/testing.js';
+import { ruleSchemas } from './model.js';
 
 const MAX_DEPTH = 3;
 let t: TestApp;
@@ -241,6 +242,25 @@ describe('bad input', () => {
     await bad(simple('Eleven', { actions: Array.from({ length: 11 }, () => notify) }));
     await bad({ ...simple(''), name: '   ' });
     await bad(simple('Unknown action', { actions: [{ type: 'shell', command: 'rm -rf /' }] }));
+  });
+
+  it('the rule input schema, built from the actions the modules registered, validates them', () => {
+    const { ruleInput } = ruleSchemas(t.app.ruleActions);
+    const base = { name: 'r', trigger: {}, actions: [{ type: 'notify', to: 'owner', message: 'hi' }] };
+    expect(ruleInput.safeParse(base).success).toBe(true);
+    expect(ruleInput.safeParse({ ...base, actions: [] }).success).toBe(false);
+    expect(ruleInput.safeParse({ ...base, actions: [{ type: 'notify', to: 'everyone', message: 'hi' }] }).success).toBe(false);
+    expect(ruleInput.safeParse({ ...base, actions: [{ type: 'notify', to: 'role:superuser', message: 'hi' }] }).success).toBe(false);
+    expect(ruleInput.safeParse({ ...base, actions: [{ type: 'explode' }] }).success).toBe(false);
+    expect(ruleInput.safeParse({ ...base, actions: [{ type: 'webhook', url: 'https://x.example', secret: 'short' }] }).success).toBe(false);
+  });
+
+  it('an action type no module registers is refused at its path, naming the types there are; nothing is saved', async () => {
+    const env = await bad(simple('Shell', { actions: [notify, { type: 'shell', command: 'rm -rf /' }] }));
+    expect(env.error.details).toEqual([expect.objectContaining({ path: 'body.actions.1.type', message: expect.stringMatching(/'notify'.*'tag'|'tag'.*'notify'/) })]);
+    const patch = await a.client.raw('PATCH', `/v1/rules/${(await createRule(a.client, simple('Patched into shell'))).rule.id}`, { body: { actions: [{ type: 'shell' }] } });
+    expect(detailPaths(await expectError(patch, 400, 'VALIDATION_FAILED'))).toEqual(['body.actions.0.type']);
+    expect((await listRules(a.client)).filter((r) => r.name === 'Shell')).toEqual([]);
   });
 
   it('webhooks to cloud metadata are refused at save time: metadata.goog (regression: it was accepted) and 169.254.169.254, on create and on patch', async () => {

@@ -10,11 +10,12 @@ import type { Jobs } from '../../platform/jobs.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { UrlPolicy } from '../../platform/url-guard.js';
+import type { BatchItem, RuleActionDef, RuleEffect } from '../../platform/rule-actions.js';
 import { diffPublicId, type Ledger } from '../ledger/index.js';
 import { sql } from 'kysely';
-import { noticeOf, notifyNeedsEntity, runEffect, type EffectDeps, type TriggerDiff } from './actions.js';
+import { needsEntity, triggerOf, type EffectDeps, type TriggerDiff } from './actions.js';
 import type { StoredAction } from './model.js';
-import type { TemplateScope } from './template.js';
+import type { WebhookAction } from './own-actions.js';
 import { asJson, cloudEvent, deliver, MAX_WEBHOOK_ATTEMPTS, retryDelaySeconds } from './webhook.js';
 
 export const ACT_QUEUE = 'rules.act';
@@ -51,15 +52,6 @@ export function causeOf(l: { diff: TriggerDiff; rule: { id: string } }, runId: s
   return { diffId: l.diff.id, metadata: { rule_id: l.rule.id, run_id: runId, chain_depth: depth + 1 } };
 }
 
-export function scopeOf(l: { diff: TriggerDiff; rule: { id: string; name: string }; why: string | null }, entity: JsonObject | null): TemplateScope {
-  return {
-    before: l.diff.before, after: l.diff.after, metadata: l.diff.metadata, entity,
-    actor: { type: l.diff.actor_type, id: l.diff.actor_id }, why: l.why ?? '',
-    rule: { id: l.rule.id, name: l.rule.name },
-    diff: { id: diffPublicId(l.diff.id), event: l.diff.event, entity_type: l.diff.entity_type, entity_id: l.diff.entity_id },
-  };
-}
-
 export function createRunner(d: RunnerDeps) {
   // Never over a success: a commit whose answer was lost (the connection died after COMMIT) looks
   // like a failure to the caller, and marking that run failed would run its effect again.
@@ -69,12 +61,18 @@ export function createRunner(d: RunnerDeps) {
       error: set.error ?? null, attempts: set.attempts, duration_ms: set.duration_ms, finished_at: set.status === 'queued' ? null : new Date(),
     }).where('id', '=', runId).where('status', '<>', 'succeeded').execute();
 
+  /** A prediction is the rule's own record about the entity: `<entity>.predicted` in namespace rules. */
+  const recordPrediction = async (ctx: Ctx, diff: TriggerDiff, p: NonNullable<RuleEffect['prediction']>): Promise<number> => (await d.ledger.record(ctx, {
+    namespace: 'rules', entityType: diff.entity_type, entityId: diff.entity_id, event: `${diff.entity_type}.predicted`,
+    after: { prediction: p.prediction }, metadata: { evidence: p.evidence, model: p.model },
+  })).id;
+
   const asRule = (tenantId: string, l: Loaded, runId: string) => ({ tenantId, actor: { type: 'rule' as const, id: l.rule.id }, cause: causeOf(l, runId) });
 
   async function act(job: ActJob): Promise<void> {
     const started = performance.now();
     let attemptsBefore = 0;
-    let outbound: { l: Loaded; action: StoredAction & { type: 'webhook' } } | null = null;
+    let outbound: { l: Loaded; action: StoredAction & WebhookAction } | null = null;
     try {
       await inTenant(d.db, { tenantId: job.tenantId, actor: { type: 'system', id: 'rules' } }, async (base: Ctx) => {
         const l = await load(d.ledger, base.tx, job.runId, true);
@@ -88,15 +86,18 @@ export function createRunner(d: RunnerDeps) {
         }
         // Webhooks call out with no transaction open: this one ends without writing.
         if (action.type === 'webhook') {
-          outbound = { l, action };
+          outbound = { l, action: action as StoredAction & WebhookAction };
           return;
         }
         // From here on the work is the rule's, caused by the triggering diff.
         const ctx: Ctx = { ...base, actor: { type: 'rule', id: l.rule.id }, cause: causeOf(l, job.runId) };
+        const def = d.actions.get(action.type);
+        if (!def.run) throw new Error(`rule action ${action.type} does not run as an effect`);
         const entity = obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state);
-        const e = await runEffect(d, { ctx, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
-        // The effect's diff: the one the action returned, else the first it recorded (every diff of this run carries run_id).
-        const effectDiff = e.diffId !== undefined ? e.diffId : await d.ledger.firstDiffCausedBy(ctx.tx, l.diff.id, { key: 'run_id', value: l.run.id });
+        const e = await def.run(ctx, action, triggerOf(d, ctx.tx, l, entity));
+        const predicted = e.prediction ? await recordPrediction(ctx, l.diff, e.prediction) : undefined;
+        // The effect's diff: the prediction, else the one the action returned, else the first it recorded (every diff of this run carries run_id).
+        const effectDiff = predicted ?? (e.diffId !== undefined ? e.diffId : await d.ledger.firstDiffCausedBy(ctx.tx, l.diff.id, { key: 'run_id', value: l.run.id }));
         await settle(ctx.tx, l.run.id, { status: 'succeeded', effect: e.effect, effect_diff_id: effectDiff, attempts, duration_ms: performance.now() - started });
       });
     } catch (err) {
@@ -106,11 +107,11 @@ export function createRunner(d: RunnerDeps) {
       // Refusals (validation, guards, missing entities) will not change on retry; other errors may.
       if (!(err instanceof AppError)) throw err;
     }
-    const pending = outbound as { l: Loaded; action: StoredAction & { type: 'webhook' } } | null;
+    const pending = outbound as { l: Loaded; action: StoredAction & WebhookAction } | null;
     if (pending) await webhook(job, pending.l, pending.action, started);
   }
 
-  async function webhook(job: ActJob, peek: Loaded, action: StoredAction & { type: 'webhook' }, started: number): Promise<void> {
+  async function webhook(job: ActJob, peek: Loaded, action: StoredAction & WebhookAction, started: number): Promise<void> {
     const attempt = peek.run.attempts + 1;
     const secret = action.secret_sealed ? d.secrets().open(action.secret_sealed) : '';
     const event = cloudEvent({
@@ -146,11 +147,12 @@ export function createRunner(d: RunnerDeps) {
   type Job = { id: string; data: ActJob };
 
   /**
-   * A fetched batch of jobs: per tenant, every notify action in one transaction (runs locked and
-   * read together, one directory read, one INSERT of notifications, one ledger batch per rule, one
-   * UPDATE of the runs). Each run is still its own idempotency key: a run not queued/failed is
-   * skipped, and the effects commit with the runs' `succeeded`. Other actions, and a tenant's batch
-   * that fails as a whole, run one job at a time (`act`); the failures are returned for retry.
+   * A fetched batch of jobs: per tenant, every action that runs in batches (`runMany`: notify) in one
+   * transaction — runs locked and read together, each rule's actions of a type handed over at once
+   * (notify: one directory read, one INSERT of notifications, one ledger batch), one UPDATE of the
+   * runs. Each run is still its own idempotency key: a run not queued/failed is skipped, and the
+   * effects commit with the runs' `succeeded`. Other actions, and a tenant's batch that fails as a
+   * whole, run one job at a time (`act`); the failures are returned for retry.
    */
   async function actMany(jobs: readonly Job[], guard: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<Map<string, unknown>> {
     const failed = new Map<string, unknown>();
@@ -178,7 +180,7 @@ export function createRunner(d: RunnerDeps) {
   const webhookRuns = new Set<string>();
   const isWebhook = async (j: Job) => webhookRuns.delete(j.data.runId);
 
-  /** Runs the tenant's notify actions of the batch; returns the jobs left to run one by one. */
+  /** Runs the tenant's batched actions of the batch; returns the jobs left to run one by one. */
   async function batchOfTenant(tenantId: string, group: readonly Job[]): Promise<Job[]> {
     const started = performance.now();
     const single: Job[] = [];
@@ -197,44 +199,43 @@ export function createRunner(d: RunnerDeps) {
       const whys = new Map([...found].filter(([, x]) => x.why !== null).map(([id, x]) => [id, x.why!]));
 
       const settles: Settle[] = [];
-      const notices = new Map<string, { run: (typeof open)[number]; l: Loaded; action: StoredAction & { type: 'notify' } }[]>();
+      /** Per rule and action type: the rule is the actor of its effects, one call per group. */
+      const batches = new Map<string, { ruleId: string; def: RuleActionDef; items: { run: (typeof open)[number]; l: Loaded; action: StoredAction }[] }>();
       const jobsOf = (runId: string) => group.filter((j) => j.data.runId === runId);
       for (const run of open) {
         const rule = rules.get(run.rule_id);
         const diff = diffs.get(run.diff_id);
         const action = rule?.actions[run.action_index] as StoredAction | undefined;
+        const def = action && d.actions.find(action.type);
         if (!rule || !diff) {
           single.push(...jobsOf(run.id));
         } else if (!rule.enabled || rule.deleted_at || !action) {
           settles.push({ id: run.id, status: 'skipped', effect: null, effect_diff_id: null, error: 'the rule was disabled or deleted before its action ran', attempts: run.attempts + 1 });
-        } else if (action.type === 'notify') {
-          const l: Loaded = { run, rule, diff, why: whys.get(diff.id) ?? null };
-          notices.set(rule.id, [...(notices.get(rule.id) ?? []), { run, l, action }]);
+        } else if (def?.runMany) {
+          const key = `${rule.id}\u0000${action.type}`;
+          const batch = batches.get(key) ?? { ruleId: rule.id, def, items: [] };
+          batch.items.push({ run, l: { run, rule, diff, why: whys.get(diff.id) ?? null }, action });
+          batches.set(key, batch);
         } else {
           if (action.type === 'webhook') webhookRuns.add(run.id);
           single.push(...jobsOf(run.id));
         }
       }
-      // One ledger batch per rule: the rule is the actor of its effects.
-      for (const [ruleId, items] of notices) {
+      for (const { ruleId, def, items } of batches.values()) {
         const ctx: Ctx = { ...base, actor: { type: 'rule', id: ruleId } };
-        const entities = new Map<string, JsonObject | null>();
-        const prepared = [];
+        const entities = new Map<number, JsonObject | null>();
+        const prepared: BatchItem<StoredAction>[] = [];
         for (const { run, l, action } of items) {
-          const cause = causeOf(l, run.id);
           let entity: JsonObject | null = null;
-          if (notifyNeedsEntity(action, l.diff)) {
-            const key = `${l.diff.id}`;
-            if (!entities.has(key)) entities.set(key, obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state));
-            entity = entities.get(key)!;
+          if (needsEntity(def, action, l.diff)) {
+            if (!entities.has(l.diff.id)) entities.set(l.diff.id, obj((await d.ledger.stateIn(ctx.tx, { entityType: l.diff.entity_type, entityId: l.diff.entity_id }, l.diff.created_at)).state));
+            entity = entities.get(l.diff.id)!;
           }
-          const notice = await noticeOf(d, { ctx: { ...ctx, cause }, diff: l.diff, rule: l.rule, scope: scopeOf(l, entity), entity }, action);
-          prepared.push({ run, notice: { ...notice, causationId: l.diff.id, metadata: cause.metadata } });
+          prepared.push({ action, t: triggerOf(d, ctx.tx, l, entity), cause: causeOf(l, run.id) });
         }
-        const sent = await d.notifications.notifyMany(ctx, prepared.map((p) => p.notice));
-        prepared.forEach(({ run }, i) => settles.push({
-          id: run.id, status: 'succeeded', effect: { notified: sent[i]!.userIds, notifications: sent[i]!.ids }, effect_diff_id: sent[i]!.diffIds[0] ?? null,
-          error: null, attempts: run.attempts + 1,
+        const effects = await def.runMany!(ctx, prepared);
+        items.forEach(({ run }, i) => settles.push({
+          id: run.id, status: 'succeeded', effect: effects[i]!.effect, effect_diff_id: effects[i]!.diffId ?? null, error: null, attempts: run.attempts + 1,
         }));
       }
       if (settles.length > 0) await settleMany(base.tx, settles, (performance.now() - started) / Math.max(1, open.length));

@@ -6,12 +6,8 @@ import type { Ctx } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import { diffPublicId } from '../ledger/index.js';
-import { resolveTargets, type EffectDeps, type TriggerDiff } from './actions.js';
-import type { StoredAction } from './model.js';
-import { predict } from './predict.js';
+import { triggerOf, type EffectDeps, type TriggerDiff } from './actions.js';
 import { compileRule, RuleIndex, type RuleRow } from './ruleset.js';
-import { scopeOf } from './runner.js';
-import { render } from './template.js';
 
 export type SimulationWindow = { since: Date; until: Date; limit: number };
 const SCAN_CAP = 20_000;
@@ -38,11 +34,10 @@ export async function simulate(db: Db, deps: EffectDeps, tenantId: string, row: 
       if (matches.length >= w.limit) continue;
       const diff: TriggerDiff = { ...d, before: d.value_before, after: d.value_after };
       const why = (await deps.ledger.diffsWithWhys(tx, [d.id])).get(d.id)?.why ?? null;
-      const loaded = { diff, rule: { id: row.id, name: row.name }, why };
-      const scope = scopeOf(loaded, entity);
-      const a = { ctx, diff, rule: loaded.rule, scope, entity };
+      const t = triggerOf(deps, tx, { diff, rule: { id: row.id, name: row.name }, why }, entity);
       const would: Json[] = [];
-      for (const action of rule.actions) would.push(await describe(deps, a, action));
+      // Each action says what it would do; its module knows how (nothing is written).
+      for (const action of rule.actions) would.push({ type: action.type, ...(await deps.actions.get(action.type).describe(ctx, action, t)) });
       matches.push({
         diff: { id: diffPublicId(d.id), event: d.event, namespace: d.namespace, entity_type: d.entity_type, entity_id: d.entity_id, actor: { type: d.actor_type, id: d.actor_id }, created_at: d.created_at.toISOString() },
         would,
@@ -50,28 +45,4 @@ export async function simulate(db: Db, deps: EffectDeps, tenantId: string, row: 
     }
     return { window: { since: w.since.toISOString(), until: w.until.toISOString() }, scanned: diffs.length, scan_truncated: diffs.length === SCAN_CAP, matched, matches };
   });
-}
-
-async function describe(deps: EffectDeps, a: Parameters<typeof resolveTargets>[1], action: StoredAction): Promise<Json> {
-  const { scope } = a;
-  switch (action.type) {
-    case 'notify':
-      return { type: 'notify', to: await resolveTargets(deps, a, Array.isArray(action.to) ? action.to : [action.to]), title: render(action.title ?? a.rule.name, scope), message: render(action.message, scope) };
-    case 'tag':
-      return { type: 'tag', add: (action.add ?? []).map((t) => render(t, scope)), remove: (action.remove ?? []).map((t) => render(t, scope)) };
-    case 'create_task':
-      return { type: 'create_task', workflow: action.workflow === 'same' ? (a.diff.entity_type === 'workflow' ? a.diff.entity_id : (a.entity?.workflow_id ?? null)) : action.workflow, name: render(action.name, scope) };
-    case 'start_workflow':
-      return { type: 'start_workflow', template_id: action.template_id ?? null, name: render(action.name, scope) };
-    case 'webhook':
-      return { type: 'webhook', url: action.url, event_type: `atrium.${a.diff.event}` };
-    case 'predict': {
-      const p = await predict(a.ctx, deps.work, action.model, a.diff, a.entity);
-      return { type: 'predict', model: action.model, prediction: p.prediction, evidence: p.evidence };
-    }
-    case 'guard':
-      return { type: 'guard', would_block: render(action.message, scope) };
-    case 'require_approval':
-      return { type: 'require_approval', would_hold: true, approvers: action.approvers };
-  }
 }

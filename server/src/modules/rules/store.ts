@@ -8,15 +8,16 @@ import { errors, type ErrorDetail } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { SecretBox } from '../../platform/secrets.js';
-import { assertSafeUrl, type UrlPolicy } from '../../platform/url-guard.js';
+import type { RuleActionRegistry } from '../../platform/rule-actions.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { WorkPort } from './work-port.js';
+import { targetList } from './actions.js';
 import { conditionProblems } from './conditions.js';
+import type { WebhookAction } from './own-actions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
 
 export type StoreDeps = {
-  ledger: Ledger; work: Pick<WorkPort, 'assertTemplate' | 'assertWorkflow'>; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox; urlPolicy: UrlPolicy;
+  ledger: Ledger; actions: RuleActionRegistry; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox;
 };
 
 type RuleRecord = {
@@ -38,7 +39,7 @@ export function ruleView(r: RuleRecord): RuleView {
 /** What a diff of a rule shows: its definition without any secret. */
 const auditState = (r: RuleRecord): JsonObject => ({ name: r.name, enabled: r.enabled, kind: r.kind, trigger: r.trigger, actions: (r.actions as StoredAction[]).map(publicAction) });
 
-/** Validation beyond the schema: condition semantics, sizes, action mixes, references, URLs. */
+/** Validation beyond the schema: condition semantics, sizes, action mixes, each action's own checks, people named. */
 export async function checkRule(ctx: Ctx, d: StoreDeps, input: { trigger: Trigger; actions: readonly Action[] }): Promise<void> {
   const problems: ErrorDetail[] = [];
   if (triggerBytes(input.trigger) > LIMITS.triggerBytes) problems.push({ path: 'body.trigger', message: `larger than ${LIMITS.triggerBytes} bytes` });
@@ -48,27 +49,20 @@ export async function checkRule(ctx: Ctx, d: StoreDeps, input: { trigger: Trigge
   if (pre.length > 0 && input.actions.length > 1) problems.push({ path: 'body.actions', message: 'guard and require_approval act before commit: a rule has exactly one of them and no other action' });
   if (pre.length > 0 && trigger.stale_for_hours) problems.push({ path: 'body.trigger.stale_for_hours', message: 'a scheduled rule cannot guard or hold a change' });
   if (trigger.stale_for_hours && !trigger.entity_type) problems.push({ path: 'body.trigger.entity_type', message: 'a scheduled rule names the entity type it watches' });
-  input.actions.forEach((a, i) => {
-    if (a.type === 'tag' && !a.add?.length && !a.remove?.length) problems.push({ path: `body.actions.${i}`, message: 'tag needs `add` or `remove`' });
-  });
+  // The owning module's checks (references must exist in this tenant: another tenant's id is simply not found).
+  for (const [i, a] of input.actions.entries()) problems.push(...(await d.actions.get(a.type).check?.(ctx, a, `body.actions.${i}`) ?? []));
   problems.push(...(await strangers(ctx.tx, d, input.actions)));
   if (problems.length > 0) throw errors.validation(problems);
-  for (const [i, a] of input.actions.entries()) {
-    if (a.type === 'webhook') assertSafeUrl(a.url, d.urlPolicy, `body.actions.${i}.url`);
-    // References must exist in this tenant (another tenant's id is simply not found).
-    if (a.type === 'start_workflow' && a.template_id) await d.work.assertTemplate(ctx, a.template_id);
-    if (a.type === 'create_task' && a.workflow !== 'same') await d.work.assertWorkflow(ctx, a.workflow);
-  }
 }
 
 /** `user:<id>` targets that are not members of this workspace (another tenant's people among them). */
 async function strangers(tx: Tx, d: StoreDeps, actions: readonly Action[]): Promise<ErrorDetail[]> {
   const named: { path: string; userId: string }[] = [];
-  const collect = (path: string, t: string | undefined) => void (t?.startsWith('user:') && named.push({ path, userId: t.slice(5) }));
   actions.forEach((a, i) => {
-    if (a.type === 'notify') (Array.isArray(a.to) ? a.to : [a.to]).forEach((t, j) => collect(Array.isArray(a.to) ? `body.actions.${i}.to.${j}` : `body.actions.${i}.to`, t));
-    if (a.type === 'create_task') collect(`body.actions.${i}.assignee`, a.assignee);
-    if (a.type === 'start_workflow') collect(`body.actions.${i}.owner`, a.owner);
+    for (const field of d.actions.get(a.type).targets ?? []) {
+      const at = `body.actions.${i}.${field}`;
+      targetList(a[field]).forEach((t, j) => void (t.startsWith('user:') && named.push({ path: Array.isArray(a[field]) ? `${at}.${j}` : at, userId: t.slice(5) })));
+    }
   });
   const out: ErrorDetail[] = [];
   for (const n of named) if (!(await d.identity.isMember(tx, n.userId))) out.push({ path: n.path, message: 'not a member of this workspace', user_id: n.userId });
@@ -80,7 +74,7 @@ function sealActions(d: StoreDeps, actions: readonly Action[], previous: readonl
   const shown: Record<number, string> = {};
   const stored = actions.map((a, i): StoredAction => {
     if (a.type !== 'webhook') return a;
-    const { secret, ...rest } = a;
+    const { secret, ...rest } = a as WebhookAction;
     const prev = previous[i];
     if (!secret && prev?.type === 'webhook' && prev.secret_sealed) return { ...rest, secret_sealed: prev.secret_sealed };
     const plain = secret ?? `whsec_${randomBytes(24).toString('base64url')}`;

@@ -30,3 +30,13 @@ export function render(text: string, scope: TemplateScope): string {
     return typeof v === 'object' ? JSON.stringify(v) : String(v);
   });
 }
+
+/** Whether rendering reads the entity's state: an `entity.*`, or an `after.*` the diff does not hold. */
+export function templateReadsEntity(text: string, after: Json | null): boolean {
+  const changed = after && typeof after === 'object' && !Array.isArray(after) ? after : {};
+  for (const [, path] of text.matchAll(PLACEHOLDER)) {
+    if (path!.startsWith('entity.')) return true;
+    if (path!.startsWith('after.') && changed[path!.slice(6).split('.')[0]!] === undefined) return true;
+  }
+  return false;
+}

@@ -95,7 +95,7 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     input: z.strictObject({ id, name: z.string().trim().min(1).max(200).optional(), version: z.string().max(20).optional(), ...why }),
     run: (ctx, { id: workflowId, sentiment: _s, ...input }) => saveAsTemplate(ctx, d.ledger, workflowId, input),
   });
-  // Reads other modules need (a rule checks its references; predictions read track records).
+  // Reads for other modules, flows and agents.
   commands.register({
     name: c.getWorkflow, scope: 'read', summary: 'A workflow with its tasks (404 unless it exists in this workspace)',
     input: z.strictObject({ id }),
@@ -110,11 +110,11 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     run: (ctx, input) => findTemplate(ctx.tx, input.id),
   });
   commands.register({
-    name: c.trackRecord, scope: 'read', summary: 'Finished workflows and, given a person, their record as an assignee (for predictions)',
+    name: c.trackRecord, scope: 'read', summary: 'Finished workflows (for completion estimates) or, given a person, only their record as an assignee (for slip risk)',
     input: z.strictObject({ assignee_id: id.optional() }),
-    run: async (ctx, input) => ({
-      finished: await finishedWorkflows(ctx.tx),
-      assignee: input.assignee_id ? await assigneeRecord(ctx.tx, input.assignee_id, d.now().toISOString().slice(0, 10)) : null,
-    }),
+    // Asked about a person, the finished workflows (a scan of every workflow's tasks) are not read.
+    run: async (ctx, input) => (input.assignee_id
+      ? { finished: null, assignee: await assigneeRecord(ctx.tx, input.assignee_id, d.now().toISOString().slice(0, 10)) }
+      : { finished: await finishedWorkflows(ctx.tx), assignee: null }),
   });
 }

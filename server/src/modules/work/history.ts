@@ -1,4 +1,4 @@
-// The tenant's own track record, for deterministic predictions (rules' `predict` action):
+// The tenant's own track record, for deterministic predictions (the `predict` rule action, predict.ts):
 // how long finished workflows took, and how often an assignee finishes late.
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';

@@ -7,10 +7,6 @@ import type { Ledger } from '../ledger/index.js';
 import { registerTaskRoutes } from './routes-tasks.js';
 import { registerWorkflowRoutes } from './routes-workflows.js';
 import { createTask, TASK_NEEDS_WHY, updateTask } from './tasks.js';
-import { assigneeRecord, finishedWorkflows } from './history.js';
-import { findTemplate } from './templates.js';
-import { loadWorkflow } from './workflows.js';
-import type { Tx } from '../../platform/db/index.js';
 import type { Jobs } from '../../platform/jobs.js';
 import { healthTick, HEALTH_TICK_QUEUE } from './health-tick.js';
 import { createWorkflow, type NewWorkflow } from './workflows.js';
@@ -18,6 +14,7 @@ import type { Ctx } from '../../platform/context.js';
 import { defineModule } from '../../platform/module.js';
 import { WORK_EVENTS } from './events.js';
 import { registerWorkCommands } from './commands.js';
+import { workRuleActions } from './rule-actions.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 // Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
 export type { WorkTables } from './schema.js';
@@ -47,13 +44,8 @@ export function createWork({ db, ledger, identity, jobs, now = () => new Date(),
     createWorkflow: (ctx: Ctx, input: NewWorkflow) => createWorkflow(ctx, deps, input),
     updateTask: (ctx: Ctx, id: string, input: Parameters<typeof updateTask>[3]) => updateTask(ctx, deps, id, input).then(() => undefined),
     createTask: (ctx: Ctx, workflowId: string, input: Parameters<typeof createTask>[3]) => createTask(ctx, deps, workflowId, input),
-    /** 404 unless the template (built-in or this tenant's) exists. */
-    assertTemplate: async (tx: Tx, id: string) => void (await findTemplate(tx, id)),
-    /** 404 unless the workflow exists in this tenant. */
-    assertWorkflow: async (tx: Tx, id: string) => void (await loadWorkflow(tx, id)),
-    /** Track records for predictions. */
-    finishedWorkflows: (tx: Tx) => finishedWorkflows(tx),
-    assigneeRecord: (tx: Tx, userId: string) => assigneeRecord(tx, userId, now().toISOString().slice(0, 10)),
+    /** tag, create_task, start_workflow and predict: what rules do through this module. */
+    ruleActions: workRuleActions({ commands, now }),
     tasksOf: (ctx: Ctx, workflowId: string) => ctx.tx.selectFrom('tasks').select(['id', 'name', 'status', 'version']).where('workflow_id', '=', workflowId).orderBy('rank').execute(),
 
     /** Re-judges every active workflow now (the cron job's body; tests pass a clock). */
@@ -75,6 +67,8 @@ export type Work = ReturnType<typeof createWork>;
 export const WORK_ERRORS = {
   ARCHIVED: 'The workflow is archived; restore it first.',
   NOT_ARCHIVED: 'The workflow is not archived.',
+  NOT_TAGGABLE: 'A rule action: only tasks carry tags.',
+  NO_WORKFLOW: 'A rule action: the triggering entity belongs to no workflow and the action names none.',
 } as const;
 
 export const workModule = defineModule({

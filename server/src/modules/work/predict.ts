@@ -1,8 +1,9 @@
-// `predict`: deterministic estimates from the tenant's own history — no model, no randomness:
-// the same ledger gives the same answer, and the evidence used is written with it.
-import type { Ctx } from '../../platform/context.js';
+// The `predict` rule action's models: deterministic estimates from the tenant's own track record
+// (history.ts) — no model, no randomness: the same data gives the same answer, and the evidence
+// used is written with it (the rule records both as its `<entity>.predicted` diff).
+import type { Tx } from '../../platform/db/index.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
-import type { WorkPort } from './work-port.js';
+import { assigneeRecord, finishedWorkflows } from './history.js';
 
 export type Prediction = { prediction: JsonObject; evidence: JsonObject };
 type DiffLike = { entity_type: string; entity_id: string; created_at: Date };
@@ -14,13 +15,16 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-export async function predict(ctx: Ctx, work: Pick<WorkPort, 'finishedWorkflows' | 'assigneeRecord'>, model: 'workflow_completion' | 'task_slip', diff: DiffLike, entity: JsonObject | null): Promise<Prediction> {
-  return model === 'workflow_completion' ? completion(ctx, work, diff, entity) : slip(ctx, work, entity);
+export const PREDICTION_MODELS = ['workflow_completion', 'task_slip'] as const;
+
+/** `today` (YYYY-MM-DD) decides which open tasks are overdue. */
+export async function predict(tx: Tx, model: (typeof PREDICTION_MODELS)[number], diff: DiffLike, entity: JsonObject | null, today: string): Promise<Prediction> {
+  return model === 'workflow_completion' ? completion(tx, diff, entity) : slip(tx, entity, today);
 }
 
-async function completion(ctx: Ctx, work: Pick<WorkPort, 'finishedWorkflows'>, diff: DiffLike, entity: JsonObject | null): Promise<Prediction> {
+async function completion(tx: Tx, diff: DiffLike, entity: JsonObject | null): Promise<Prediction> {
   if (diff.entity_type !== 'workflow') return { prediction: { days_to_complete: null, reason: 'not a workflow' }, evidence: {} };
-  const finished = (await work.finishedWorkflows(ctx)).filter((w) => w.id !== diff.entity_id);
+  const finished = (await finishedWorkflows(tx)).filter((w) => w.id !== diff.entity_id);
   const template = typeof entity?.template_id === 'string' ? entity.template_id : null;
   const department = typeof entity?.department === 'string' ? entity.department : null;
   const byTemplate = template ? finished.filter((w) => w.template_id === template) : [];
@@ -43,10 +47,10 @@ async function completion(ctx: Ctx, work: Pick<WorkPort, 'finishedWorkflows'>, d
   };
 }
 
-async function slip(ctx: Ctx, work: Pick<WorkPort, 'assigneeRecord'>, entity: JsonObject | null): Promise<Prediction> {
+async function slip(tx: Tx, entity: JsonObject | null, today: string): Promise<Prediction> {
   const assignee = typeof entity?.assignee_id === 'string' ? entity.assignee_id : null;
   if (!assignee) return { prediction: { slip_probability: null, reason: 'the task has no assignee' }, evidence: {} };
-  const r = await work.assigneeRecord(ctx, assignee);
+  const r = await assigneeRecord(tx, assignee, today);
   const bad = r.late + r.open_overdue;
   const total = r.on_time + bad;
   // Laplace's rule of succession: with no record the estimate is 0.5, and it moves with evidence.
