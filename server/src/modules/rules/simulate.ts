@@ -24,17 +24,22 @@ export async function simulate(db: Db, deps: EffectDeps, tenantId: string, row: 
       since: w.since, until: w.until, limit: SCAN_CAP,
       namespace: rule.trigger.namespace, entity_type: rule.trigger.entity_type, event: rule.trigger.event,
     });
-    const matches: Json[] = [];
+    // First which diffs match (the entity is read only when the rule needs it or the match is
+    // shown), then the whys of the shown ones in one query, then what each action would do.
+    const shown: { d: (typeof diffs)[number]; entity: JsonObject | null }[] = [];
     let matched = 0;
     for (const d of diffs) {
       const facts = { ...d, before: d.value_before, after: d.value_after, actor: { type: d.actor_type, id: d.actor_id } };
       const entity = rule.needsEntity || matched < w.limit ? obj((await deps.ledger.stateIn(tx, { entityType: d.entity_type, entityId: d.entity_id }, d.created_at)).state) : null;
       if (index.match(facts, entity).length === 0) continue;
       matched += 1;
-      if (matches.length >= w.limit) continue;
+      if (shown.length < w.limit) shown.push({ d, entity });
+    }
+    const whys = shown.length > 0 ? await deps.ledger.diffsWithWhys(tx, shown.map((m) => m.d.id)) : new Map<number, { why: string | null }>();
+    const matches: Json[] = [];
+    for (const { d, entity } of shown) {
       const diff: TriggerDiff = { ...d, before: d.value_before, after: d.value_after };
-      const why = (await deps.ledger.diffsWithWhys(tx, [d.id])).get(d.id)?.why ?? null;
-      const t = triggerOf(deps, tx, { diff, rule: { id: row.id, name: row.name }, why }, entity);
+      const t = triggerOf(deps, tx, { diff, rule: { id: row.id, name: row.name }, why: whys.get(d.id)?.why ?? null }, entity);
       const would: Json[] = [];
       // Each action says what it would do; its module knows how (nothing is written).
       for (const action of rule.actions) would.push({ type: action.type, ...(await deps.actions.get(action.type).describe(ctx, action, t)) });
