@@ -149,17 +149,43 @@ describe('CRUD', () => {
 
 describe('the rule cache', () => {
   it('a rule change that rolls back leaves nothing behind: rules read inside a writer are kept only on commit', async () => {
-    // Serve-only: no evaluator refills the cache behind the test's back, so the writer reads the rules cold.
+    // Serve-only: no evaluator refills the cache behind the test's back, so each writer below reads the rules cold.
     const s = await startTestApp({ role: 'serve' });
     try {
       const c = await s.tenant('Rolled back');
-      await createRule(c.client, simple('First')); // its commit forgets the tenant's rules
-      // A guard on rule creation refuses its own: that transaction read it, then rolled back.
-      const guard = { name: 'No new rules', trigger: { namespace: 'rules', event: 'rule.created' }, actions: [{ type: 'guard', message: 'no' }] };
-      expect((await post(c.client, '/v1/rules', guard)).status).toBe(409);
-      expect((await createRule(c.client, simple('Second'))).rule.name).toBe('Second');
+      const api = workApi(c.client);
+      const task = await api.addTask((await api.create({ name: 'W' })).id, { name: 'T' });
+      const names = { name: 'Forbidden names', trigger: { namespace: 'flow_os', event: 'task.updated', when: { path: 'after.name', op: 'eq', value: 'forbidden' } }, actions: [{ type: 'guard', message: 'not that name' }] };
+      const { rule: forbidden } = await createRule(c.client, names);
+      await createRule(c.client, { name: 'Keep rules on', trigger: { namespace: 'rules', event: 'rule.disabled' }, actions: [{ type: 'guard', message: 'no' }] });
+      // Switching the first guard off reads the rules inside that transaction (without it), then
+      // is refused by the second guard and rolls back: the first guard is still on…
+      await expectError(await post(c.client, `/v1/rules/${forbidden.id}/disable`, {}), 409, 'BLOCKED_BY_RULE');
+      // …and still refuses (a cache that kept the rolled-back read would have forgotten it).
+      await expectError(await c.client.raw('PATCH', `/v1/tasks/${task.id}`, { body: { name: 'forbidden' } }), 409, 'BLOCKED_BY_RULE');
     } finally {
       await s.stop();
+    }
+  });
+
+  it('a rule never judges the change that switches it on, however warm the cache (it applies to later changes)', async () => {
+    for (const role of ['serve', 'all'] as const) {
+      const s = await startTestApp({ role });
+      try {
+        const c = await s.tenant(`Own creation (${role})`);
+        await createRule(c.client, simple('First')); // its commit forgets the tenant's rules: the next writer reads them cold
+        // A guard on rule creation and a rule that holds everything are created, not refused or held by themselves…
+        const guard = { name: 'No new rules', trigger: { namespace: 'rules', event: 'rule.created' }, actions: [{ type: 'guard', message: 'no' }] };
+        expect((await post(c.client, '/v1/rules', guard)).status).toBe(201);
+        await expectError(await post(c.client, '/v1/rules', simple('Second')), 409, 'BLOCKED_BY_RULE');
+        const guardId = ((await (await c.client.raw('GET', '/v1/rules')).json()) as { data: { id: string; name: string }[] }).data.find((r) => r.name === 'No new rules')!.id;
+        expect((await c.client.raw('DELETE', `/v1/rules/${guardId}`)).status).toBe(200);
+        expect((await post(c.client, '/v1/rules', { name: 'Hold everything', trigger: {}, actions: [{ type: 'require_approval' }] })).status).toBe(201);
+        // …and from then on they apply.
+        expect((await post(c.client, '/v1/rules', simple('Third'))).status).toBe(202);
+      } finally {
+        await s.stop();
+      }
     }
   });
 });

@@ -35,6 +35,15 @@ export type DiffFacts = {
   before: Json | null; after: Json | null; metadata: Json; actor: Json;
 };
 
+/**
+ * `active_after_diff` of a rule switched on (created, enabled, re-aimed) in a transaction that has
+ * not recorded that change yet (store.ts sets the real diff id right after). A writer reading the
+ * rules inside its own transaction sees the rule with it: a rule never judges the change that
+ * switches it on, any more than a diff recorded before it.
+ */
+export const NOT_ACTIVE_YET_SQL = '9223372036854775807';
+const NOT_ACTIVE_YET = Number(NOT_ACTIVE_YET_SQL);
+
 export function compileRule(row: RuleRow): CompiledRule {
   const trigger = normaliseTrigger(row.trigger as Trigger);
   return {
@@ -73,7 +82,7 @@ export class RuleIndex {
     for (const k of [key(diff.namespace, diff.event), key(diff.namespace, ANY), key(ANY, diff.event), key(ANY, ANY)]) {
       for (const r of this.#byKey.get(k) ?? []) {
         if (r.trigger.entity_type && r.trigger.entity_type !== diff.entity_type) continue;
-        if (diff.id !== undefined && diff.id <= r.activeAfter) continue;
+        if (diff.id !== undefined ? diff.id <= r.activeAfter : r.activeAfter >= NOT_ACTIVE_YET) continue;
         out.push(r);
       }
     }

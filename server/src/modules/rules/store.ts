@@ -15,6 +15,7 @@ import { targetList } from './actions.js';
 import { conditionProblems } from './conditions.js';
 import type { WebhookAction } from './own-actions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
+import { NOT_ACTIVE_YET_SQL } from './ruleset.js';
 
 export type StoreDeps = {
   ledger: Ledger; actions: RuleActionRegistry; identity: Pick<Identity, 'isMember'>; secrets: () => SecretBox;
@@ -131,6 +132,7 @@ export async function createRule(ctx: Ctx, d: StoreDeps, input: RuleInput & { pa
   const row = await ctx.tx.insertInto('rules').values({
     id: newId('rule'), tenant_id: ctx.tenantId, name: input.name, description: input.description ?? '', enabled: input.enabled ?? true,
     kind: kindOf(input), trigger: input.trigger as JsonObject, actions: JSON.stringify(stored), pack_id: input.pack_id ?? null, created_by: ctx.actor.id,
+    active_after_diff: sql<number>`${sql.raw(NOT_ACTIVE_YET_SQL)}`,
   }).returning([...RECORD_COLUMNS]).executeTakeFirstOrThrow();
   const created = await d.ledger.record(ctx, { namespace: 'rules', entityType: 'rule', entityId: row.id, event: 'rule.created', after: auditState(row), metadata: input.pack_id ? { pack_id: input.pack_id } : {} });
   await activeFrom(ctx, row.id, created.id);
@@ -150,7 +152,10 @@ export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: Rule
   let stored = before.actions as StoredAction[];
   if (patch.trigger || patch.actions) await checkRule(ctx, d, { trigger, actions });
   if (patch.actions) ({ stored, shown } = sealActions(d, patch.actions, before.actions as StoredAction[]));
+  // Switched on, or now watching/doing something else: it applies from this change on (activeFrom below).
+  const reactivated = (patch.enabled === true && !before.enabled) || Boolean(patch.trigger || patch.actions);
   const after = await ctx.tx.updateTable('rules').set({
+    ...(reactivated && { active_after_diff: sql<number>`${sql.raw(NOT_ACTIVE_YET_SQL)}` }),
     name: patch.name ?? before.name, description: patch.description ?? before.description, enabled: patch.enabled ?? before.enabled,
     trigger: trigger as JsonObject, actions: JSON.stringify(stored), kind: kindOf({ trigger, actions }),
     version: sql`version + 1`, updated_at: sql`clock_timestamp()`,
@@ -165,8 +170,7 @@ export async function updateRule(ctx: Ctx, d: StoreDeps, id: string, patch: Rule
     namespace: 'rules', entityType: 'rule', entityId: id, event,
     before: Object.fromEntries(changedKeys.map((k) => [k, b[k]!])), after: Object.fromEntries(changedKeys.map((k) => [k, a[k]!])), why: patch.why,
   });
-  // Switched on, or now watching/doing something else: it applies from this change on.
-  if ((after.enabled && !before.enabled) || patch.trigger || patch.actions) await activeFrom(ctx, id, recorded.id);
+  if (reactivated) await activeFrom(ctx, id, recorded.id);
   return { rule: ruleView(after), secrets: shown };
 }
 
