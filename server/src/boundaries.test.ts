@@ -1,6 +1,6 @@
 // Module boundaries, checked statically (issue 12) — a census over the sources, in the manner of
 // the RLS census (platform/db/rls.test.ts): discover everything, compare against an explicit list.
-// The rules are in server/src/testing/boundaries.ts. In short:
+// The rules are in server/src/testing/boundaries/index.ts. In short:
 //   module-import     another module only through its index.ts (types too). Tests (*.test.ts) and
 //                     fixtures (testing.ts, *-testing.ts, server/src/testing/**) may also import
 //                     another module's fixtures, never its internals.
@@ -47,7 +47,7 @@ import {
   type ModuleDeclaration,
   type Ownership,
   type Source,
-} from './testing/boundaries.js';
+} from './testing/boundaries/index.js';
 
 const I12 = 'issue 12: to remove';
 

@@ -22,6 +22,12 @@ export type CommandDef<I extends z.ZodType = z.ZodType, O = unknown> = {
    * requester passed theirs when asking), so a re-run with the grant is not asked again.
    */
   stepUp?: true;
+  /**
+   * Input paths that hold secrets (`providers.*.api_key`: dot-separated keys, `*` any key or
+   * array index). A held change stores them sealed and approving opens them to run the
+   * command (held-secrets.ts): an approval row never holds a provider key or webhook secret.
+   */
+  secrets?: readonly string[];
   run(ctx: Ctx, input: z.output<I>): Promise<O>;
   /**
    * What the command does once its transaction has committed (an email that must not go out
@@ -59,6 +65,11 @@ export class CommandRegistry {
 
   has(name: string): boolean {
     return this.#defs.has(name);
+  }
+
+  /** The secret input paths of a command (none for an unknown one: its hold cannot be run anyway). */
+  secretPaths(name: string): readonly string[] {
+    return this.#defs.get(name)?.secrets ?? [];
   }
 
   list(): CommandView[] {

@@ -44,6 +44,7 @@ export function registerAiCommands(commands: CommandRegistry, d: AiCommandDeps):
   commands.register({
     name: c.updateSettings, scope: 'admin', stepUp: true, summary: 'Change AI providers (keys sealed at rest), alias chains, prices, cache TTL, prompt storage',
     input: settingsBody,
+    secrets: ['providers.*.api_key'],
     run: async (ctx, input) => {
       d.changed(ctx);
       return settingsView(await updateSettings(ctx, d.ledger, d.secrets(), input));

@@ -4,13 +4,15 @@
 // granted; the pre-commit hook then marks it approved in that same transaction. So a person
 // over HTTP, an agent or a flow step are held and approved the same way. Rows stored before
 // holds were commands keep the HTTP request: approving maps it to its command (legacy-holds.ts).
-// Rejecting needs a reason. Both decisions are diffs.
+// Secrets a command declares in its input (a provider key, a webhook secret) are stored sealed
+// and opened only to run it. Rejecting needs a reason. Both decisions are diffs.
 import { sql } from 'kysely';
 import { inTenant, type Actor, type ApprovalGrant, type CtxSource, type Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { ChangeHeld, type Envelope, type HeldRequest, type HttpMethod } from '../../platform/http/route.js';
 import type { CommandRegistry, HeldCommand } from '../../platform/commands.js';
+import { openSecrets, sealSecrets, type SecretPath } from '../../platform/held-secrets.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { Identity } from '../identity/index.js';
@@ -21,17 +23,18 @@ import type { Hold } from './precommit.js';
 
 export type ApprovalsDeps = {
   db: Db; ledger: Ledger; notifications: Notifications;
-  identity: Pick<Identity, 'directory' | 'requireFreshStepUp'>;
-  commands: Pick<CommandRegistry, 'execute'>;
+  identity: Pick<Identity, 'directory' | 'requireFreshStepUp' | 'secrets'>;
+  commands: Pick<CommandRegistry, 'execute' | 'secretPaths'>;
 };
 
 /**
  * What an approval row stores of the held change: the command and the requester's access, and
  * where it was asked (method, url: shown, never replayed). Rows held before commands have
- * `method`, `url` and `body` instead of `command` and `input`.
+ * `method`, `url` and `body` instead of `command` and `input`. `sealed`: where `input` holds a
+ * sealed secret (absent in rows stored before secrets were sealed: their input runs as stored).
  */
 type HeldChange = {
-  command?: string; input?: Json; method?: HttpMethod; url?: string; body?: Json | null;
+  command?: string; input?: Json; sealed?: SecretPath[]; method?: HttpMethod; url?: string; body?: Json | null;
   role?: string | null; scopes?: string[]; kind?: 'session' | 'api_key';
 };
 
@@ -79,13 +82,15 @@ export function createApprovals(d: ApprovalsDeps) {
     if (!command) throw new Error('a change was held outside a command: there is nothing to run on approval');
     const h = held.hold as Hold;
     const p = req.principal;
+    const box = d.identity.secrets();
+    const { input, sealed } = sealSecrets(command.input as Json, d.commands.secretPaths(command.command), (s) => box.seal(s));
     const view = await inTenant(d.db, asQueue(p, req.requestId), async (ctx) => {
       const row = await ctx.tx.insertInto('approvals').values({
         id: newId('apr'), tenant_id: ctx.tenantId, rule_id: h.rule.id, requested_by: p.actor.id, requester_type: p.actor.type,
         namespace: h.diff.namespace, entity_type: h.diff.entityType, entity_id: h.diff.entityId, event: h.diff.event,
         proposed_before: JSON.stringify(h.diff.before ?? null), proposed_after: JSON.stringify(h.diff.after ?? null),
         request: JSON.stringify({
-          command: command.command, input: command.input as Json, ...(req.method && { method: req.method, url: req.url }),
+          command: command.command, input, ...(sealed.length > 0 && { sealed }), ...(req.method && { method: req.method, url: req.url }),
           role: p.role, scopes: [...p.scopes], kind: p.kind,
         } satisfies HeldChange),
         summary: h.message.slice(0, 500),
@@ -121,7 +126,10 @@ export function createApprovals(d: ApprovalsDeps) {
 
   /** The command to run: as stored, or the command a legacy held HTTP request now maps to. */
   function heldCommandOf(held: HeldChange): HeldCommand {
-    if (held.command) return { command: held.command, input: held.input ?? null };
+    if (held.command) {
+      const box = d.identity.secrets();
+      return { command: held.command, input: openSecrets(held.input ?? null, held.sealed ?? [], (s) => box.open(s)) };
+    }
     const mapped = legacyCommand(held);
     if (mapped) return mapped;
     throw new AppError('APPROVAL_FAILED', 409, `The held change could not be applied: ${held.method ?? '?'} ${held.url ?? '?'} was held before changes were commands, and no command replaces it. Reject it and ask again.`, [

@@ -28,6 +28,8 @@ export function registerRuleCommands(commands: CommandRegistry, d: RuleCommandDe
   commands.register({
     name: c.createRule, scope: 'admin', summary: 'Create a rule (trigger, actions); warnings say when its filters matched nothing yet, secrets shows generated webhook secrets once',
     input: ruleInput,
+    // A webhook action's signing secret, when the caller gives one.
+    secrets: ['actions.*.secret'],
     run: async (ctx, input) => {
       d.rulesChanged(ctx);
       const made = await createRule(ctx, d, input);
@@ -37,6 +39,7 @@ export function registerRuleCommands(commands: CommandRegistry, d: RuleCommandDe
   commands.register({
     name: c.updateRule, scope: 'admin', summary: 'Change a rule (name, trigger, actions, enabled); `version` guards concurrent edits',
     input: rulePatch.extend({ id, why }),
+    secrets: ['actions.*.secret'],
     run: async (ctx, { id: ruleId, ...patch }) => {
       d.rulesChanged(ctx);
       const made = await updateRule(ctx, d, ruleId, patch);
