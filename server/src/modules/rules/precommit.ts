@@ -67,10 +67,6 @@ export function precommitHook(deps: { cache: RuleCache; ledger: Pick<Ledger, 're
         }
         if (action.type === 'require_approval') {
           if (ctx.approval?.ruleId === rule.id) continue; // this is the approved change being applied
-          // A rule read in its own creating transaction (the cache may reload in ctx.tx) does not
-          // hold its creation: the approval would name a rule the rollback removes (a guard may
-          // refuse its own creation: nothing is stored then).
-          if (d.event === 'rule.created' && d.entityType === 'rule' && d.entityId === rule.id) continue;
           if (!HOLDABLE_ACTORS.has(ctx.actor.type)) continue; // rules' and agents' own effects are not held here
           if (ctx.holdable === false) continue; // a sign-in, a hold's own bookkeeping…: nothing to approve later (context.ts)
           const hold: Hold = { rule, diff: d, message: action.message ? render(action.message, scope) : `Needs approval (rule "${rule.name}").` };
