@@ -47,7 +47,7 @@ import { callModel, streamModel } from '../server/src/modules/ai/model-call.js';
 import { offlineComplete } from '../server/src/modules/ai/offline.js';
 import { words } from '../server/src/modules/ai/offline-text.js';
 import { envProviders } from '../server/src/modules/ai/providers.js';
-import { loadConfig } from '../server/src/platform/config.js';
+import { loadConfig } from '../server/src/config.js';
 import { emit, intOption, latency, main, progress, round, withFreshApp, type BenchEnv } from './lib.js';
 
 const TARGET_ADDED_MS = 1;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../server/src/app.js';
 import { PLAN_LIMITS_PER_MINUTE } from '../server/src/modules/identity/index.js';
-import { loadConfig } from '../server/src/platform/config.js';
+import { loadConfig } from '../server/src/config.js';
 import { LockStats } from '../server/src/platform/db/pglite-dialect.js';
 import { seedDemo } from '../server/src/seed.js';
 import { freshDatabase } from '../server/src/testing/harness.js';

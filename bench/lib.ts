@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp, type App } from '../server/src/app.js';
-import { loadConfig, type AtriumConfig } from '../server/src/platform/config.js';
+import { loadConfig, type AtriumConfig } from '../server/src/config.js';
 import { freshDatabase } from '../server/src/testing/harness.js';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';

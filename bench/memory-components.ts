@@ -32,7 +32,7 @@ const underTsx = process.execArgv.some((a) => a.includes('tsx'));
 step(underTsx ? 'node + tsx loader (nothing imported)' : 'node (nothing imported)', 0);
 let mods!: {
   app: typeof import('../server/src/app.js');
-  config: typeof import('../server/src/platform/config.js');
+  config: typeof import('../server/src/config.js');
   db: typeof import('../server/src/platform/db/index.js');
   migrate: typeof import('../server/src/platform/db/migrate.js');
   seed: typeof import('../server/src/seed.js');
@@ -41,7 +41,7 @@ let mods!: {
 await timedStep('server modules imported (app.ts graph)', async () => {
   const [app, config, db, migrate, seed, embeddings] = await Promise.all([
     import('../server/src/app.js'),
-    import('../server/src/platform/config.js'),
+    import('../server/src/config.js'),
     import('../server/src/platform/db/index.js'),
     import('../server/src/platform/db/migrate.js'),
     import('../server/src/seed.js'),

@@ -23,7 +23,7 @@ import { createApp, type App } from '../server/src/app.js';
 import { DIFF_CHANNEL } from '../server/src/modules/ledger/index.js';
 import { indexRules, type RuleRow } from '../server/src/modules/rules/ruleset.js';
 import { inTenant } from '../server/src/platform/context.js';
-import { loadConfig } from '../server/src/platform/config.js';
+import { loadConfig } from '../server/src/config.js';
 import { freshDatabase } from '../server/src/testing/harness.js';
 import { DEFAULT_DATABASE_URL, emit, intOption, latency, main, progress, round, usePGlite } from './lib.js';
 

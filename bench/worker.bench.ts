@@ -19,7 +19,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { createApp, type App } from '../server/src/app.js';
 import { inTenant } from '../server/src/platform/context.js';
-import { loadConfig } from '../server/src/platform/config.js';
+import { loadConfig } from '../server/src/config.js';
 import { freshDatabase } from '../server/src/testing/harness.js';
 import { killAllChildren, runAtrium, tempDir, type AtriumProcess } from '../server/src/testing/processes.js';
 import { DEFAULT_DATABASE_URL, emit, intOption, latency, main, progress, round } from './lib.js';

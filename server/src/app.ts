@@ -24,6 +24,7 @@ import { registerWebApp } from './platform/http/static.js';
 import { CommandRegistry } from './platform/commands.js';
 import { EventRegistry } from './platform/events.js';
 import { RuleActionRegistry } from './platform/rule-actions.js';
+import { PermissionRegistry } from './platform/permissions.js';
 import { createModules, type Platform, type Role } from './platform/module.js';
 import { MODULES } from './modules.js';
 import { systemClock } from './platform/clock.js';
@@ -48,7 +49,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
   const commands = new CommandRegistry(db);
   const events = new EventRegistry(STRICT_EVENTS);
   const ruleActions = new RuleActionRegistry();
-  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events, ruleActions };
+  const platform: Platform = { config, log, db, jobs, hub, mailer, now: opts.now ?? systemClock, commands, events, permissions: new PermissionRegistry(), ruleActions };
   const { instances, order } = createModules(MODULES, platform);
   const { ledger, identity, work, ai, notifications, rules } = instances;
   const metrics = createMetrics({ queueDepths: () => jobs.queueDepths(), rulesBacklog: () => rules.backlog(), subscriptionBacklogs: () => ledger.subscriptionBacklogs(), aiMetering: () => ai.meter.stats() });

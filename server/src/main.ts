@@ -1,6 +1,6 @@
 // The `atrium` command: start (embedded, everything in one process) | serve | worker | migrate | seed.
 import { createApp, type Role } from './app.js';
-import { loadConfig } from './platform/config.js';
+import { loadConfig } from './config.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import { seedDemo } from './seed.js';
 

@@ -1,59 +1,41 @@
 // Configuration is read from the environment once, validated, and passed down explicitly.
+// The platform declares its own keys here; each module declares its section (env keys with
+// their zod schemas, and how they map into its fields) in its definition (`config`). The
+// composition root (server/src/config.ts) hands the module list to `loadConfigOf`, which
+// validates every key in one pass and reports every bad one together. `AtriumConfig` grows
+// by declaration merging from each module's config.ts, as `Database` does (0061, 0067), so
+// the platform never imports a module and consumers keep one flat typed object.
 import { z } from 'zod';
 
-const bool = z
+/** An environment flag: true/false, 1/0, yes/no. */
+export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const configSchema = z.object({
-  ATRIUM_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  ATRIUM_HOST: z.string().default('127.0.0.1'),
-  ATRIUM_DATA_DIR: z.string().default('./.atrium'),
-  DATABASE_URL: z.string().url().optional(),
-  ATRIUM_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  ATRIUM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ATRIUM_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
-  ATRIUM_SNAPSHOT_EVERY: z.coerce.number().int().min(10).default(500),
-  ATRIUM_SNAPSHOT_LAG_SECONDS: z.coerce.number().int().min(0).default(60),
-  ATRIUM_SEED_DEMO: bool.default(true),
-  ATRIUM_JOBS: bool.default(true),
-  ATRIUM_SECRET_KEY: z.string().min(16).optional(),
-  ATRIUM_TRUST_PROXY: bool.default(false),
-  ATRIUM_PUBLIC_URL: z.string().url().optional(),
-  ATRIUM_SMTP_URL: z.string().url().optional(),
-  ATRIUM_MAIL_FROM: z.string().default('Atrium <no-reply@atrium.local>'),
-  ATRIUM_OIDC_ISSUER: z.string().url().optional(),
-  ATRIUM_OIDC_CLIENT_ID: z.string().optional(),
-  ATRIUM_OIDC_CLIENT_SECRET: z.string().optional(),
-  ATRIUM_OIDC_LABEL: z.string().default('Single sign-on'),
-  ATRIUM_RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
-  ATRIUM_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
-  ATRIUM_JOB_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
-  ATRIUM_RULES_ACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-  ATRIUM_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
-  ATRIUM_OPENAI_BASE_URL: z.string().url().optional(),
-  ATRIUM_OPENAI_API_KEY: z.string().optional(),
-  ATRIUM_OPENAI_MODEL: z.string().default('gpt-4o-mini'),
-  ATRIUM_OPENAI_EMBED_MODEL: z.string().optional(),
-  ATRIUM_ANTHROPIC_API_KEY: z.string().optional(),
-  ATRIUM_ANTHROPIC_BASE_URL: z.string().url().optional(),
-  ATRIUM_ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
-  ATRIUM_AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  ATRIUM_AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  ATRIUM_AI_METERING: z.enum(['write-behind', 'sync']).default('write-behind'),
-});
+/** A section of the configuration: the env keys it reads and how their values become its fields. */
+export type ConfigSection<Out extends object = object> = {
+  readonly env: z.ZodRawShape;
+  map(values: Readonly<Record<string, unknown>>): Out;
+};
 
-export type AtriumConfig = {
+/** Declares a section; `map` sees the parsed values typed by their schemas. */
+export function defineConfig<const S extends z.ZodRawShape, Out extends object>(env: S, map: (values: z.output<z.ZodObject<S>>) => Out): ConfigSection<Out> {
+  // The values come from one parse of a schema that contains `env`, so they have its output type.
+  return { env, map: (values) => map(values as z.output<z.ZodObject<S>>) };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The platform's own fields: process, database, HTTP, mail, jobs, secrets. */
+export type PlatformConfig = {
   port: number;
   host: string;
   dataDir: string;
   /** undefined → embedded PGlite; 'memory://' → in-memory PGlite (tests). */
   databaseUrl: string | undefined;
   poolMax: number;
-  logLevel: z.infer<typeof configSchema>['ATRIUM_LOG_LEVEL'];
+  logLevel: (typeof LOG_LEVELS)[number];
   bodyLimit: number;
-  snapshotEvery: number;
-  snapshotLagSeconds: number;
   seedDemo: boolean;
   jobs: boolean;
   secretKey: string | undefined;
@@ -63,41 +45,29 @@ export type AtriumConfig = {
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
-  oidc: { issuer: string; clientId: string; clientSecret: string | undefined; label: string } | undefined;
-  /** Rules: a causation chain deeper than this stops (loop cut). */
-  maxChainDepth: number;
-  /** Webhooks may target loopback/private networks (self-hosted intranets; tests). Link-local never. */
-  webhookAllowPrivate: boolean;
-  webhookRetryBaseSeconds: number;
   /** How often the job engine expires stuck jobs (those of a killed worker) for retry. */
   jobMaintenanceSeconds: number;
-  /** A rule action still running after this long is presumed dead and retried. */
-  ruleActionTimeoutSeconds: number;
-  /** AI gateway providers from the environment (tenants can add their own in settings). */
-  ai: AiConfig;
 };
 
-export type AiConfig = {
-  openai: { baseUrl: string; apiKey: string | undefined; model: string; embedModel: string | undefined } | undefined;
-  anthropic: { baseUrl: string | undefined; apiKey: string | undefined; model: string } | undefined;
-  timeoutMs: number;
-  maxRetries: number;
-  /** First backoff step; doubles per retry, with jitter (tests make it small). */
-  retryBaseMs: number;
-  /** When a call's usage row and diff are written: behind the answer (default) or before it. */
-  metering: 'write-behind' | 'sync';
-};
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
-  const parsed = configSchema.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([k]) => k in configSchema.shape && env[k] !== '')),
-  );
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
-  }
-  const c = parsed.data;
-  return {
+export const PLATFORM_CONFIG = defineConfig(
+  {
+    ATRIUM_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    ATRIUM_HOST: z.string().default('127.0.0.1'),
+    ATRIUM_DATA_DIR: z.string().default('./.atrium'),
+    DATABASE_URL: z.string().url().optional(),
+    ATRIUM_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    ATRIUM_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    ATRIUM_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+    ATRIUM_SEED_DEMO: bool.default(true),
+    ATRIUM_JOBS: bool.default(true),
+    ATRIUM_SECRET_KEY: z.string().min(16).optional(),
+    ATRIUM_TRUST_PROXY: bool.default(false),
+    ATRIUM_PUBLIC_URL: z.string().url().optional(),
+    ATRIUM_SMTP_URL: z.string().url().optional(),
+    ATRIUM_MAIL_FROM: z.string().default('Atrium <no-reply@atrium.local>'),
+    ATRIUM_JOB_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  },
+  (c): PlatformConfig => ({
     port: c.ATRIUM_PORT,
     host: c.ATRIUM_HOST,
     dataDir: c.ATRIUM_DATA_DIR,
@@ -105,8 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     poolMax: c.ATRIUM_DB_POOL_MAX,
     logLevel: c.ATRIUM_LOG_LEVEL,
     bodyLimit: c.ATRIUM_BODY_LIMIT,
-    snapshotEvery: c.ATRIUM_SNAPSHOT_EVERY,
-    snapshotLagSeconds: c.ATRIUM_SNAPSHOT_LAG_SECONDS,
     seedDemo: c.ATRIUM_SEED_DEMO,
     jobs: c.ATRIUM_JOBS,
     secretKey: c.ATRIUM_SECRET_KEY,
@@ -114,27 +82,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: c.ATRIUM_PUBLIC_URL,
     smtpUrl: c.ATRIUM_SMTP_URL,
     mailFrom: c.ATRIUM_MAIL_FROM,
-    oidc:
-      c.ATRIUM_OIDC_ISSUER && c.ATRIUM_OIDC_CLIENT_ID
-        ? { issuer: c.ATRIUM_OIDC_ISSUER, clientId: c.ATRIUM_OIDC_CLIENT_ID, clientSecret: c.ATRIUM_OIDC_CLIENT_SECRET, label: c.ATRIUM_OIDC_LABEL }
-        : undefined,
-    maxChainDepth: c.ATRIUM_RULES_MAX_CHAIN_DEPTH,
-    webhookAllowPrivate: c.ATRIUM_WEBHOOK_ALLOW_PRIVATE,
-    webhookRetryBaseSeconds: c.ATRIUM_WEBHOOK_RETRY_BASE_SECONDS,
     jobMaintenanceSeconds: c.ATRIUM_JOB_MAINTENANCE_SECONDS,
-    ruleActionTimeoutSeconds: c.ATRIUM_RULES_ACTION_TIMEOUT_SECONDS,
-    ai: {
-      openai: c.ATRIUM_OPENAI_BASE_URL
-        ? { baseUrl: c.ATRIUM_OPENAI_BASE_URL, apiKey: c.ATRIUM_OPENAI_API_KEY, model: c.ATRIUM_OPENAI_MODEL, embedModel: c.ATRIUM_OPENAI_EMBED_MODEL }
-        : undefined,
-      anthropic: c.ATRIUM_ANTHROPIC_API_KEY || c.ATRIUM_ANTHROPIC_BASE_URL
-        ? { baseUrl: c.ATRIUM_ANTHROPIC_BASE_URL, apiKey: c.ATRIUM_ANTHROPIC_API_KEY, model: c.ATRIUM_ANTHROPIC_MODEL }
-        : undefined,
-      timeoutMs: c.ATRIUM_AI_TIMEOUT_MS,
-      maxRetries: c.ATRIUM_AI_MAX_RETRIES,
-      retryBaseMs: 250,
-      metering: c.ATRIUM_AI_METERING,
-    },
-    ...overrides,
-  };
+  }),
+);
+
+/**
+ * The whole configuration: the platform's fields here, each module's added by its config.ts
+ * (`declare module '…/platform/config.js' { interface AtriumConfig extends RulesConfig {} }`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AtriumConfig extends PlatformConfig {}
+
+/** What `loadConfigOf` needs of a module: its id (named in errors) and its section, if any. */
+export type ConfigOwner = { readonly id: string; readonly config?: ConfigSection };
+
+/**
+ * Reads the platform's keys and every listed module's from `env` in one validation pass (every
+ * bad key reported, by name), maps each section into its fields and applies `overrides` last
+ * (tests). A key or field declared by two owners fails, naming both.
+ */
+export function loadConfigOf(modules: readonly ConfigOwner[], env: NodeJS.ProcessEnv = process.env, overrides: Partial<AtriumConfig> = {}): AtriumConfig {
+  const sections: { id: string; section: ConfigSection }[] = [{ id: 'platform', section: PLATFORM_CONFIG }];
+  for (const m of modules) if (m.config) sections.push({ id: `module ${m.id}`, section: m.config });
+  const shape: Record<string, z.ZodRawShape[string]> = {};
+  const keyOwner = new Map<string, string>();
+  for (const { id, section } of sections) {
+    for (const [key, schema] of Object.entries(section.env)) {
+      const owner = keyOwner.get(key);
+      if (owner) throw new Error(`config key ${key}: declared by ${owner} and by ${id}`);
+      keyOwner.set(key, id);
+      shape[key] = schema;
+    }
+  }
+  // Unset and empty variables take the defaults; variables no section declares are not ours.
+  const parsed = z.object(shape).safeParse(Object.fromEntries(Object.entries(env).filter(([k, v]) => keyOwner.has(k) && v !== '')));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const config: Record<string, unknown> = {};
+  const fieldOwner = new Map<string, string>();
+  for (const { id, section } of sections) {
+    for (const [field, value] of Object.entries(section.map(parsed.data))) {
+      const owner = fieldOwner.get(field);
+      if (owner) throw new Error(`config field ${field}: set by ${owner} and by ${id}`);
+      fieldOwner.set(field, id);
+      config[field] = value;
+    }
+  }
+  // Complete when the list holds every module whose config.ts augments AtriumConfig (the root
+  // server/src/config.ts passes MODULES, the same list app.ts creates).
+  return { ...config, ...overrides } as AtriumConfig;
 }

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../app.js';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../config.js';
 import { inTenant } from './context.js';
 import { Jobs } from './jobs.js';
 import { freshDatabase, serverDatabaseUrl } from '../testing/harness.js';

@@ -1,9 +1,10 @@
 // The module contract. Each domain module exports one definition (`defineModule`) from its
 // index.ts; app.ts holds the list and starts the modules in dependency order, stops them in
-// reverse, and registers their routes, error codes, event catalogues and rule actions uniformly.
+// reverse, and registers their routes, error codes, event catalogues, sensitive actions and rule
+// actions uniformly; their configuration sections are composed by `loadConfigOf` (config.ts).
 // A new module is one folder plus one line in that list.
 import type { Logger } from 'pino';
-import type { AtriumConfig } from './config.js';
+import type { AtriumConfig, ConfigSection } from './config.js';
 import type { CommandRegistry } from './commands.js';
 import type { Db } from './db/index.js';
 import type { Clock } from './clock.js';
@@ -12,6 +13,7 @@ import type { EventCatalogue, EventRegistry } from './events.js';
 import type { RouteRegistry } from './http/route.js';
 import type { Jobs } from './jobs.js';
 import type { Mailer } from './mail.js';
+import type { PermissionRegistry, Permissions } from './permissions.js';
 import type { RealtimeHub } from './realtime.js';
 import type { RuleActionDef, RuleActionRegistry } from './rule-actions.js';
 
@@ -28,6 +30,8 @@ export type Platform = {
   now: Clock;
   commands: CommandRegistry;
   events: EventRegistry;
+  /** Every module's sensitive actions (who may), filled from the definitions before any `create`. */
+  permissions: PermissionRegistry;
   /** Every module's rule actions, complete once all modules are created. */
   ruleActions: RuleActionRegistry;
 };
@@ -57,6 +61,10 @@ export type ModuleDefinition<Id extends string = string, Needs = object, Api ext
   errors?: Readonly<Record<string, string>>;
   /** Its event catalogue: event name → before/after/metadata shapes (served at GET /v1/events). */
   events?: EventCatalogue;
+  /** Its configuration section: env keys with zod schemas, mapped into its fields of AtriumConfig. */
+  config?: ConfigSection;
+  /** Its sensitive actions: action → roles that may (and whether a fresh 2FA code is needed). */
+  permissions?: Permissions;
   create(platform: Platform, needs: Needs): Api;
 };
 
@@ -117,7 +125,10 @@ export function dependencyOrder<L extends readonly AnyModule[]>(list: L): AnyMod
 export function createModules<L extends readonly AnyModule[]>(list: L, platform: Platform): { instances: Instances<L>; order: { def: AnyModule; instance: ModuleInstance }[] } {
   const created = new Map<string, ModuleInstance>();
   const order: { def: AnyModule; instance: ModuleInstance }[] = [];
-  for (const def of dependencyOrder(list)) {
+  const ordered = dependencyOrder(list);
+  // All declared before any module is created: an action claimed twice fails before anything runs.
+  for (const def of ordered) if (def.permissions) platform.permissions.register(def.id, def.permissions);
+  for (const def of ordered) {
     if (def.errors) registerErrorCodes(def.id, def.errors);
     if (def.events) platform.events.register(def.id, def.namespace, def.events);
     const needs = Object.fromEntries(def.deps.map((dep) => [dep, created.get(dep)]));

@@ -8,7 +8,7 @@
 // each answered { id } or { id, error }. Prints `atrium test app (<role>) up[ at <url>]` once
 // the role runs; SIGTERM/SIGINT stop the app and exit 0.
 import { createApp, type Role } from '../app.js';
-import { loadConfig, type AtriumConfig } from '../platform/config.js';
+import { loadConfig, type AtriumConfig } from '../config.js';
 
 const role = (process.argv[2] ?? 'serve') as Role;
 if (!['serve', 'worker', 'all'].includes(role)) throw new Error(`unknown role ${role}`);

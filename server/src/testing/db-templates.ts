@@ -31,7 +31,7 @@ function templateKey(): string {
 /** Starts a serve app without a port over the database and hands it to `withDb` before stopping. */
 async function startServeOn(databaseUrl: string, withDb?: (dump: () => Promise<Blob>) => Promise<void>): Promise<void> {
   // Imported here so that a run which finds its templates built loads none of the app.
-  const [{ createApp }, { loadConfig }, { openDb }] = await Promise.all([import('../app.js'), import('../platform/config.js'), import('../platform/db/index.js')]);
+  const [{ createApp }, { loadConfig }, { openDb }] = await Promise.all([import('../app.js'), import('../config.js'), import('../platform/db/index.js')]);
   const config = loadConfig({}, { port: 0, databaseUrl, logLevel: 'silent', seedDemo: false, jobs: true });
   const db = await openDb(config);
   const app = await createApp(config, { db });

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { AtriumClient } from '../../../sdk/src/index.js';
 import { createApp, type App, type Role } from '../app.js';
-import { loadConfig, type AtriumConfig } from '../platform/config.js';
+import { loadConfig, type AtriumConfig } from '../config.js';
 import { responseValidationDefault, responseViolations } from '../platform/http/route.js';
 
 export type TestApp = {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { createApp } from '../app.js';
-import { loadConfig } from '../platform/config.js';
+import { loadConfig } from '../config.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'atrium.mjs');

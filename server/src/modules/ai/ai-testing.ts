@@ -1,6 +1,6 @@
 // Shared by the AI tests and bench: an app whose environment points `openai` and
 // `anthropic` at loopback fakes, a movable clock, and small request helpers.
-import type { AiConfig } from '../../platform/config.js';
+import type { AiConfig } from './config.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { startFakeProvider, type FakeProvider } from './fake-providers.js';
 import type { Completion } from './gateway.js';

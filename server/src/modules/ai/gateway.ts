@@ -10,7 +10,7 @@
 //      (meter.ts).
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { AiConfig } from '../../platform/config.js';
+import type { AiConfig } from './config.js';
 import type { CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { Ledger } from '../ledger/index.js';

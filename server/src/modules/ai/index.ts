@@ -3,7 +3,7 @@
 // circuit breaker per provider (shared by all processes), an exact-match cache, metering into the ledger, monthly
 // budgets, versioned prompt templates and embeddings. Other modules call `complete`/`embed`.
 import type { Logger } from 'pino';
-import type { AiConfig } from '../../platform/config.js';
+import { AI_CONFIG, type AiConfig } from './config.js';
 import type { Ctx, CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -31,6 +31,7 @@ import type { Notifications } from '../notifications/index.js';
 // Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
 export type { AiTables } from './schema.js';
 
+export type { AiConfig };
 export type { CompleteInput, Completion, EmbedResult, Notify };
 export type { ChatMessage, ToolSpec, ToolCall } from './types.js';
 export { cosine, OFFLINE_EMBED_DIMENSIONS } from './embeddings.js';
@@ -139,7 +140,7 @@ export const AI_ERRORS = {
 export const aiModule = defineModule({
   id: 'ai', namespace: 'ai', deps: ['ledger', 'identity', 'notifications'],
   tables: ['ai_settings', 'ai_prompts', 'ai_prompt_versions', 'ai_cache', 'ai_usage', 'ai_budgets', 'ai_breakers'],
-  errors: AI_ERRORS, events: AI_EVENTS,
+  errors: AI_ERRORS, events: AI_EVENTS, config: AI_CONFIG,
   create: (p, { ledger, identity, notifications }: { ledger: Ledger; identity: Pick<Identity, 'secrets'>; notifications: Pick<Notifications, 'notify'> }) =>
     createAi({
       db: p.db, hub: p.hub, log: p.log, ledger, config: p.config, secrets: identity.secrets, now: p.now, commands: p.commands,

@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../app.js';
-import { loadConfig } from '../../platform/config.js';
+import { loadConfig } from '../../config.js';
 import type { CtxSource } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import type { Db, Tx } from '../../platform/db/index.js';

@@ -3,7 +3,7 @@
 // `smart` to a server; OpenAI-compatible embeddings work by configuration.
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../platform/config.js';
+import { loadConfig } from '../../config.js';
 import { inTenant } from '../../platform/context.js';
 import { keyFrom, SecretBox } from '../../platform/secrets.js';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';

@@ -5,7 +5,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import { isIP } from 'node:net';
-import type { AiConfig } from '../../platform/config.js';
+import type { AiConfig } from './config.js';
 import { AppError } from '../../platform/errors.js';
 import { guardedFetch, type DnsCache, type Refusal, type UrlPolicy } from '../../platform/url-guard.js';
 import { reportingWireActivity } from './wire-activity.js';

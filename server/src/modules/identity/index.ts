@@ -4,6 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AtriumConfig } from '../../platform/config.js';
+import { IDENTITY_CONFIG } from './config.js';
 import type { Principal } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
@@ -32,7 +33,9 @@ export type { IdentityTables } from './schema.js';
 
 export type { CreatedTenant, NewTenant };
 export type DirectoryEntry = { user_id: string; name: string; email: string; role: Role };
-export { ROLE_SCOPES, MATRIX } from './permissions.js';
+import { IDENTITY_PERMISSIONS } from './permissions.js';
+export { ROLE_SCOPES, IDENTITY_PERMISSIONS } from './permissions.js';
+export type { IdentityConfig } from './config.js';
 /** For callers that create an owner themselves (the demo seed): the hash `createTenantWithOwner` takes. */
 export { hashPassword } from './passwords.js';
 export const PLAN_LIMITS_PER_MINUTE: Record<string, number> = { free: 100, pro: 500, enterprise: 2000 };
@@ -167,6 +170,6 @@ export const IDENTITY_ERRORS = {
 export const identityModule = defineModule({
   id: 'identity', namespace: 'identity', deps: ['ledger'],
   tables: ['tenants', 'users', 'memberships', 'auth_tokens', 'stream_tickets', 'user_totp', 'recovery_codes', 'invitations', 'auth_failures', 'oidc_login_states'],
-  errors: IDENTITY_ERRORS, events: IDENTITY_EVENTS,
+  errors: IDENTITY_ERRORS, events: IDENTITY_EVENTS, config: IDENTITY_CONFIG, permissions: IDENTITY_PERMISSIONS,
   create: (p, { ledger }: { ledger: Ledger }) => createIdentity({ db: p.db, ledger, mailer: p.mailer, log: p.log, config: p.config, commands: p.commands }),
 });

@@ -7,14 +7,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type * as OpenId from 'openid-client';
 import type { Logger } from 'pino';
-import type { AtriumConfig } from '../../platform/config.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import { openSession, workspacesOf, type SessionGrant } from './account.js';
 import type { Members } from './members.js';
+import type { OidcSettings } from './config.js';
 
-export type OidcSettings = NonNullable<AtriumConfig['oidc']>;
+export type { OidcSettings };
 
 export const OIDC_START_PATH = '/v1/auth/oidc/start';
 export const OIDC_CALLBACK_PATH = '/v1/auth/oidc/callback';

@@ -1,9 +1,11 @@
-// The permission matrix, enforced here and only here. Routes declare a scope
-// (read < write < admin); a session's scopes come from its member's role at request
-// time, an API key's from what it was created with (never more than its creator had).
-// Finer rules that depend on the target (owners, the last owner) live in `assertCan`.
+// Roles and what they may do. Routes declare a scope (read < write < admin); a session's
+// scopes come from its member's role at request time, an API key's from what it was created
+// with (never more than its creator had). Sensitive actions are declared per module in its
+// definition (identity's below; platform/permissions.ts collects them); finer rules that
+// depend on the target (owners, the last owner) are `assertCanAssign` and the commands'.
 import type { Ctx } from '../../platform/context.js';
 import { errors } from '../../platform/errors.js';
+import { assertRoleMay, type Permissions } from '../../platform/permissions.js';
 import type { Role } from './schema.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -16,35 +18,24 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   integration: ['read', 'write'], // API keys only: cannot log in to the UI
 };
 
-export type Action =
-  | 'members.invite'
-  | 'members.change_role'
-  | 'members.remove'
-  | 'api_keys.create'
-  | 'api_keys.revoke'
-  | 'tenant.update';
+/**
+ * Identity's sensitive actions (its definition declares them: `permissions`). The roles on top
+ * of the route's scope; `stepUp` mirrors the `stepUp: true` of the command that does it.
+ */
+export const IDENTITY_PERMISSIONS = {
+  'members.invite': { roles: ['owner', 'admin'], summary: 'Invite a member or revoke an invitation' },
+  'members.change_role': { roles: ['owner', 'admin'], stepUp: true, summary: 'Change a member’s role (only an owner grants or removes owner)' },
+  'members.remove': { roles: ['owner', 'admin'], summary: 'Remove a member (only an owner removes an owner)' },
+  'api_keys.create': { roles: ['owner', 'admin'], stepUp: true, summary: 'Create an API key' },
+  'api_keys.revoke': { roles: ['owner', 'admin'], summary: 'Revoke an API key' },
+  'tenant.update': { roles: ['owner', 'admin'], stepUp: true, summary: 'Rename the workspace' },
+} as const satisfies Permissions<Role>;
 
-/** Which roles may perform each sensitive action (on top of the route's scope). */
-export const MATRIX: Record<Action, readonly Role[]> = {
-  'members.invite': ['owner', 'admin'],
-  'members.change_role': ['owner', 'admin'],
-  'members.remove': ['owner', 'admin'],
-  'api_keys.create': ['owner', 'admin'],
-  'api_keys.revoke': ['owner', 'admin'],
-  'tenant.update': ['owner', 'admin'],
-};
+export type Action = keyof typeof IDENTITY_PERMISSIONS;
 
-/** Actions that need a fresh 2FA step-up (within 10 minutes) when the user has 2FA. */
-export const STEP_UP_ACTIONS: ReadonlySet<Action> = new Set([
-  'members.change_role',
-  'api_keys.create',
-  'tenant.update',
-]);
-
+/** 403 unless the role may do one of identity's actions (the same check the registry makes). */
 export function assertCan(role: Role | null, action: Action): void {
-  if (!role || !MATRIX[action].includes(role)) {
-    throw errors.forbidden(`Your role cannot do "${action}".`, [{ message: 'role not allowed', action, role }]);
-  }
+  assertRoleMay(IDENTITY_PERMISSIONS, role, action);
 }
 
 /** Only an owner may grant or take away the owner role. */

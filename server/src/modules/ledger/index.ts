@@ -20,6 +20,8 @@ import { createSubscription, type Subscription, type SubscriptionHandler, type S
 import { anyDiff, diffCounts, diffsBetween, diffsWithWhys, firstDiffCausedBy } from './reads.js';
 import type { Logger } from 'pino';
 import { defineModule } from '../../platform/module.js';
+import { LEDGER_CONFIG, type LedgerConfig } from './config.js';
+export type { LedgerConfig } from './config.js';
 import type { EventRegistry } from '../../platform/events.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { registerLedgerCommands } from './commands.js';
@@ -45,7 +47,7 @@ export type LedgerDeps = {
   db: Db;
   jobs: Jobs;
   hub: RealtimeHub;
-  config: Pick<AtriumConfig, 'snapshotEvery' | 'snapshotLagSeconds' | 'jobs'>;
+  config: LedgerConfig & Pick<AtriumConfig, 'jobs'>;
   /** The modules' event catalogues: every diff a module records is checked against its own. */
   events?: Pick<EventRegistry, 'check' | 'visibleTo'>;
   commands: CommandRegistry;
@@ -167,6 +169,6 @@ export const LEDGER_ERRORS = {
 } as const;
 
 export const ledgerModule = defineModule({
-  id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'ledger_subscriptions', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {},
+  id: 'ledger', namespace: 'ledger', deps: [], tables: ['diffs', 'annotations', 'ledger_subscriptions', 'entity_snapshots'], errors: LEDGER_ERRORS, events: {}, config: LEDGER_CONFIG,
   create: (p) => createLedger({ db: p.db, jobs: p.jobs, hub: p.hub, config: p.config, events: p.events, commands: p.commands, log: p.log }),
 });

@@ -30,6 +30,8 @@ import { retryWhileUnavailable } from '../../platform/db/unavailable.js';
 import { defineModule } from '../../platform/module.js';
 import { TenantCache } from '../../platform/tenant-cache.js';
 import { RULES_EVENTS } from './events.js';
+import { RULES_CONFIG, type RulesConfig } from './config.js';
+export type { RulesConfig } from './config.js';
 // Its tables (schema.ts adds them to the one Database type): exported so any program that uses the module sees them.
 export type { RulesTables } from './schema.js';
 
@@ -43,7 +45,7 @@ export type RulesDeps = {
   /** Every module's rule actions (this module's own among them): what rules validate against and run. */
   ruleActions: RuleActionRegistry;
   identity: Pick<Identity, 'directory' | 'isMember' | 'requireFreshStepUp' | 'secrets'>;
-  config: { maxChainDepth: number; webhookAllowPrivate: boolean; webhookRetryBaseSeconds: number; ruleActionTimeoutSeconds: number; jobs: boolean };
+  config: RulesConfig & { jobs: boolean };
   now?: () => Date;
 };
 
@@ -122,7 +124,7 @@ export const RULES_ERRORS = {
 export const rulesModule = defineModule({
   id: 'rules', namespace: 'rules', deps: ['ledger', 'identity', 'notifications'],
   tables: ['rules', 'rule_runs', 'webhook_deliveries', 'approvals'],
-  errors: RULES_ERRORS, events: RULES_EVENTS,
+  errors: RULES_ERRORS, events: RULES_EVENTS, config: RULES_CONFIG,
   create: (p, n: { ledger: Ledger; identity: RulesDeps['identity']; notifications: Notifications }) =>
     createRules({ db: p.db, jobs: p.jobs, hub: p.hub, log: p.log, config: p.config, now: p.now, commands: p.commands, ruleActions: p.ruleActions, ledger: n.ledger, identity: n.identity, notifications: n.notifications }),
 });
