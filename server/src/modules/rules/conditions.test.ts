@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../platform/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { compileCondition, conditionProblems, conditionSchema, LIMITS, OPERATORS, readsEntity, type Condition, type Facts } from './conditions.js';
+import { compileCondition, conditionProblems, conditionSchema, LIMITS, OPERATORS, readsEntity, type Condition, type Facts } from '../../platform/conditions.js';
 import { kindOf, normaliseTrigger, publicAction, triggerSchema, type Trigger } from './model.js';
 import { compileRule, indexRules, RuleIndex, type DiffFacts, type RuleRow } from './ruleset.js';
 import { render } from './template.js';

@@ -36,7 +36,7 @@ export type { RulesConfig } from './config.js';
 export type { RulesTables } from './schema.js';
 
 export { RULE_PACKS } from './packs.js';
-export { OPERATORS, compileCondition, type Condition } from './conditions.js';
+export { OPERATORS, compileCondition, type Condition } from '../../platform/conditions.js';
 
 export const RULES_CHANNEL = 'atrium_rules';
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { RuleActionInput, RuleActionRegistry } from '../../platform/rule-actions.js';
 import type { Json } from '../../platform/schema.js';
-import { conditionSchema, LIMITS, type Condition } from './conditions.js';
+import { conditionSchema, LIMITS, type Condition } from '../../platform/conditions.js';
 import type { RuleKind } from './schema.js';
 
 const name = z.string().trim().min(1).max(120);

@@ -3,7 +3,7 @@
 // changes (NOTIFY on commit, and the evaluator also checks a cheap epoch per batch).
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { TenantCache } from '../../platform/tenant-cache.js';
-import { compileCondition, readsEntity, type Facts, type Predicate } from './conditions.js';
+import { compileCondition, readsEntity, type Facts, type Predicate } from '../../platform/conditions.js';
 import { normaliseTrigger, type StoredAction, type Trigger } from './model.js';
 import type { RuleKind } from './schema.js';
 

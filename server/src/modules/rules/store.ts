@@ -12,7 +12,7 @@ import type { RuleActionRegistry } from '../../platform/rule-actions.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { targetList } from './actions.js';
-import { conditionProblems } from './conditions.js';
+import { conditionProblems } from '../../platform/conditions.js';
 import type { WebhookAction } from './own-actions.js';
 import { kindOf, LIMITS, normaliseTrigger, PRECOMMIT_ACTIONS, publicAction, triggerBytes, type Action, type RuleInput, type RuleView, type StoredAction, type Trigger } from './model.js';
 import { NOT_ACTIVE_YET_SQL } from './ruleset.js';

@@ -1,8 +1,9 @@
+// The one filter language of diffs: rule triggers and flow event waits/triggers use it.
 // Trigger conditions: a small JSON language (all / any / not over { path, op, value }),
 // validated by schema with size limits, then compiled once into plain closures so matching
 // a diff costs a few property reads — no interpretation of JSON per diff.
 import { z } from 'zod';
-import type { Json } from '../../platform/schema.js';
+import type { Json } from './schema.js';
 
 export const OPERATORS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'changed', 'changed_to', 'changed_from'] as const;
 export type Operator = (typeof OPERATORS)[number];
