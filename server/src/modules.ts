@@ -4,7 +4,8 @@ import { aiModule } from './modules/ai/index.js';
 import { identityModule } from './modules/identity/index.js';
 import { ledgerModule } from './modules/ledger/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
+import { orchestrationModule } from './modules/orchestration/index.js';
 import { rulesModule } from './modules/rules/index.js';
 import { workModule } from './modules/work/index.js';
 
-export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule] as const;
+export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule, orchestrationModule] as const;

@@ -18,7 +18,7 @@ import { AppError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import { budgetExceeded, budgetGate, type Notify } from './budget.js';
 import { cacheKey, sharedCacheGet, type CachedResponse, type MemoryCache } from './cache.js';
-import { validatorFor } from './json-schema.js';
+import { validatorFor } from '../../platform/json-schema.js';
 import type { SharedCacheIndex } from './cache-index.js';
 import type { Meter } from './meter.js';
 import type { Attempt, CacheWrite } from './metering.js';
@@ -31,7 +31,7 @@ import { backoffMs, classify, countsForBreaker, MAX_RETRY_WAIT_MS, retryable, ty
 import type { Link, Settings } from './settings.js';
 import type { TenantAiStates } from './tenant-state.js';
 import type { ChatMessage, ModelRequest, ModelResult, ToolCall, ToolSpec } from './types.js';
-import type { JsonSchema } from './json-schema.js';
+import type { JsonSchema } from '../../platform/json-schema.js';
 
 export type CompleteInput = {
   alias?: string;

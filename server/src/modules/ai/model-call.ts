@@ -6,7 +6,7 @@
 // and telemetry on every call (≈0.6 ms per call measured, see docs/ai.md), and the gateway
 // already owns retries, fallback and output validation (ajv).
 import type { JSONSchema7, LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message, LanguageModelV3Usage } from '@ai-sdk/provider';
-import { mismatch, type JsonSchema } from './json-schema.js';
+import { mismatch, type JsonSchema } from '../../platform/json-schema.js';
 import { offlineComplete } from './offline.js';
 import { estimateTokens } from './offline-text.js';
 import { clientFor, type ProviderConfig } from './providers.js';

@@ -3,7 +3,7 @@
 // reading property names and constraints. The result is validated like any provider's.
 import { createHash } from 'node:crypto';
 import { classify, plan, summarise, type Analysis, type Entity } from './offline-text.js';
-import type { JsonSchema } from './json-schema.js';
+import type { JsonSchema } from '../../platform/json-schema.js';
 
 type Fill = { a: Analysis; root: JsonSchema; focus: number; today: string; depth: number };
 

@@ -2,7 +2,7 @@
 // plans, and structured output that the requested JSON Schema accepts (checked by ajv).
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { mismatch } from './json-schema.js';
+import { mismatch } from '../../platform/json-schema.js';
 import { labelsIn, offlineComplete, OfflineCannotSatisfy } from './offline.js';
 import { analyse, classify, summarise } from './offline-text.js';
 

@@ -2,7 +2,7 @@
 // generate language; it reads the request's intent (summarise, extract, classify, plan,
 // answer from context, structured output, pick a tool) and answers extractively.
 import { createHash } from 'node:crypto';
-import { mismatch, type JsonSchema } from './json-schema.js';
+import { mismatch, type JsonSchema } from '../../platform/json-schema.js';
 import { fillSchema } from './offline-schema.js';
 import { analyse, classify, contentWords, estimateTokens, plan, stem, summarise, type Analysis } from './offline-text.js';
 import type { ModelRequest, ModelResult, ToolCall } from './types.js';

@@ -1,5 +1,5 @@
 // The gateway's own vocabulary, independent of any client library.
-import type { JsonSchema } from './json-schema.js';
+import type { JsonSchema } from '../../platform/json-schema.js';
 
 export type ToolSpec = { name: string; description?: string; parameters: JsonSchema };
 export type ToolCall = { id: string; name: string; input: unknown };

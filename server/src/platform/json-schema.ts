@@ -2,8 +2,8 @@
 // meta-schema before anything is sent anywhere (400 INVALID_SCHEMA), compiled once, and
 // used to validate every output — a provider's JSON that does not match is invalid output.
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AppError } from '../../platform/errors.js';
-import { setBounded } from '../../platform/bounded-map.js';
+import { AppError } from './errors.js';
+import { setBounded } from './bounded-map.js';
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -1,0 +1,137 @@
+// Durable orchestration (module orchestration, namespace orchestration): flows — graphs of steps
+// defined in JSON or YAML, versioned and immutable — and runs that survive crashes, retry,
+// compensate, wait for people and events, and replay from their journal without calling
+// anyone again. Not Flow OS "workflows" (checklists people work through): see docs/flows.md.
+import { z } from 'zod';
+import type { CommandRegistry } from '../../platform/commands.js';
+import { SYSTEM_ACTOR, inTenant, type Ctx } from '../../platform/context.js';
+import { Breaker } from '../../platform/breaker.js';
+import { setBounded } from '../../platform/bounded-map.js';
+import { defineModule, type Platform } from '../../platform/module.js';
+import type { RouteRegistry } from '../../platform/http/route.js';
+import { ruleAction } from '../../platform/rule-actions.js';
+import type { Json } from '../../platform/schema.js';
+import type { Ai } from '../ai/index.js';
+import type { Identity } from '../identity/index.js';
+import type { Ledger, Subscription } from '../ledger/index.js';
+import { findFlow, registerOrchestrationCommands } from './commands.js';
+import { ORCHESTRATION_CONFIG } from './config.js';
+import { ORCHESTRATION_EVENTS } from './events.js';
+import { Executor } from './executor.js';
+import { registerOrchestrationRoutes } from './routes.js';
+import { startRun, Versions, type RunRow } from './runs.js';
+import type { LlmCall, StepDeps } from './steps.js';
+import { fireSchedules, onDiffs, pruneJournals } from './triggers.js';
+export type { OrchestrationTables } from './schema.js';
+export type { OrchestrationConfig } from './config.js';
+export { parseDefinition, type FlowDefinition } from './definition.js';
+
+export const ORCHESTRATION_ERRORS = {
+  INVALID_FLOW: 'The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).',
+  FLOW_KEY_TAKEN: 'A flow with this key exists in the workspace.',
+  VERSION_EXISTS: 'Versions are immutable: publish a higher one.',
+  FLOW_PAUSED: 'The flow is paused: runs cannot start until it is resumed.',
+  FLOW_ARCHIVED: 'The flow is archived.',
+  RUN_FINISHED: 'The run already ended.',
+  RUN_NOT_FINISHED: 'Only a finished run is replayed or forked.',
+  JOURNAL_PRUNED: 'The run’s journal was pruned by retention.',
+  ALREADY_DECIDED: 'You already decided this approval.',
+} as const;
+
+type Needs = { ledger: Ledger; identity: Pick<Identity, 'directory'>; ai: Pick<Ai, 'complete'> };
+
+const BREAKER = { threshold: 5, cooldownMs: 30_000, counting: { withinMs: 60_000 } } as const;
+
+export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs) {
+  const versions = new Versions();
+  const breakers = new Map<string, Breaker>();
+  const breakerFor = (target: string): Breaker => {
+    let b = breakers.get(target);
+    if (!b) { b = new Breaker({ ...BREAKER, clock: p.now }); setBounded(breakers, target, b, 5000); }
+    return b;
+  };
+  const llm: LlmCall = (source, input) => ai.complete(source, { alias: input.alias, prompt: input.prompt, ...(input.system && { system: input.system }), ...(input.schema && { schema: input.schema }), ...(input.max_tokens && { max_tokens: input.max_tokens }), feature: input.feature });
+  const commands: CommandRegistry = p.commands;
+
+  const startChild: StepDeps['startChild'] = async (ctx, flowKey, version, input, parent) => {
+    const flow = await findFlow(ctx, flowKey);
+    const owner = executor.running ? executor.owner : null;
+    const started = await startRun({ ledger, versions }, ctx, { flow, ...(version && { version }), input, trigger: 'sub_flow', scopes: ['write'], parent, leaseOwner: owner, leaseMs: p.config.flowLeaseMs });
+    ctx.onCommit(() => executor.announce());
+    return started.run.id;
+  };
+  const steps: StepDeps = { commands, llm, urlPolicy: { allowPrivate: p.config.flowHttpAllowPrivate }, breakerFor, startChild };
+  const executor = new Executor({ db: p.db, ledger, hub: p.hub, log: p.log, versions, steps, slots: p.config.flowSlots, leaseMs: p.config.flowLeaseMs });
+  const announce = () => executor.announce();
+  const adopt = (run: RunRow) => executor.adopt(run);
+  const roleOf = async (ctx: Ctx, userId: string) => (await identity.directory(ctx.tx)).find((x) => x.user_id === userId)?.role ?? null;
+  registerOrchestrationCommands(commands, { ledger, versions, executorOwner: () => (executor.running ? executor.owner : null), leaseMs: p.config.flowLeaseMs, announce, adopt, roleOf });
+
+  let subscription: Subscription | null = null;
+  const timers: NodeJS.Timeout[] = [];
+
+  /** `start_flow`: a matched rule starts a run; its input is rendered from the trigger. */
+  const startFlowAction = ruleAction({
+    type: 'start_flow', summary: 'Start a run of a flow (orchestration), with input rendered from the change',
+    schema: z.strictObject({ flow: z.string().min(1).max(100), input: z.record(z.string(), z.string().max(2000)).default({}) }),
+    check: async (ctx, a, at) => {
+      const f = await ctx.tx.selectFrom('flows').select('status').where((eb) => eb.or([eb('id', '=', a.flow), eb('key', '=', a.flow)])).executeTakeFirst();
+      return f ? [] : [{ path: `${at}.flow`, message: `no flow "${a.flow}"` }];
+    },
+    run: async (ctx, a, t) => {
+      const flow = await findFlow(ctx, a.flow);
+      const input = Object.fromEntries(Object.entries(a.input).map(([k, v]) => [k, t.render(v)]));
+      const started = await startRun({ ledger, versions }, ctx, { flow, input, trigger: 'rule', idempotencyKey: `rule:${t.rule.id}:${t.diff.id}`, scopes: ['write'] });
+      ctx.onCommit(announce);
+      return { effect: { run_id: started.run.id, flow: flow.key }, diffId: started.run.started_diff_id };
+    },
+    describe: (_ctx, a, t) => ({ flow: a.flow, input: Object.fromEntries(Object.entries(a.input).map(([k, v]) => [k, t.render(v)])) }),
+  });
+
+  return {
+    executor,
+    versions,
+    /** Starts a run for another module (agents) in its transaction, as its actor. */
+    startRun: async (ctx: Ctx, flowRef: string, input: Json) => {
+      const flow = await findFlow(ctx, flowRef);
+      const started = await startRun({ ledger, versions }, ctx, { flow, input, trigger: 'api', scopes: ['write'] });
+      ctx.onCommit(announce);
+      return started.run;
+    },
+    ruleActions: [startFlowAction],
+    registerRoutes(r: RouteRegistry): void {
+      registerOrchestrationRoutes(r, { db: p.db, commands, versions });
+    },
+    async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
+      if (role === 'serve') return;
+      await executor.start();
+      subscription = ledger.subscribe('orchestration', onDiffs({ db: p.db, ledger, versions, announce }), { batchSize: 500, pollMs: 200 });
+      await subscription.start();
+      const tick = setInterval(() => {
+        void fireSchedules({ db: p.db, ledger, versions, announce }, p.now()).then((n) => { if (n > 0) announce(); }).catch((err: unknown) => p.log.warn({ err }, 'flow schedules not fired'));
+      }, 1000);
+      const prune = setInterval(() => void pruneJournals(p.db, p.now()).catch((err: unknown) => p.log.warn({ err }, 'flow journals not pruned')), 3_600_000);
+      tick.unref(); prune.unref();
+      timers.push(tick, prune);
+    },
+    async stop(): Promise<void> {
+      for (const t of timers) clearInterval(t);
+      await subscription?.stop();
+      await executor.stop();
+    },
+    /** The sweeps, for tests and the CLI: fire due schedules, prune old journals. */
+    fireSchedules: (now: Date) => fireSchedules({ db: p.db, ledger, versions, announce }, now),
+    pruneJournals: (now: Date) => pruneJournals(p.db, now),
+    /** A tenant transaction as the platform (tests). */
+    asSystem: <T>(tenantId: string, fn: (ctx: Ctx) => Promise<T>) => inTenant(p.db, { tenantId, actor: SYSTEM_ACTOR }, fn),
+  };
+}
+
+export type Orchestration = ReturnType<typeof createOrchestration>;
+
+export const orchestrationModule = defineModule({
+  id: 'orchestration', namespace: 'orchestration', deps: ['ledger', 'identity', 'ai'],
+  tables: ['flows', 'flow_versions', 'flow_runs', 'flow_steps', 'flow_waits', 'flow_triggers', 'flow_settings'],
+  errors: ORCHESTRATION_ERRORS, events: ORCHESTRATION_EVENTS, config: ORCHESTRATION_CONFIG,
+  create: (p, needs: Needs) => createOrchestration(p, needs),
+});
