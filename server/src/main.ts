@@ -1,8 +1,10 @@
-// The `atrium` command: start (embedded, everything in one process) | serve | worker | migrate | seed.
+// The `atrium` command: start (embedded, everything in one process) | serve | worker | migrate | seed,
+// and the client commands (login | flows | runs | diffs: server/src/cli/) that talk to a server over HTTP.
 import { createApp, type Role } from './app.js';
 import { loadConfig } from './config.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import { seedDemo } from './seed.js';
+import { CLIENT_COMMANDS, CLIENT_USAGE, runCli } from './cli/index.js';
 
 const USAGE = `usage: atrium <command>
   start     migrate, seed the demo workspace, serve HTTP and run jobs in one process (default)
@@ -11,12 +13,18 @@ const USAGE = `usage: atrium <command>
   migrate   apply database migrations and exit
   seed      create the demo workspace (idempotent) and exit
   operator grant|revoke <email>
-            make a user a platform operator (aggregate metrics across tenants, no tenant content)`;
+            make a user a platform operator (aggregate metrics across tenants, no tenant content)
+
+${CLIENT_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
   if (command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if ((CLIENT_COMMANDS as readonly string[]).includes(command)) {
+    process.exitCode = await runCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr });
     return;
   }
   if (!['start', 'serve', 'worker', 'migrate', 'seed', 'operator'].includes(command)) {
