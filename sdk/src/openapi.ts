@@ -1350,6 +1350,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flows (definitions), newest first; `status` filters, `q` searches names and keys */
+        get: operations["get_v1_flows"];
+        put?: never;
+        /** Create a flow from its definition (JSON, or YAML as `{yaml}`); 400 INVALID_FLOW names each problem’s path */
+        post: operations["post_v1_flows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flows/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a definition (JSON or `{yaml}`) without saving it: every problem with its path */
+        post: operations["post_v1_flows_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A flow (by id or key) with its latest definition and its versions */
+        get: operations["get_v1_flows_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Pause, resume or archive a flow, or rename it */
+        patch: operations["patch_v1_flows_id"];
+        trace?: never;
+    };
+    "/v1/flows/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One immutable version of a flow */
+        get: operations["get_v1_flows_id_versions_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a new version (higher semver); runs in flight keep theirs */
+        post: operations["post_v1_flows_id_versions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flows/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a run (`Idempotency-Key` or `idempotency_key` returns the same run); 400 names the input path that fails the flow’s schema, 409 when paused or archived */
+        post: operations["post_v1_flows_id_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, newest first: filter by flow (id or key), status, trigger */
+        get: operations["get_v1_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with its journal (every step attempt: input, output, error, timing) and what it waits for */
+        get: operations["get_v1_runs_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a run (`compensate: true` undoes its completed steps in reverse order first) */
+        post: operations["post_v1_runs_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay a finished run from its journal: the same result, no provider, http or command called again */
+        post: operations["post_v1_runs_id_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fork a finished run from `step`: steps before it come from the journal, it and what follows run anew */
+        post: operations["post_v1_runs_id_fork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/steps/{step}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject an approval step of a run */
+        post: operations["post_v1_runs_id_steps_step_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flow-approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval steps of runs waiting for a decision (`mine=true`: those I may decide) */
+        get: operations["get_v1_flow_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flow-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How long run journals are kept, and executions counted this month and last */
+        get: operations["get_v1_flow_settings"];
+        /** Set journal retention (days, and/or the last N runs per flow) */
+        put: operations["put_v1_flow_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1392,10 +1633,10 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member."}
+         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","INVALID_FLOW":"The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).","FLOW_KEY_TAKEN":"A flow with this key exists in the workspace.","VERSION_EXISTS":"Versions are immutable: publish a higher one.","FLOW_PAUSED":"The flow is paused: runs cannot start until it is resumed.","FLOW_ARCHIVED":"The flow is archived.","RUN_FINISHED":"The run already ended.","RUN_NOT_FINISHED":"Only a finished run is replayed or forked.","JOURNAL_PRUNED":"The run’s journal was pruned by retention.","ALREADY_DECIDED":"You already decided this approval.","STEP_FAILED":"Step error: a step failed for good.","STEP_ERROR":"Step error: an unexpected error (retried by the step’s policy).","STEP_TIMEOUT":"Step error: no answer within the step’s timeout.","EXPRESSION_FAILED":"Step error: an expression of the step could not be evaluated.","FOR_EACH_NOT_A_LIST":"Step error: a for_each’s items are not a list.","FOR_EACH_TOO_MANY":"Step error: more items than the for_each’s limit (100 unless set, at most 10 000).","UNHANDLED_BRANCH":"Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.","TIMEOUT":"Step error: a wait passed its deadline and no step follows its timeout branch.","RUN_TIMEOUT":"Run error: the run passed its time limit.","COMPENSATION_FAILED":"Run error: a compensation failed; the run needs a person.","CANCELLED":"Run error: the run was cancelled.","CHANGE_HELD":"Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).","NO_GATEWAY":"Step error: this build has no AI gateway.","BAD_INSTANT":"Step error: a wait’s `until` is not an instant.","CIRCUIT_OPEN":"Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.","HTTP_UNREACHABLE":"Step error: the http step’s target did not answer.","HTTP_ERROR":"Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).","OUTPUT_MISMATCH":"Step error: the step’s output does not match its output schema.","STARTER_EXCLUDED":"The run’s starter may not decide its approval."}
          * @enum {string}
          */
-        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE";
+        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "INVALID_FLOW" | "FLOW_KEY_TAKEN" | "VERSION_EXISTS" | "FLOW_PAUSED" | "FLOW_ARCHIVED" | "RUN_FINISHED" | "RUN_NOT_FINISHED" | "JOURNAL_PRUNED" | "ALREADY_DECIDED" | "STEP_FAILED" | "STEP_ERROR" | "STEP_TIMEOUT" | "EXPRESSION_FAILED" | "FOR_EACH_NOT_A_LIST" | "FOR_EACH_TOO_MANY" | "UNHANDLED_BRANCH" | "TIMEOUT" | "RUN_TIMEOUT" | "COMPENSATION_FAILED" | "CANCELLED" | "CHANGE_HELD" | "NO_GATEWAY" | "BAD_INSTANT" | "CIRCUIT_OPEN" | "HTTP_UNREACHABLE" | "HTTP_ERROR" | "OUTPUT_MISMATCH" | "STARTER_EXCLUDED";
         ErrorEnvelope: {
             data: null;
             meta: components["schemas"]["Meta"];
@@ -5277,6 +5518,14 @@ export interface operations {
                         /** @default false */
                         not_by_requester?: boolean;
                         message?: string;
+                    } | {
+                        /** @constant */
+                        type: "start_flow";
+                        flow: string;
+                        /** @default {} */
+                        input?: {
+                            [key: string]: string;
+                        };
                     })[];
                 };
             };
@@ -5501,6 +5750,14 @@ export interface operations {
                         /** @default false */
                         not_by_requester?: boolean;
                         message?: string;
+                    } | {
+                        /** @constant */
+                        type: "start_flow";
+                        flow: string;
+                        /** @default {} */
+                        input?: {
+                            [key: string]: string;
+                        };
                     })[];
                     version?: number;
                     why?: string;
@@ -5819,6 +6076,14 @@ export interface operations {
                             /** @default false */
                             not_by_requester?: boolean;
                             message?: string;
+                        } | {
+                            /** @constant */
+                            type: "start_flow";
+                            flow: string;
+                            /** @default {} */
+                            input?: {
+                                [key: string]: string;
+                            };
                         })[];
                     };
                     /** Format: date-time */
@@ -6285,6 +6550,767 @@ export interface operations {
                                 message: string;
                             } | null;
                         }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_flows: {
+        parameters: {
+            query?: {
+                status?: "active" | "paused" | "archived";
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            key: string;
+                            name: string;
+                            description: string;
+                            status: string;
+                            latest_version: string;
+                            created_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            runs: {
+                                total: number;
+                                failed: number;
+                                last_at: string | null;
+                            };
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_flows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    yaml: string;
+                } | {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            flow: {
+                                id: string;
+                                key: string;
+                                name: string;
+                                description: string;
+                                status: string;
+                                latest_version: string;
+                                created_by: string;
+                                created_at: string;
+                                updated_at: string;
+                            };
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_flows_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    yaml: string;
+                } | {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            valid: boolean;
+                            problems: {
+                                path: string;
+                                message: string;
+                            }[];
+                            step_types: string[];
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_flows_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            flow: {
+                                id: string;
+                                key: string;
+                                name: string;
+                                description: string;
+                                status: string;
+                                latest_version: string;
+                                created_by: string;
+                                created_at: string;
+                                updated_at: string;
+                            };
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            versions: {
+                                version: string;
+                                created_at: string;
+                                created_by: string;
+                            }[];
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    patch_v1_flows_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status?: "active" | "paused" | "archived";
+                    name?: string;
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            key: string;
+                            name: string;
+                            description: string;
+                            status: string;
+                            latest_version: string;
+                            created_by: string;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_flows_id_versions_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_flows_id_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    yaml: string;
+                } | {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            flow: {
+                                id: string;
+                                key: string;
+                                name: string;
+                                description: string;
+                                status: string;
+                                latest_version: string;
+                                created_by: string;
+                                created_at: string;
+                                updated_at: string;
+                            };
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_flows_id_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default {} */
+                    input?: {
+                        [key: string]: unknown;
+                    };
+                    version?: string;
+                    idempotency_key?: string;
+                    /** @enum {string} */
+                    trigger?: "api" | "cli";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_runs: {
+        parameters: {
+            query?: {
+                flow?: string;
+                status?: string;
+                trigger?: string;
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: ({
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_runs_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_runs_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    compensate?: boolean;
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_runs_id_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_runs_id_fork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    step: string;
+                    input?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            flow_id: string;
+                            status: string;
+                            version: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_runs_id_steps_step_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            outcome: string;
+                            approvals: number;
+                            required: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_flow_approvals: {
+        parameters: {
+            query?: {
+                mine?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: ({
+                            run_id: string;
+                            step: string;
+                            title: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_flow_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            retention_days: number;
+                            keep_runs: number | null;
+                            executions: {
+                                this_month: number;
+                                last_month: number;
+                            };
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    put_v1_flow_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    retention_days?: number;
+                    keep_runs?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            retention_days: number;
+                            keep_runs: number | null;
+                        };
                         meta: components["schemas"]["Meta"];
                         error: null;
                     };

@@ -71,6 +71,14 @@ const REQUESTS: Record<string, Request> = {
   'POST /v1/rules/{id}/simulate': { body: { limit: 5 } },
   'POST /v1/approvals/{id}/approve': { body: { why: WHY } },
   'POST /v1/approvals/{id}/reject': { body: { reason: WHY } },
+  'PATCH /v1/flows/{id}': { body: { name: 'renamed flow', why: WHY } },
+  'POST /v1/flows/{id}/runs': { body: { input: {} } },
+  'POST /v1/flows/{id}/versions': { body: { name: 'next', version: '9.0.0', steps: [{ id: 's', type: 'transform', value: 1 }] } },
+  'POST /v1/runs/{id}/cancel': { body: { why: WHY } },
+  // Replays and forks start from a finished run: the owner ends it first.
+  'POST /v1/runs/{id}/replay': { body: {}, prepare: (owner, { id }) => data(owner.client, 'POST', `/v1/runs/${id}/cancel`, { why: 'ended by its owner' }) },
+  'POST /v1/runs/{id}/fork': { body: { step: 'w' }, prepare: (owner, { id }) => data(owner.client, 'POST', `/v1/runs/${id}/cancel`, { why: 'ended by its owner' }) },
+  'POST /v1/runs/{id}/steps/{step}/decision': { body: { decision: 'approve', why: WHY } },
 };
 
 const mark = (what: string) => `${what}-${randomBytes(5).toString('hex')}`;
@@ -113,6 +121,22 @@ async function heldChange(owner: TestTenant): Promise<{ approvalId: string; mark
   const env = (await res.json()) as { data: { id: string } };
   if (res.status !== 202) throw new Error(`expected the change to be held: ${res.status}`);
   return { approvalId: env.data.id, marker };
+}
+
+/** A flow (orchestration) named after a fresh marker. */
+async function newFlow(owner: TestTenant, steps: unknown[] = [{ id: 'w', type: 'transform', value: 1 }]): Promise<{ key: string; marker: string }> {
+  const marker = mark('flow');
+  const key = marker.toLowerCase();
+  await data(owner.client, 'POST', '/v1/flows', { key, name: marker, input: { type: 'object', properties: { secret: { type: 'string' } } }, steps });
+  return { key, marker };
+}
+
+/** A run waiting at its first step (an event or a decision), its input holding a marker. */
+async function waitingRun(owner: TestTenant, step: unknown): Promise<{ id: string; marker: string }> {
+  const { key, marker } = await newFlow(owner, [step]);
+  const run = await data<{ id: string }>(owner.client, 'POST', `/v1/flows/${key}/runs`, { input: { secret: marker } });
+  await waitFor('the run to wait', async () => ((await data<{ status: string }>(owner.client, 'GET', `/v1/runs/${run.id}`)).status === 'waiting' ? true : undefined));
+  return { id: run.id, marker };
 }
 
 const FIXTURES: Record<string, Fixture> = {
@@ -203,6 +227,22 @@ const FIXTURES: Record<string, Fixture> = {
     const workflowId = await newWorkflow(owner, `${marker} flow`);
     const template = await data<{ id: string }>(owner.client, 'POST', `/v1/workflows/${workflowId}/save-as-template`, { name: marker });
     return { params: { id: template.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/templates/${template.id}`) };
+  },
+  '/v1/flows/{id}': async (owner) => {
+    const { key, marker } = await newFlow(owner);
+    return { params: { id: key }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/flows/${key}`) };
+  },
+  '/v1/flows/{id}/versions/{version}': async (owner) => {
+    const { key, marker } = await newFlow(owner);
+    return { params: { id: key, version: '1.0.0' }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/flows/${key}/versions/1.0.0`) };
+  },
+  '/v1/runs/{id}': async (owner) => {
+    const { id, marker } = await waitingRun(owner, { id: 'w', type: 'wait', event: { namespace: 'idor', event: 'never' } });
+    return { params: { id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/runs/${id}`) };
+  },
+  '/v1/runs/{id}/steps/{step}': async (owner) => {
+    const { id, marker } = await waitingRun(owner, { id: 'ok', type: 'approval', title: 'Approve?', approvers: ['role:admin'], exclude_starter: false });
+    return { params: { id, step: 'ok' }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/runs/${id}`) };
   },
   '/v1/ai/prompts/{id}': async (owner) => {
     const marker = mark('prompt');

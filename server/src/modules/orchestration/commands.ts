@@ -117,7 +117,9 @@ export function registerOrchestrationCommands(commands: CommandRegistry, d: Comm
     run: async (ctx, input) => {
       const flow = await findFlow(ctx, input.flow, { lock: true });
       if (flow.status === 'archived') throw errors.conflict('FLOW_ARCHIVED', 'An archived flow takes no new versions.');
-      const def = check(input.definition);
+      // Publishing "this definition as the flow's next version": the key may be left out.
+      const raw = input.definition && typeof input.definition === 'object' && !Array.isArray(input.definition) && !('key' in input.definition) ? { ...input.definition, key: flow.key } : input.definition;
+      const def = check(raw);
       if (def.key !== flow.key) throw errors.validation([{ path: 'input.definition.key', message: `this flow's key is "${flow.key}"` }]);
       if (!newer(def.version, flow.latest_version)) throw errors.conflict('VERSION_EXISTS', `Version ${def.version} is not newer than ${flow.latest_version}: versions are immutable, publish a higher one.`);
       const cycle = await subFlowCycle(ctx, def);

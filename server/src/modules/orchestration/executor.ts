@@ -105,6 +105,7 @@ export class Executor {
     const passes = [...this.#active.values()];
     await Promise.race([Promise.allSettled(passes), new Promise((r) => setTimeout(r, 5000).unref())]);
     // Whatever is still ours goes back at once (another process need not wait out the lease).
+    // system: this executor's leases span tenants.
     await this.#d.db.systemTx((tx) => tx.updateTable('flow_runs').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', this.owner).execute()).catch(() => undefined);
   }
 
@@ -159,6 +160,7 @@ export class Executor {
 
   /** Queued runs of flows with a concurrency limit or a throttle start when they fit. */
   async #promoteQueued(): Promise<void> {
+    // system: queued runs of every tenant's limited flows are promoted by whichever executor looks first.
     const queued = await this.#d.db.systemTx((tx) => tx.selectFrom('flow_runs').innerJoin('flows', 'flows.id', 'flow_runs.flow_id')
       .select(['flow_runs.id', 'flow_runs.flow_id', 'flow_runs.version', 'flow_runs.concurrency_key'])
       .where('flow_runs.status', '=', 'queued').where('flows.status', '=', 'active')
@@ -167,6 +169,7 @@ export class Executor {
     const byFlow = new Map<string, typeof queued>();
     for (const q of queued) byFlow.set(q.flow_id, [...(byFlow.get(q.flow_id) ?? []), q]);
     for (const [flowId, runs] of byFlow) {
+      // system: one flow's limit is checked under its advisory lock, whoever's executor does it.
       await this.#d.db.systemTx(async (tx) => {
         await sql`select pg_advisory_xact_lock(hashtext(${flowId}))`.execute(tx);
         const def = await this.#d.versions.get(tx, flowId, runs[0]!.version);
@@ -204,6 +207,7 @@ export class Executor {
   async #renew(): Promise<void> {
     const ids = [...this.#active.keys()];
     if (ids.length === 0) return;
+    // system: this executor's leases span tenants.
     await this.#d.db.systemTx((tx) => sql`update flow_runs set lease_until = now() + ${this.#d.leaseMs} * interval '1 millisecond'
       where lease_owner = ${this.owner} and id = any(${ids}::text[])`.execute(tx)).catch((err: unknown) => this.#d.log.warn({ err }, 'flow leases not renewed'));
   }
@@ -242,6 +246,7 @@ class Pass {
   readonly #inFlight = new Set<string>();
   #pending: Pending[] = [];
   #wakes: number;
+  #seq = 0;
 
   constructor(
     private readonly exec: Executor,
@@ -346,7 +351,9 @@ class Pass {
   }
 
   #apply(key: string, status: StepStatus, attempt: number, output: Json | null, branch: string | null, dueAt: Date | null, error: Json | null): void {
-    this.states.set(key, { status, attempt, output, branch, dueAt, error, seq: Number.MAX_SAFE_INTEGER - 1 });
+    // Settled in this pass: after every journalled row, in the order they settled (saga order reads it).
+    this.#seq += 1;
+    this.states.set(key, { status, attempt, output, branch, dueAt, error, seq: 1e15 + this.#seq });
   }
 
   /** Whether the recorded outcome of a source run serves this unit (replay, or a fork before its step). */

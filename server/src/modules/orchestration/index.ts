@@ -36,6 +36,26 @@ export const ORCHESTRATION_ERRORS = {
   RUN_NOT_FINISHED: 'Only a finished run is replayed or forked.',
   JOURNAL_PRUNED: 'The run’s journal was pruned by retention.',
   ALREADY_DECIDED: 'You already decided this approval.',
+  // Step errors: a failed step's journal row and the run's `error` carry one of these.
+  STEP_FAILED: 'Step error: a step failed for good.',
+  STEP_ERROR: 'Step error: an unexpected error (retried by the step’s policy).',
+  STEP_TIMEOUT: 'Step error: no answer within the step’s timeout.',
+  EXPRESSION_FAILED: 'Step error: an expression of the step could not be evaluated.',
+  FOR_EACH_NOT_A_LIST: 'Step error: a for_each’s items are not a list.',
+  FOR_EACH_TOO_MANY: 'Step error: more items than the for_each’s limit (100 unless set, at most 10 000).',
+  UNHANDLED_BRANCH: 'Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.',
+  TIMEOUT: 'Step error: a wait passed its deadline and no step follows its timeout branch.',
+  RUN_TIMEOUT: 'Run error: the run passed its time limit.',
+  COMPENSATION_FAILED: 'Run error: a compensation failed; the run needs a person.',
+  CANCELLED: 'Run error: the run was cancelled.',
+  CHANGE_HELD: 'Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).',
+  NO_GATEWAY: 'Step error: this build has no AI gateway.',
+  BAD_INSTANT: 'Step error: a wait’s `until` is not an instant.',
+  CIRCUIT_OPEN: 'Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.',
+  HTTP_UNREACHABLE: 'Step error: the http step’s target did not answer.',
+  HTTP_ERROR: 'Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).',
+  OUTPUT_MISMATCH: 'Step error: the step’s output does not match its output schema.',
+  STARTER_EXCLUDED: 'The run’s starter may not decide its approval.',
 } as const;
 
 type Needs = { ledger: Ledger; identity: Pick<Identity, 'directory'>; ai: Pick<Ai, 'complete'> };
