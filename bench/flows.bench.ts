@@ -22,6 +22,7 @@ import {
   baselineContestant, combine, dbosContestant, langGraphContestant, measureThroughput, runsStarted,
   type Contestant, type LangGraphDurability, type Throughput,
 } from './flows-peers.js';
+import { atriumFlowsContestant } from './flows-atrium.js';
 import { emit, flag, intOption, latency, main, progress, round, usePGlite } from './lib.js';
 
 const BENCH = 'flows.durable3';
@@ -50,7 +51,7 @@ const N8N_PUBLISHED = {
 // printed; once it returns a contestant, its line carries vs_dbos and vs_baseline.
 // ════════════════════════════════════════════════════════════════════════════════════════
 async function atriumContestant(): Promise<Contestant | null> {
-  return null;
+  return atriumFlowsContestant({ inFlight: IN_FLIGHT, db: 'bench_flows_atrium' });
 }
 
 function durability(): LangGraphDurability {

@@ -49,3 +49,4 @@ export async function completeStream(x: TestTenant, body: Record<string, unknown
   });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', events };
 }
+export { startFakeProvider, type FakeProvider } from './fake-providers.js';

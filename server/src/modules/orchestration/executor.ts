@@ -38,9 +38,10 @@ export type ExecutorDeps = {
   slots: number;
   leaseMs: number;
   now?: () => Date;
-  /** Runs a pass finished with (tests, bench). */
-  onSettled?: (run: { id: string; status: string }) => void;
 };
+
+/** What a pass over a run came to: its status when the pass let go of it. */
+export type PassEnd = { id: string; status: string };
 
 type Pending = { key: string; step: StepDef; status: 'completed' | 'skipped'; output: Json | null; branch: string | null };
 
@@ -72,6 +73,7 @@ export class Executor {
   #again = false;
   #stopped = true;
   #unsubscribe: (() => void) | null = null;
+  readonly #watchers = new Set<(end: PassEnd) => void>();
 
   constructor(d: ExecutorDeps) {
     this.#d = d;
@@ -79,6 +81,12 @@ export class Executor {
 
   #now(): Date {
     return (this.#d.now ?? (() => new Date()))();
+  }
+
+  /** Told after every pass over a run in this process (its status then): bench and tests wait on it. */
+  watch(fn: (end: PassEnd) => void): () => void {
+    this.#watchers.add(fn);
+    return () => this.#watchers.delete(fn);
   }
 
   get running(): boolean {
@@ -230,7 +238,7 @@ export class Executor {
     if (!loaded) return;
     const pass = new Pass(this, d, loaded.run, loaded.def, statesOf(loaded.rows), loaded.source ? statesOf(loaded.source) : null, loaded.starter);
     const status = await pass.go();
-    if (status) d.onSettled?.({ id, status });
+    if (status) for (const w of this.#watchers) w({ id, status });
   }
 
   /** Tells executors (this one directly, others by NOTIFY) that runs are claimable. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestTenant } from '../../testing/harness.js';
 import { expectOk, waitFor } from '../../testing/http.js';
-import { startFakeProvider, type FakeProvider } from '../ai/fake-providers.js';
+import { startFakeProvider, type FakeProvider } from '../ai/ai-testing.js';
 
 type Run = { id: string; status: string; input: unknown; output: unknown; error: unknown; trigger: string; steps: { key: string; status: string; attempt: number; type: string; error: unknown }[] };
 type Hit = { key: string | undefined; signature: string | undefined; body: string };
