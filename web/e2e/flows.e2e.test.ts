@@ -137,4 +137,27 @@ describe('flows and runs in a real browser', () => {
     // The one console error allowed: the browser's own log of the refused definition (400).
     expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
   });
+
+  it('a failed run: the error panel names the step and its attempts; Replay opens the new run', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/flows`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const failing = { key: 'call-nowhere', name: 'Call nowhere', steps: [{ id: 'call', type: 'http', url: 'https://hooks.example.invalid/x', retry: { max_attempts: 1 } }] };
+    const created = await page.request.post(`${server.baseUrl}/v1/flows`, { data: failing, headers: { 'x-csrf-token': csrf } });
+    expect(created.status(), await created.text()).toBe(201);
+    const started = await page.request.post(`${server.baseUrl}/v1/flows/call-nowhere/runs`, { data: { input: {} }, headers: { 'x-csrf-token': csrf } });
+    expect(started.status(), await started.text()).toBe(201);
+    const runId = (await started.json()).data.id as string;
+    await page.goto(`${server.baseUrl}/runs/${runId}`);
+    const panel = page.getByTestId('run-error');
+    await panel.waitFor({ timeout: 20_000 });
+    expect(await panel.textContent()).toContain('Step “call” failed (attempts: 1).');
+    expect(await page.locator('.react-flow__node.st-failed').count()).toBe(1);
+    await shot(page, 'run-failed-1440', true);
+    await panel.getByRole('button', { name: 'Replay' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(runId));
+    await page.locator('.page-head [data-status]').waitFor();
+    await page.close();
+    expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
+  });
 });

@@ -8,7 +8,7 @@ export type Flow = {
 };
 export type FlowSummary = Flow & { runs: { total: number; failed: number; last_at: string | null } };
 export type StepDef = { id: string; type: string; name?: string; after?: string[]; [k: string]: unknown };
-export type Definition = { key?: string; name?: string; version?: string; steps?: StepDef[]; trigger?: unknown; [k: string]: unknown };
+export type Definition = { key?: string; name?: string; version?: string; steps?: StepDef[]; triggers?: unknown[]; [k: string]: unknown };
 export type Problem = { path: string; message: string };
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'compensating' | 'completed' | 'failed' | 'compensated' | 'compensation_failed' | 'cancelled';
 export type StepAttempt = {

@@ -38,7 +38,7 @@ const en = {
     input: 'Input', output: 'Output', error: 'Error', why: 'Why (optional)', approve: 'Approve', reject: 'Reject',
     approved: 'Approval recorded.', rejected: 'Rejection recorded.', startedAt: 'started {{when}}', finishedAt: 'finished {{when}}',
     live: 'Updating live', compensate: 'Undo completed steps', cancel: 'Cancel run', errorTitle: 'What went wrong',
-    failedStep: 'Step “{{step}}” failed after {{n}} attempts.', replay: 'Replay', fork: 'Fork from “{{step}}”',
+    failedStep: 'Step “{{step}}” failed (attempts: {{n}}).', replay: 'Replay', fork: 'Fork from “{{step}}”',
     approvals: 'Waiting for a decision', readOnly: 'You can see this approval but not decide it.', waits: 'What the run waits for',
     waitsFor: '“{{step}}” waits for {{kind}}', timeline: 'Journal', noSteps: 'No step has run yet.', io: 'Input and output',
   },

@@ -40,7 +40,7 @@ const fr: typeof en = {
     input: 'Entrée', output: 'Sortie', error: 'Erreur', why: 'Pourquoi (facultatif)', approve: 'Approuver', reject: 'Refuser',
     approved: 'Approbation enregistrée.', rejected: 'Refus enregistré.', startedAt: 'commencée {{when}}', finishedAt: 'terminée {{when}}',
     live: 'Mise à jour en direct', compensate: 'Annuler les étapes terminées', cancel: 'Interrompre l’exécution', errorTitle: 'Ce qui n’a pas marché',
-    failedStep: 'L’étape « {{step}} » a échoué après {{n}} tentatives.', replay: 'Rejouer', fork: 'Bifurquer depuis « {{step}} »',
+    failedStep: 'L’étape « {{step}} » a échoué (tentatives : {{n}}).', replay: 'Rejouer', fork: 'Bifurquer depuis « {{step}} »',
     approvals: 'En attente d’une décision', readOnly: 'Vous voyez cette approbation mais ne pouvez pas décider.', waits: 'Ce que l’exécution attend',
     waitsFor: '« {{step}} » attend {{kind}}', timeline: 'Journal d’exécution', noSteps: 'Aucune étape n’a encore tourné.', io: 'Entrée et sortie',
   },

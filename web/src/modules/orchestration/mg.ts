@@ -40,7 +40,7 @@ const mg: typeof en = {
     input: 'Fampidirana', output: 'Vokatra', error: 'Hadisoana', why: 'Antony (tsy voatery)', approve: 'Ankatoavina', reject: 'Lavina',
     approved: 'Voarakitra ny fankatoavana.', rejected: 'Voarakitra ny fandavana.', startedAt: 'nanomboka {{when}}', finishedAt: 'vita {{when}}',
     live: 'Havaozina mivantana', compensate: 'Foano ireo dingana efa vita', cancel: 'Ajanony ny fandehanana', errorTitle: 'Inona no tsy nety',
-    failedStep: 'Tsy nahomby ny dingana “{{step}}” taorian\'ny andrana {{n}}.', replay: 'Avereno', fork: 'Sampaho manomboka amin\'ny “{{step}}”',
+    failedStep: 'Tsy nahomby ny dingana “{{step}}” (isan\'ny andrana: {{n}}).', replay: 'Avereno', fork: 'Sampaho manomboka amin\'ny “{{step}}”',
     approvals: 'Miandry fanapahan-kevitra', readOnly: 'Hitanao ity fankatoavana ity fa tsy afaka manapa-kevitra ianao.', waits: "Izay andrasan'ny fandehanana",
     waitsFor: 'Miandry {{kind}} ny “{{step}}”', timeline: 'Diary', noSteps: 'Mbola tsy nisy dingana nandeha.', io: 'Fampidirana sy vokatra',
   },

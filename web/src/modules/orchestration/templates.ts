@@ -40,7 +40,7 @@ export const TEMPLATES: readonly FlowTemplate[] = [
       name: 'Weekly report by LLM',
       description: 'Every Monday at 9:00 (Paris), a short report written by the model.',
       version: '1.0.0',
-      trigger: { schedule: { cron: '0 9 * * 1', timezone: 'Europe/Paris' } },
+      triggers: [{ schedule: { cron: '0 9 * * 1', timezone: 'Europe/Paris' } }],
       steps: [
         { id: 'report', type: 'llm', prompt: 'Write a short weekly report for the team: what was done, what is blocked, what comes next.' },
       ],
