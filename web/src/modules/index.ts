@@ -6,10 +6,11 @@ import ai from './ai/module';
 import identity from './identity/module';
 import ledger from './ledger/module';
 import notifications from './notifications/module';
+import orchestration from './orchestration/module';
 import rules from './rules/module';
 import work from './work/module';
 
-export const MODULES: readonly WebModule[] = [work, ledger, rules, notifications, identity, ai];
+export const MODULES: readonly WebModule[] = [work, orchestration, ledger, rules, notifications, identity, ai];
 
 const byOrder = (a: { order: number }, b: { order: number }) => a.order - b.order;
 /** The sidebar, which is also the palette's list of pages. */

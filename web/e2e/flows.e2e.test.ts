@@ -1,0 +1,163 @@
+// End to end in a real browser, the orchestration screens: a flow created through the API is
+// listed on /flows, opened (graph, definition, validation problems on the node), run with an
+// input; the run page shows the journal live, the approval is decided there and the run
+// completes. Each screen at 1440 and 390 px; low-bandwidth mode lists the steps instead of the
+// graph. Fails on any browser console error. Screenshots go to test-artifacts/screens/.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../../server/src/testing/harness.js';
+import { closeBrowserSuite, openBrowserSuite, shot, signUp, watchConsole } from './browser.js';
+
+let server: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+const consoleErrors: string[] = [];
+const watch = (page: Page): Page => watchConsole(page, consoleErrors);
+
+beforeAll(async () => void ({ server, browser, context } = await openBrowserSuite()));
+afterAll(() => closeBrowserSuite({ server, browser }));
+
+const definition = {
+  key: 'greet-and-approve',
+  name: 'Greet and approve',
+  description: 'Says hello, then waits for an approval.',
+  version: '1.0.0',
+  input: { type: 'object', properties: { who: { type: 'string' } } },
+  steps: [
+    { id: 'greet', type: 'transform', value: 'Hello {{ input.who }}' },
+    { id: 'check', type: 'approval', title: 'Send the greeting?', approvers: ['role:owner'], required: 1, exclude_starter: false, after: ['greet'] },
+    { id: 'sent', type: 'transform', value: { sent: true }, after: ['check:approved'] },
+  ],
+};
+
+describe('flows and runs in a real browser', () => {
+  it('flow listed → opened → problem shown on its node → run started → approved on the run page → completed', async () => {
+    const page = watch(await context.newPage());
+    await signUp(page, server, { organization: 'Flow & Co', name: 'Ada Lovelace', email: `ada-${Date.now()}@example.test`, password: 'amber-lantern-quarry-2719' });
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const res = await page.request.post(`${server.baseUrl}/v1/flows`, { data: definition, headers: { 'x-csrf-token': csrf } });
+    expect(res.status(), await res.text()).toBe(201);
+
+    // The list: the navigation entry "Flows" (not "Workflows"), the flow in the table, filtered.
+    await page.getByRole('link', { name: 'Flows', exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Flows');
+    const row = page.locator('tr[data-flow=greet-and-approve]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Active');
+    await page.getByLabel('Search by name or key').fill('nothing-like-it');
+    await page.getByText('No flows match this search.').waitFor();
+    await page.getByLabel('Search by name or key').fill('greet');
+    await shot(page, 'flows-1440');
+
+    // The flow: its graph, then a broken edit shows the problem on the node.
+    await row.getByRole('link', { name: 'Greet and approve' }).click();
+    await page.waitForURL(/\/flows\/greet-and-approve$/);
+    await page.getByTestId('flow-graph').locator('.react-flow__node').nth(2).waitFor();
+    expect(await page.getByTestId('flow-graph').locator('.react-flow__edge').count()).toBe(2);
+    expect(await page.getByTestId('flow-graph').textContent()).toContain('approved');
+    await shot(page, 'flow-1440', true);
+    const editor = page.getByLabel('Definition (JSON or YAML)');
+    const broken = { ...definition, steps: [definition.steps[0], definition.steps[1], { ...definition.steps[2], after: ['nowhere'] }] };
+    await editor.fill(JSON.stringify(broken, null, 2));
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByTestId('flow-problems').waitFor();
+    expect(await page.getByTestId('flow-problems').textContent()).toContain('steps.2');
+    await expect.poll(() => page.locator('.react-flow__node.has-problem').count()).toBe(1);
+    expect(await page.locator('.react-flow__node.has-problem').getAttribute('data-id')).toBe('sent');
+    await shot(page, 'flow-problems-1440', true);
+    await page.reload();
+
+    // Start a run with an input: the run page shows the journal and waits for the approval.
+    await page.getByLabel('Input (JSON)').fill('{"who": "Ada"}');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    const timeline = page.getByTestId('run-timeline');
+    await expect.poll(() => timeline.locator('li[data-step=greet]').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-wait=check]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('.react-flow__node.st-completed').count()).toBeGreaterThan(0);
+    await timeline.locator('li[data-step=greet] summary', { hasText: 'Output' }).click();
+    expect(await timeline.locator('li[data-step=greet]').textContent()).toContain('Hello Ada');
+    await shot(page, 'run-waiting-1440', true);
+    const runPath = new URL(page.url()).pathname;
+
+    // Approve: polled, the run completes without a reload.
+    await page.locator('[data-wait=check]').getByLabel('Why (optional)').fill('Looks right');
+    await page.locator('[data-wait=check]').getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator('.page-head [data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
+    await expect.poll(() => timeline.locator('li[data-step=sent]').count()).toBe(1);
+    await shot(page, 'run-completed-1440', true);
+
+    // Runs list, and the flow's recent runs.
+    await page.goto(`${server.baseUrl}/runs`);
+    await page.locator(`tr[data-run="${runPath.split('/').pop()}"]`).waitFor();
+    await shot(page, 'runs-1440');
+
+    // Each screen at 390 px without overflow.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, path] of [['flows', '/flows'], ['flow', '/flows/greet-and-approve'], ['new-flow', '/flows/new'], ['runs', '/runs'], ['run', runPath]] as const) {
+      await page.goto(`${server.baseUrl}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle').catch(() => {});
+      expect(await page.locator('main [role=alert]').count(), `${name} shows an error`).toBe(0);
+      await shot(page, `${name}-390`, true);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} overflows at 390px`).toBeLessThanOrEqual(1);
+    }
+
+    // Low-bandwidth mode: the steps as a list, no graph.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.evaluate(() => localStorage.setItem('atrium.prefs', JSON.stringify({ theme: 'dark', lowBandwidth: true })));
+    await page.goto(`${server.baseUrl}${runPath}`);
+    await page.getByTestId('flow-steps').waitFor();
+    expect(await page.getByTestId('flow-graph').count()).toBe(0);
+    expect(await page.getByTestId('flow-steps').locator('li[data-step=sent]').textContent()).toContain('Completed');
+    await shot(page, 'run-lowbw-1440', true);
+    await page.evaluate(() => localStorage.removeItem('atrium.prefs'));
+    await page.close();
+    expect(consoleErrors.join('\n')).toBe('');
+  });
+
+  it('a new flow from a template: problems of a 400 INVALID_FLOW shown with their path, then created from YAML', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/flows/new`);
+    await page.getByLabel('Start from').selectOption('weekly-report');
+    expect(await page.getByLabel('Definition', { exact: true }).inputValue()).toContain('0 9 * * 1');
+    await page.getByLabel('Start from').selectOption('content-review');
+    const text = page.getByLabel('Definition', { exact: true });
+    await text.fill(['key: yaml-flow', 'name: From YAML', 'steps:', '  - id: one', '    type: transform', '    value: 1', '    after: [ghost]'].join('\n'));
+    await page.getByRole('button', { name: 'Create flow' }).click();
+    await page.getByTestId('flow-problems').waitFor();
+    expect(await page.getByTestId('flow-problems').textContent()).toContain('steps.0');
+    await shot(page, 'new-flow-problems-1440', true);
+    await text.fill(['key: yaml-flow', 'name: From YAML', 'steps:', '  - id: one', '    type: transform', '    value: 1'].join('\n'));
+    await page.getByRole('button', { name: 'Create flow' }).click();
+    await page.waitForURL(/\/flows\/yaml-flow$/);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('From YAML');
+    await page.close();
+    // The one console error allowed: the browser's own log of the refused definition (400).
+    expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
+  });
+
+  it('a failed run: the error panel names the step and its attempts; Replay opens the new run', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/flows`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const failing = { key: 'call-nowhere', name: 'Call nowhere', steps: [{ id: 'call', type: 'http', url: 'https://hooks.example.invalid/x', retry: { max_attempts: 1 } }] };
+    const created = await page.request.post(`${server.baseUrl}/v1/flows`, { data: failing, headers: { 'x-csrf-token': csrf } });
+    expect(created.status(), await created.text()).toBe(201);
+    const started = await page.request.post(`${server.baseUrl}/v1/flows/call-nowhere/runs`, { data: { input: {} }, headers: { 'x-csrf-token': csrf } });
+    expect(started.status(), await started.text()).toBe(201);
+    const runId = (await started.json()).data.id as string;
+    await page.goto(`${server.baseUrl}/runs/${runId}`);
+    const panel = page.getByTestId('run-error');
+    await panel.waitFor({ timeout: 20_000 });
+    expect(await panel.textContent()).toContain('Step “call” failed (attempts: 1).');
+    expect(await page.locator('.react-flow__node.st-failed').count()).toBe(1);
+    await shot(page, 'run-failed-1440', true);
+    await panel.getByRole('button', { name: 'Replay' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(runId));
+    await page.locator('.page-head [data-status]').waitFor();
+    await page.close();
+    expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
+  });
+});

@@ -1,0 +1,114 @@
+// A flow's steps as a graph (@xyflow/react): one node per step (id and type), edges from each
+// step's `after` (`step` or `step:branch`, the branch as the edge's label). Nodes are coloured by
+// status on a run, outlined when a validation problem points at them. In low-bandwidth mode, and
+// for keyboards and screen readers, the same steps as a list.
+import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { usePrefs } from '../../lib/prefs';
+import type { StepDef } from './api';
+
+const splitEdge = (e: string): { from: string; branch?: string } => {
+  const [from, branch] = e.split(':');
+  return { from: from!, branch };
+};
+
+/** Columns by depth (longest chain of `after` before a step), rows in definition order. */
+export function layoutSteps(steps: readonly StepDef[]): Map<string, { x: number; y: number }> {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen: Set<string>): number => {
+    if (depth.has(id)) return depth.get(id)!;
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    const s = byId.get(id);
+    const d = s?.after?.length ? 1 + Math.max(...s.after.map((e) => depthOf(splitEdge(e).from, seen))) : 0;
+    depth.set(id, d);
+    return d;
+  };
+  const rows = new Map<number, number>();
+  const out = new Map<string, { x: number; y: number }>();
+  for (const s of steps) {
+    const d = depthOf(s.id, new Set());
+    const r = rows.get(d) ?? 0;
+    rows.set(d, r + 1);
+    const pos = s.position as { x: number; y: number } | undefined;
+    out.set(s.id, pos && typeof pos.x === 'number' ? pos : { x: d * 230, y: r * 110 });
+  }
+  return out;
+}
+
+export type StepState = { status?: string; attempts?: number };
+
+export function FlowGraph({ steps, states, problems, onSelect }: {
+  steps: readonly StepDef[];
+  states?: ReadonlyMap<string, StepState>;
+  /** Indexes of steps with a validation problem. */
+  problems?: ReadonlySet<number>;
+  onSelect?: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  const { lowBandwidth } = usePrefs();
+  const { nodes, edges } = useMemo(() => {
+    const pos = layoutSteps(steps);
+    const ids = new Set(steps.map((s) => s.id));
+    const nodes: Node[] = steps.map((s, i) => {
+      const st = states?.get(s.id)?.status;
+      return {
+        id: s.id,
+        position: pos.get(s.id) ?? { x: 0, y: 0 },
+        data: { label: <span><strong>{s.id}</strong><br /><span className="small">{s.type}{st ? ` · ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}</span></span> },
+        className: `flow-node${st ? ` st-${st}` : ''}${problems?.has(i) ? ' has-problem' : ''}`,
+        ariaLabel: `${s.id} (${s.type})${st ? `: ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}`,
+        connectable: false,
+        sourcePosition: Position.Right,
+        targetPosition: Position.Left,
+      };
+    });
+    const edges: Edge[] = steps.flatMap((s) => (s.after ?? []).map((e) => {
+      const { from, branch } = splitEdge(e);
+      return ids.has(from) ? [{ id: `${e}->${s.id}`, source: from, target: s.id, ...(branch && { label: branch }) }] : [];
+    }).flat());
+    return { nodes, edges };
+  }, [steps, states, problems, t]);
+
+  if (lowBandwidth) return <StepList steps={steps} states={states} problems={problems} />;
+  return (
+    <div className="glass flow-canvas" data-testid="flow-graph">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        onNodeClick={(_, n) => onSelect?.(n.id)}
+        fitView
+        nodesConnectable={false}
+        deleteKeyCode={null}
+        proOptions={{ hideAttribution: true }}
+        colorMode={document.documentElement.dataset.theme === 'light' ? 'light' : 'dark'}
+        ariaLabelConfig={{ 'node.a11yDescription.default': t('flow.nodeHelp') }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+export function StepList({ steps, states, problems }: { steps: readonly StepDef[]; states?: ReadonlyMap<string, StepState>; problems?: ReadonlySet<number> }) {
+  const { t } = useTranslation();
+  return (
+    <ol className="glass panel list" data-testid="flow-steps" aria-label={t('flow.steps')}>
+      {steps.map((s, i) => {
+        const st = states?.get(s.id)?.status;
+        return (
+          <li key={s.id} className={`row${problems?.has(i) ? ' has-problem' : ''}`} data-step={s.id}>
+            <strong className="mono">{s.id}</strong>
+            <span className="chip">{s.type}</span>
+            {st && <span className={`chip st-${st}`}>{t(`stepStatus.${st}`, { defaultValue: st })}</span>}
+            {(s.after ?? []).length > 0 && <span className="muted small">{t('flow.after', { steps: (s.after ?? []).join(', ') })}</span>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

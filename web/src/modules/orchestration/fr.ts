@@ -1,0 +1,56 @@
+// Orchestration: French.
+import type en from './en';
+
+const fr: typeof en = {
+  nav: { flows: 'Flux', runs: 'Exécutions' },
+  palette: { page: { '/flows': 'Flux', '/runs': 'Exécutions' } },
+  flows: {
+    title: 'Flux', new: 'Nouveau flux', hint: 'Des automatisations en graphe d’étapes : commandes, appels HTTP, invites LLM, approbations, attentes.',
+    filters: 'Filtres des flux', search: 'Chercher par nom ou clé', none: 'Aucun flux pour l’instant.', noMatch: 'Aucun flux ne correspond à cette recherche.',
+    runsCol: 'Exécutions', lastRun: 'Dernière exécution', runCount: '{{n}} exécutions', failedCount: '{{n}} en échec',
+  },
+  flowStatus: { active: 'Actif', paused: 'En pause', archived: 'Archivé' },
+  runStatus: {
+    queued: 'En file', running: 'En cours', waiting: 'En attente', compensating: 'Annulation en cours', completed: 'Terminée', failed: 'Échec',
+    compensated: 'Annulée (compensée)', compensation_failed: 'Échec de l’annulation', cancelled: 'Interrompue',
+  },
+  stepStatus: { completed: 'Terminée', failed: 'Échec', skipped: 'Ignorée', waiting: 'En attente', compensated: 'Annulée', compensation_failed: 'Échec de l’annulation' },
+  trigger: { api: 'Appel API', rule: 'Règle', schedule: 'Planification', event: 'Événement', sub_flow: 'Flux parent', replay: 'Rejeu', fork: 'Bifurcation', cli: 'Ligne de commande' },
+  waitKind: { event: 'un événement', approval: 'une approbation', child: 'un sous-flux', timer: 'un délai' },
+  runs: {
+    title: 'Exécutions', none: 'Aucune exécution pour l’instant.', run: 'Exécution', flow: 'Flux', trigger: 'Lancée par', started: 'Début',
+    filters: 'Filtres des exécutions', flowKey: 'Clé du flux',
+  },
+  flow: {
+    nodeHelp: 'Une étape du flux ; la liste des étapes et le journal ci-dessous disent la même chose.', steps: 'Étapes', after: 'après {{steps}}',
+    problems: 'Problèmes trouvés : {{n}}', valid: 'La définition est valide.', validate: 'Valider', notJson: 'La définition n’est pas du JSON valide.',
+    inputInvalid: 'L’entrée doit être un objet JSON, par exemple {"name": "Ada"}.', updated: 'modifié {{when}}', back: 'Tous les flux',
+    pause: 'Mettre en pause', resume: 'Reprendre', graph: 'Graphe', noSteps: 'Ce flux n’a aucune étape.', startTitle: 'Lancer une exécution',
+    input: 'Entrée (JSON)', start: 'Lancer', pausedHint: 'Le flux est en pause : reprenez-le pour lancer des exécutions.', definition: 'Définition',
+    definitionLabel: 'Définition (JSON ou YAML)', bump: 'Version suivante', publish: 'Publier une nouvelle version',
+    recentRuns: 'Exécutions récentes', allRuns: 'Voir toutes les exécutions', versions: 'Versions publiées',
+  },
+  newFlow: {
+    title: 'Nouveau flux', template: 'Partir de', definition: 'Définition', create: 'Créer le flux',
+    formatHint: 'JSON ou YAML. La clé nomme le flux dans les adresses ; elle ne peut plus changer ensuite.',
+    tpl: { review: 'Relecture de contenu par deux approbateurs', webhook: 'Webhook → tâche', report: 'Rapport hebdomadaire par LLM' },
+  },
+  run: {
+    title: 'Exécution {{id}}', branch: 'branche {{branch}}', attempt: 'tentative {{n}}', retryAt: 'prochain essai {{when}}',
+    input: 'Entrée', output: 'Sortie', error: 'Erreur', why: 'Pourquoi (facultatif)', approve: 'Approuver', reject: 'Refuser',
+    approved: 'Approbation enregistrée.', rejected: 'Refus enregistré.', startedAt: 'commencée {{when}}', finishedAt: 'terminée {{when}}',
+    live: 'Mise à jour en direct', compensate: 'Annuler les étapes terminées', cancel: 'Interrompre l’exécution', errorTitle: 'Ce qui n’a pas marché',
+    failedStep: 'L’étape « {{step}} » a échoué (tentatives : {{n}}).', replay: 'Rejouer', fork: 'Bifurquer depuis « {{step}} »',
+    approvals: 'En attente d’une décision', readOnly: 'Vous voyez cette approbation mais ne pouvez pas décider.', waits: 'Ce que l’exécution attend',
+    waitsFor: '« {{step}} » attend {{kind}}', timeline: 'Journal d’exécution', noSteps: 'Aucune étape n’a encore tourné.', io: 'Entrée et sortie',
+  },
+  errors: {
+    INVALID_FLOW: 'La définition du flux comporte des problèmes.', FLOW_PAUSED: 'Ce flux est en pause : reprenez-le pour lancer des exécutions.',
+    FLOW_ARCHIVED: 'Ce flux est archivé.', FLOW_KEY_TAKEN: 'Un autre flux utilise déjà cette clé.',
+    VERSION_EXISTS: 'Cette version existe déjà : choisissez une version plus élevée.', RUN_FINISHED: 'Cette exécution est déjà terminée.',
+    RUN_NOT_FINISHED: 'Cette exécution n’est pas encore terminée.', ALREADY_DECIDED: 'Vous avez déjà décidé pour cette étape.',
+    STARTER_EXCLUDED: 'La personne qui a lancé l’exécution ne peut pas décider de cette étape.', JOURNAL_PRUNED: 'Le journal de cette exécution n’est plus conservé.',
+  },
+};
+
+export default fr;

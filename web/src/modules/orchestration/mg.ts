@@ -1,0 +1,56 @@
+// Orchestration: Malagasy. "Fizotra" (flows) tsy mitovy amin'ny "Fizotran'asa" (workflows).
+import type en from './en';
+
+const mg: typeof en = {
+  nav: { flows: 'Fizotra', runs: 'Fandehanana' },
+  palette: { page: { '/flows': 'Fizotra', '/runs': 'Fandehanana' } },
+  flows: {
+    title: 'Fizotra', new: 'Fizotra vaovao', hint: "Asa mandeha ho azy, voalamina ho dingana mifandray: baiko, antso HTTP, fangatahana amin'ny LLM, fankatoavana, fiandrasana.",
+    filters: "Sivana ny fizotra", search: "Hitady araka ny anarana na ny lakile", none: "Mbola tsy misy fizotra.", noMatch: "Tsy misy fizotra mifanaraka amin'io fikarohana io.",
+    runsCol: 'Fandehanana', lastRun: 'Fandehanana farany', runCount: 'fandehanana {{n}}', failedCount: '{{n}} tsy nahomby',
+  },
+  flowStatus: { active: 'Mandeha', paused: 'Miato', archived: 'Voaarisiva' },
+  runStatus: {
+    queued: 'Miandry anjara', running: 'Mandeha', waiting: 'Miandry', compensating: 'Am-panafoanana', completed: 'Vita', failed: 'Tsy nahomby',
+    compensated: 'Voafoana', compensation_failed: 'Tsy voafoana', cancelled: 'Najanona',
+  },
+  stepStatus: { completed: 'Vita', failed: 'Tsy nahomby', skipped: 'Nodinganina', waiting: 'Miandry', compensated: 'Voafoana', compensation_failed: 'Tsy voafoana' },
+  trigger: { api: "Avy amin'ny API", rule: 'Fitsipika', schedule: 'Fandaharam-potoana', event: 'Zava-nitranga', sub_flow: 'Fizotra reny', replay: 'Famerenana', fork: 'Sampanana', cli: 'Baiko an-tsoratra' },
+  waitKind: { event: 'zava-mitranga', approval: 'fankatoavana', child: 'fizotra zanany', timer: 'fotoana voafetra' },
+  runs: {
+    title: 'Fandehanana', none: 'Mbola tsy nisy fandehanana.', run: 'Fandehanana', flow: 'Fizotra', trigger: "Natombok'i", started: 'Nanomboka',
+    filters: 'Sivana ny fandehanana', flowKey: "Lakilen'ny fizotra",
+  },
+  flow: {
+    nodeHelp: "Dingana iray amin'ny fizotra; mitovy ihany ny voalaza ao amin'ny lisitry ny dingana sy ny diary etsy ambany.", steps: 'Dingana', after: 'aorian\'ny {{steps}}',
+    problems: 'Olana hita: {{n}}', valid: 'Mety tsara ny famaritana.', validate: 'Hamarino', notJson: 'Tsy JSON mety ny famaritana.',
+    inputInvalid: 'Tokony ho zavatra JSON ny fampidirana, ohatra {"name": "Ada"}.', updated: 'novaina {{when}}', back: 'Ny fizotra rehetra',
+    pause: 'Ajanony vetivety', resume: 'Tohizo', graph: 'Sarin-dingana', noSteps: 'Tsy misy dingana ity fizotra ity.', startTitle: 'Hanomboka fandehanana',
+    input: 'Fampidirana (JSON)', start: 'Alefaso', pausedHint: 'Miato ny fizotra: tohizo aloha vao afaka mandefa.', definition: 'Famaritana',
+    definitionLabel: 'Famaritana (JSON na YAML)', bump: 'Dikan-teny manaraka', publish: 'Avoahy ny dikan-teny vaovao',
+    recentRuns: 'Fandehanana farany', allRuns: 'Jereo ny fandehanana rehetra', versions: 'Dikan-teny',
+  },
+  newFlow: {
+    title: 'Fizotra vaovao', template: 'Manomboka amin\'ny', definition: 'Famaritana', create: 'Mamorona ny fizotra',
+    formatHint: "JSON na YAML. Ny lakile no anaran'ny fizotra ao amin'ny adiresy; tsy azo ovaina intsony avy eo.",
+    tpl: { review: "Fanamarinana votoaty ataon'olona roa", webhook: 'Webhook → asa', report: "Tatitra isan-kerinandro ataon'ny LLM" },
+  },
+  run: {
+    title: 'Fandehanana {{id}}', branch: 'sampana {{branch}}', attempt: 'andrana {{n}}', retryAt: 'andrana manaraka {{when}}',
+    input: 'Fampidirana', output: 'Vokatra', error: 'Hadisoana', why: 'Antony (tsy voatery)', approve: 'Ankatoavina', reject: 'Lavina',
+    approved: 'Voarakitra ny fankatoavana.', rejected: 'Voarakitra ny fandavana.', startedAt: 'nanomboka {{when}}', finishedAt: 'vita {{when}}',
+    live: 'Havaozina mivantana', compensate: 'Foano ireo dingana efa vita', cancel: 'Ajanony ny fandehanana', errorTitle: 'Inona no tsy nety',
+    failedStep: 'Tsy nahomby ny dingana “{{step}}” (isan\'ny andrana: {{n}}).', replay: 'Avereno', fork: 'Sampaho manomboka amin\'ny “{{step}}”',
+    approvals: 'Miandry fanapahan-kevitra', readOnly: 'Hitanao ity fankatoavana ity fa tsy afaka manapa-kevitra ianao.', waits: "Izay andrasan'ny fandehanana",
+    waitsFor: 'Miandry {{kind}} ny “{{step}}”', timeline: 'Diary', noSteps: 'Mbola tsy nisy dingana nandeha.', io: 'Fampidirana sy vokatra',
+  },
+  errors: {
+    INVALID_FLOW: "Misy olana ny famaritana ny fizotra.", FLOW_PAUSED: 'Miato ity fizotra ity: tohizo aloha vao afaka mandefa.',
+    FLOW_ARCHIVED: 'Voaarisiva ity fizotra ity.', FLOW_KEY_TAKEN: 'Efa misy fizotra hafa mampiasa io lakile io.',
+    VERSION_EXISTS: 'Efa misy io dikan-teny io: misafidiana dikan-teny ambony kokoa.', RUN_FINISHED: 'Efa vita ity fandehanana ity.',
+    RUN_NOT_FINISHED: 'Mbola tsy vita ity fandehanana ity.', ALREADY_DECIDED: 'Efa nanapa-kevitra momba ity dingana ity ianao.',
+    STARTER_EXCLUDED: "Tsy afaka manapa-kevitra amin'ity dingana ity ilay nanomboka ny fandehanana.", JOURNAL_PRUNED: "Tsy voatahiry intsony ny diarin'ity fandehanana ity.",
+  },
+};
+
+export default mg;
