@@ -23,7 +23,7 @@ import {
   type Contestant, type LangGraphDurability, type Throughput,
 } from './flows-peers.js';
 import { atriumFlowsContestant } from './flows-atrium.js';
-import { emit, flag, intOption, latency, main, progress, round, usePGlite } from './lib.js';
+import { cpuProfile, emit, flag, intOption, latency, main, progress, round, usePGlite } from './lib.js';
 
 const BENCH = 'flows.durable3';
 const IN_FLIGHT = intOption('in-flight', 'ATRIUM_BENCH_IN_FLIGHT', 24);
@@ -101,7 +101,13 @@ async function bench(): Promise<void> {
       for (let k = 0; k < list.length; k++) {
         const c = list[(r + k) % list.length]!;
         await measureThroughput(c, { inFlight: IN_FLIGHT, durationMs: REWARM_MS });
-        const t = await measureThroughput(c, { inFlight: IN_FLIGHT, durationMs: ROUND_MS });
+        let t!: Throughput;
+        const measure = async () => { t = await measureThroughput(c, { inFlight: IN_FLIGHT, durationMs: ROUND_MS }); };
+        // --profile: a CPU profile of Atrium's first round (top functions by self time on stderr).
+        if (flag('profile') !== undefined && c.name === 'atrium' && r === 0) {
+          const top = await cpuProfile('test-artifacts/profiles/flows-atrium.cpuprofile', measure, 30);
+          progress(`profile (atrium, self time):\n${top.map((x) => `  ${x.self_pct}% ${x.where}`).join('\n')}`);
+        } else await measure();
         results.get(c.name)!.push(t);
         progress(`round ${r + 1}/${ROUNDS} ${c.name}: ${t.runsPerSec.toFixed(1)} runs/s, p50 ${t.p50.toFixed(2)} ms, p99 ${t.p99.toFixed(2)} ms`);
         await sleep(IDLE_MS + 250);

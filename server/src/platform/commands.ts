@@ -67,6 +67,11 @@ export class CommandRegistry {
     return this.#defs.has(name);
   }
 
+  /** The scope a command needs (undefined for an unknown one). */
+  scopeOf(name: string): Scope | undefined {
+    return this.#defs.get(name)?.scope;
+  }
+
   /** The secret input paths of a command (none for an unknown one: its hold cannot be run anyway). */
   secretPaths(name: string): readonly string[] {
     return this.#defs.get(name)?.secrets ?? [];

@@ -35,7 +35,15 @@ export type Delivery = {
 };
 export type SubscriptionHandler = (diffs: readonly CommittedDiff[], delivery: Delivery) => Promise<void>;
 
-export type SubscriptionOptions = { filter?: DiffFilter; batchSize?: number; pollMs?: number; log: Logger };
+export type SubscriptionOptions = {
+  filter?: DiffFilter; batchSize?: number; pollMs?: number; log: Logger;
+  /**
+   * At least this long between two passes woken by ledger notices (default 0): a subscriber
+   * that only needs to be prompt, not instant, reads one batch per interval under a write
+   * storm instead of one small batch per commit (each pass is a transaction of its own).
+   */
+  minIntervalMs?: number;
+};
 
 /** Longest pause after consecutive failures. */
 const MAX_BACKOFF_MS = 2_000;
@@ -57,6 +65,9 @@ export function createSubscription(db: Db, hub: RealtimeHub, name: string, handl
   let stopped = true;
   let failures = 0;
   let pausedUntil = 0;
+  const minIntervalMs = opts.minIntervalMs ?? 0;
+  let lastPassAt = 0;
+  let deferred: NodeJS.Timeout | null = null;
 
   /** Once the row exists it is never removed: later drains and starts skip the round trip. */
   let cursorReady = false;
@@ -116,6 +127,12 @@ export function createSubscription(db: Db, hub: RealtimeHub, name: string, handl
       return;
     }
     if (Date.now() < pausedUntil) return; // backing off after a failure: a later poll tries again
+    const wait = lastPassAt + minIntervalMs - Date.now();
+    if (wait > 0) {
+      deferred ??= setTimeout(() => { deferred = null; wake(); }, wait);
+      return;
+    }
+    lastPassAt = Date.now();
     running = (async () => {
       try {
         do {
@@ -177,6 +194,8 @@ export function createSubscription(db: Db, hub: RealtimeHub, name: string, handl
     },
     async stop(): Promise<void> {
       stopped = true;
+      if (deferred) clearTimeout(deferred);
+      deferred = null;
       unsubscribe?.();
       unsubscribe = null;
       if (timer) clearInterval(timer);

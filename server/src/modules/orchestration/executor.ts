@@ -8,7 +8,7 @@
 // journal's primary key and rolls its effects back: a step's effect is never doubled.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Logger } from 'pino';
 import { SYSTEM_ACTOR, inTenant, type Actor, type Ctx } from '../../platform/context.js';
 import type { Db, Tx } from '../../platform/db/index.js';
@@ -19,7 +19,7 @@ import type { DiffInput } from '../ledger/index.js';
 import { retrySchema, type FlowDefinition, type InnerStep, type StepDef } from './definition.js';
 import { isSettled, orderOf, plan, scopeOf, unhandledErrorBranch, type Scope, type States, type Unit } from './plan.js';
 import { NS, resolveWait, Versions, type RunRow } from './runs.js';
-import type { StepStatus } from './schema.js';
+import type { OrchestrationTables, StepStatus } from './schema.js';
 import { checkOutput, executeInTx, executeOutside, failedOutcome, render, runsInTx, type Outcome, type RunInfo, type StepDeps } from './steps.js';
 
 export const FLOW_CHANNEL = 'atrium_flows';
@@ -70,6 +70,8 @@ export class Executor {
   readonly #active = new Map<string, Promise<void>>();
   #timers: NodeJS.Timeout[] = [];
   #pumping = false;
+  #backlog = false;
+  #lastPromote = 0;
   #again = false;
   #stopped = true;
   #unsubscribe: (() => void) | null = null;
@@ -129,21 +131,28 @@ export class Executor {
   }
 
   /** A run this process leased at its start (same transaction): advance it without a claim. */
-  adopt(run: { id: string; tenant_id: string }): void {
+  adopt(run: RunRow): void {
     if (this.#stopped || this.#active.has(run.id) || this.#active.size >= this.#d.slots) { this.kick(); return; }
-    this.#launch(run.id, run.tenant_id);
+    // Started here and now: its row is known and its journal empty (a replay reads its source's).
+    this.#launch(run.id, run.tenant_id, run.source_run_id ? undefined : run);
   }
 
-  #launch(id: string, tenantId: string): void {
-    const p = this.#advance(id, tenantId)
+  #launch(id: string, tenantId: string, fresh?: RunRow): void {
+    const p = this.#advance(id, tenantId, fresh)
       .catch((err: unknown) => this.#d.log.error({ err, run: id }, 'flow run pass failed; the run is retried when its lease lapses'))
-      .finally(() => { this.#active.delete(id); this.kick(); });
+      // A freed slot is filled by the next poll, NOTIFY or start (a claim per finished pass would
+      // cost a round trip per run when the runs are this process's own).
+      .finally(() => { this.#active.delete(id); if (this.#backlog) this.kick(); });
     this.#active.set(id, p);
   }
 
   async #pump(): Promise<void> {
     try {
-      await this.#promoteQueued();
+      // Queued runs (flows with limits) are looked at twice a second, not on every kick.
+      if (Date.now() - this.#lastPromote >= 400) {
+        this.#lastPromote = Date.now();
+        await this.#promoteQueued();
+      }
       const free = this.#d.slots - this.#active.size;
       if (free <= 0) return;
       // system: executors serve every tenant's runs; each pass then works inside its run's tenant.
@@ -161,6 +170,8 @@ export class Executor {
         from c where r.id = c.id
         returning r.id, r.tenant_id`.execute(tx));
       for (const r of claimed.rows) this.#launch(r.id, r.tenant_id);
+      // A full claim means more may be waiting: claim again as slots free up.
+      this.#backlog = claimed.rows.length === free;
     } catch (err) {
       this.#d.log.warn({ err }, 'flow executor could not claim runs; trying again');
     }
@@ -222,9 +233,10 @@ export class Executor {
 
   // ——— one pass over one run ———
 
-  async #advance(id: string, tenantId: string): Promise<void> {
+  async #advance(id: string, tenantId: string, fresh?: RunRow): Promise<void> {
     const d = this.#d;
-    const loaded = await d.db.tenantTx(tenantId, async (tx) => {
+    const cached = fresh ? d.versions.cached(fresh.flow_id, fresh.version) : undefined;
+    const loaded = fresh && cached ? { run: fresh, rows: [], def: cached, source: null, starter: fresh.actor_type === 'user' ? fresh.actor_id : null } : await d.db.tenantTx(tenantId, async (tx) => {
       const run = await tx.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
       if (!run || run.lease_owner !== this.owner || FINAL.has(run.status)) return null;
       const rows = await tx.selectFrom('flow_steps').select(['step_key', 'attempt', 'step_type', 'status', 'branch', 'input', 'output', 'error', 'retry_at', 'seq']).where('run_id', '=', id).orderBy('seq').execute();
@@ -277,9 +289,11 @@ class Pass {
     return scopeOf(this.run.input, this.states, { id: this.run.id, flow_id: this.run.flow_id, version: this.run.version, started_at: this.run.started_at?.toISOString() ?? null });
   }
 
+  /** A transaction as the run's actor, caused by its start. */
   #ctx<T>(fn: (ctx: Ctx) => Promise<T>, actor: Actor = this.info.actor as Actor): Promise<T> {
     const cause = this.run.started_diff_id === null ? undefined : { diffId: this.run.started_diff_id, metadata: { flow_run: this.run.id } };
-    return inTenant(this.d.db, { tenantId: this.run.tenant_id, actor, ...(cause && { cause }) }, fn);
+    const source = { tenantId: this.run.tenant_id, actor, ...(cause && { cause }) };
+    return inTenant(this.d.db, source, fn);
   }
 
   #plan() {
@@ -339,16 +353,31 @@ class Pass {
     this.states = statesOf(r.rows);
   }
 
-  /** The journal rows and diffs of steps settled without effects. */
-  async #writePending(ctx: Ctx, pending: readonly Pending[]): Promise<void> {
-    if (pending.length === 0) return;
+  /** The journal rows and diffs of steps settled without effects (into the transaction's batch). */
+  #addPending(b: Batch, pending: readonly Pending[]): void {
     const now = this.#now();
-    await ctx.tx.insertInto('flow_steps').values(pending.map((p) => ({
-      tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: p.key, attempt: 1, step_type: p.step.type, status: p.status,
-      branch: p.branch, input: null, output: JSON.stringify(p.output) as unknown as Json, error: null, retry_at: null, started_at: now, finished_at: now,
-    }))).execute();
-    const diffs = pending.filter((p) => p.status === 'completed').map((p) => this.#stepDiff('step.completed', p.key, p.step.type, 1, 'completed', p.branch));
-    if (diffs.length > 0) await this.d.ledger.recordBatch(ctx, diffs);
+    for (const p of pending) {
+      b.rows.push({
+        tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: p.key, attempt: 1, step_type: p.step.type, status: p.status,
+        branch: p.branch, input: null, output: JSON.stringify(p.output) as unknown as Json, error: null, retry_at: null, started_at: now, finished_at: now,
+      });
+      if (p.status === 'completed') b.diffs.push(this.#stepDiff('step.completed', p.key, p.step.type, 1, 'completed', p.branch));
+    }
+  }
+
+  /** Writes a transaction's batch: its journal rows, waits and diffs, one statement each. */
+  async #flush(ctx: Ctx, b: Batch): Promise<void> {
+    if (b.rows.length > 0) await ctx.tx.insertInto('flow_steps').values(b.rows).execute();
+    if (b.waits.length > 0) await ctx.tx.insertInto('flow_waits').values(b.waits).execute();
+    if (b.diffs.length > 0) await this.d.ledger.recordBatch(ctx, b.diffs);
+    b.rows = []; b.waits = []; b.diffs = [];
+  }
+
+  /** Writes the pending rows now (in a transaction of their own kind: a wait, a sleep, a failure). */
+  async #writePending(ctx: Ctx, pending: readonly Pending[]): Promise<void> {
+    const b = newBatch();
+    this.#addPending(b, pending);
+    await this.#flush(ctx, b);
   }
 
   #stepDiff(event: string, key: string, type: string, attempt: number, status: string, branch: string | null, extra: JsonObject = {}): DiffInput {
@@ -401,21 +430,31 @@ class Pass {
       if (!outside && !runsInTx(step)) outside = checkOutput(u.step, await executeOutside(this.d.steps, this.info, step, u.key, u.attempt, scope, timeout));
       let outcome: Outcome;
       try {
-        outcome = await this.#ctx(async (ctx) => {
+        // Nothing in here changes this pass's state before the commit: a rolled-back attempt leaves none behind.
+        const done = await this.#ctx(async (ctx) => {
           const o = outside ?? checkOutput(u.step, await executeInTx(this.d.steps, ctx, this.info, step, u.key, scope, this.#now(), timeout));
           if (o.kind === 'failed') throw new FailedInTx(o);
-          await this.#writePending(ctx, pending);
-          await this.#journal(ctx, u, step, o);
-          if (maybeLast && o.kind === 'completed') await this.#finishIfLast(ctx, u, o);
-          return o;
+          const b = newBatch();
+          this.#addPending(b, pending);
+          this.#addUnit(b, u, step, o);
+          const finished = maybeLast && o.kind === 'completed' ? await this.#finishIfLast(ctx, b, u, o) : null;
+          await this.#flush(ctx, b);
+          return { o, finished };
         });
+        outcome = done.o;
+        if (done.finished) {
+          this.states = done.finished.states;
+          this.run = { ...this.run, status: 'completed', output: done.finished.output, finished_at: done.finished.at };
+        }
       } catch (err) {
         // The step's own writes are rolled back; its failed attempt is journalled on its own.
         outcome = err instanceof FailedInTx ? err.outcome : failedOutcome(err);
         if (isUniqueViolation(err)) throw err; // another executor journalled this attempt: this pass stops
         await this.#ctx(async (ctx) => {
-          await this.#writePending(ctx, pending);
-          await this.#journal(ctx, u, step, outcome);
+          const b = newBatch();
+          this.#addPending(b, pending);
+          this.#addUnit(b, u, step, outcome);
+          await this.#flush(ctx, b);
         });
       }
       this.#applyOutcome(u, outcome);
@@ -443,45 +482,46 @@ class Pass {
     return new Date(this.#now().getTime() + retryDelayMs(policy, u.attempt, o.retryAfterMs));
   }
 
-  async #journal(ctx: Ctx, u: Unit, step: StepDef | InnerStep, o: Outcome): Promise<void> {
+  #addUnit(b: Batch, u: Unit, step: StepDef | InnerStep, o: Outcome): void {
     const now = this.#now();
     const base = { tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: u.key, attempt: u.attempt, step_type: step.type, started_at: now };
     const j = (v: unknown) => (v === undefined ? null : (JSON.stringify(v) as unknown as Json));
     if (o.kind === 'completed') {
       const branch = o.branch ?? null;
-      await ctx.tx.insertInto('flow_steps').values({ ...base, status: 'completed', branch, input: j(o.input), output: j(o.output), error: null, retry_at: null, finished_at: now }).execute();
-      await this.d.ledger.record(ctx, this.#stepDiff('step.completed', u.key, step.type, u.attempt, 'completed', branch));
+      b.rows.push({ ...base, status: 'completed', branch, input: j(o.input), output: j(o.output), error: null, retry_at: null, finished_at: now });
+      b.diffs.push(this.#stepDiff('step.completed', u.key, step.type, u.attempt, 'completed', branch));
     } else if (o.kind === 'waiting') {
-      await ctx.tx.insertInto('flow_steps').values({ ...base, status: 'waiting', branch: null, input: j(o.input), output: j(o.output), error: null, retry_at: o.dueAt, finished_at: null }).execute();
+      b.rows.push({ ...base, status: 'waiting', branch: null, input: j(o.input), output: j(o.output), error: null, retry_at: o.dueAt, finished_at: null });
       if (o.wait) {
-        await ctx.tx.insertInto('flow_waits').values({
+        b.waits.push({
           tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: u.key, kind: o.wait.kind, namespace: o.wait.namespace ?? null, event: o.wait.event ?? null,
           entity_id: o.wait.entity_id ?? null, spec: j(o.wait.spec)!, until: o.wait.until,
-        }).execute();
+        });
       }
     } else {
       const retryAt = this.#retryAt(u, o);
-      await ctx.tx.insertInto('flow_steps').values({ ...base, status: 'failed', branch: null, input: j(o.input), output: null, error: j(o.error), retry_at: retryAt, finished_at: now }).execute();
-      await this.d.ledger.record(ctx, this.#stepDiff(retryAt ? 'step.retried' : 'step.failed', u.key, step.type, u.attempt, 'failed', null, { error: o.error as unknown as Json, ...(retryAt && { retry_at: retryAt.toISOString() }) }));
+      b.rows.push({ ...base, status: 'failed', branch: null, input: j(o.input), output: null, error: j(o.error), retry_at: retryAt, finished_at: now });
+      b.diffs.push(this.#stepDiff(retryAt ? 'step.retried' : 'step.failed', u.key, step.type, u.attempt, 'failed', null, { error: o.error as unknown as Json, ...(retryAt && { retry_at: retryAt.toISOString() }) }));
     }
   }
 
   /** In the last step's transaction: when nothing is left after it, the run completes there. */
-  async #finishIfLast(ctx: Ctx, u: Unit, o: Outcome & { kind: 'completed' }): Promise<void> {
+  /** What the run becomes if it completes with this step: applied by the caller once committed. */
+  async #finishIfLast(ctx: Ctx, b: Batch, u: Unit, o: Outcome & { kind: 'completed' }): Promise<{ states: States; output: Json; at: Date } | null> {
     const saved = this.states;
+    const seq = this.#seq;
     this.states = new Map(saved);
     this.#applyOutcome(u, o);
     try {
       const p = this.#plan();
-      if (!p.done || p.failed || p.ready.length > 0 || p.pending.length > 0) return;
-      await this.#writePending(ctx, p.pure);
+      if (!p.done || p.failed || p.ready.length > 0 || p.pending.length > 0) return null;
+      this.#addPending(b, p.pure);
       for (const x of p.pure) this.#apply(x.key, x.status, 1, x.output, x.branch, null, null);
-      await this.#complete(ctx);
+      const end = await this.#complete(ctx, b);
+      return end ? { states: this.states, ...end } : null;
     } finally {
-      const finished = this.states;
       this.states = saved;
-      // The completion is committed with this transaction: keep its view (outputs read by #output).
-      if (this.run.status === 'completed') this.states = finished;
+      this.#seq = seq;
     }
   }
 
@@ -495,26 +535,29 @@ class Pass {
     return null;
   }
 
-  async #complete(ctx: Ctx): Promise<void> {
+  /** The run completes in this transaction; its diff joins the batch (written by the caller). */
+  async #complete(ctx: Ctx, b: Batch): Promise<{ output: Json; at: Date } | null> {
     const output = this.#output();
     const now = this.#now();
     const r = await ctx.tx.updateTable('flow_runs').set({ status: 'completed', output: JSON.stringify(output) as unknown as Json, finished_at: now, lease_owner: null, lease_until: null, wake_at: null })
       .where('id', '=', this.run.id).where('status', '=', 'running').returning('id').executeTakeFirst();
-    if (!r) return; // cancelled meanwhile
-    await this.d.ledger.record(ctx, { namespace: NS, entityType: 'run', entityId: this.run.id, event: 'run.completed', scopeId: this.run.flow_id, causationId: this.run.started_diff_id, before: { status: 'running' }, after: { status: 'completed', flow_id: this.run.flow_id, version: this.run.version }, observed: true });
+    if (!r) return null; // cancelled meanwhile
+    b.diffs.push({ namespace: NS, entityType: 'run', entityId: this.run.id, event: 'run.completed', scopeId: this.run.flow_id, causationId: this.run.started_diff_id, before: { status: 'running' }, after: { status: 'completed', flow_id: this.run.flow_id, version: this.run.version }, observed: true });
     if (this.run.parent_run_id) {
       await resolveWait(this.d.ledger, ctx, this.run.parent_run_id, this.run.parent_step!, { branch: 'completed', output });
       ctx.onCommit(() => this.exec.announce());
     }
-    this.run = { ...this.run, status: 'completed', output, finished_at: now };
+    return { output, at: now };
   }
 
   async #finish(): Promise<string> {
     const pending = this.#takePending();
     await this.#ctx(async (ctx) => {
-      await this.#writePending(ctx, pending);
-      for (const x of pending) this.#apply(x.key, x.status, 1, x.output, x.branch, null, null);
-      await this.#complete(ctx);
+      const b = newBatch();
+      this.#addPending(b, pending);
+      const end = await this.#complete(ctx, b);
+      await this.#flush(ctx, b);
+      if (end) this.run = { ...this.run, status: 'completed', output: end.output, finished_at: end.at };
     });
     if (this.run.status !== 'completed') await this.#reload();
     return this.run.status;
@@ -646,6 +689,13 @@ class Pass {
     else await this.d.ledger.record(ctx, this.#stepDiff('step.failed', c.key, c.step.compensate!.type, attempt, 'compensation_failed', null, { error: (o as { error: unknown }).error as Json }));
   }
 }
+
+type Batch = {
+  rows: Insertable<OrchestrationTables['flow_steps']>[];
+  waits: Insertable<OrchestrationTables['flow_waits']>[];
+  diffs: DiffInput[];
+};
+const newBatch = (): Batch => ({ rows: [], waits: [], diffs: [] });
 
 class FailedInTx extends Error {
   constructor(readonly outcome: Outcome & { kind: 'failed' }) {

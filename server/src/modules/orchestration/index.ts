@@ -125,7 +125,7 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       if (role === 'serve') return;
       await executor.start();
-      subscription = ledger.subscribe('orchestration', onDiffs({ db: p.db, ledger, versions, announce }), { batchSize: 500, pollMs: 200 });
+      subscription = ledger.subscribe('orchestration', onDiffs({ db: p.db, ledger, versions, announce }), { batchSize: 500, pollMs: 200, minIntervalMs: 20 });
       await subscription.start();
       const tick = setInterval(() => {
         void fireSchedules({ db: p.db, ledger, versions, announce }, p.now()).then((n) => { if (n > 0) announce(); }).catch((err: unknown) => p.log.warn({ err }, 'flow schedules not fired'));

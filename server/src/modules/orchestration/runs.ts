@@ -21,6 +21,11 @@ export type FlowRow = Selectable<OrchestrationTables['flows']>;
 export class Versions {
   readonly #cache = new Map<string, FlowDefinition>();
 
+  /** Without a round trip: the parsed version when this process has read it before. */
+  cached(flowId: string, version: string): FlowDefinition | undefined {
+    return this.#cache.get(`${flowId}@${version}`);
+  }
+
   async get(tx: Tx, flowId: string, version: string): Promise<FlowDefinition> {
     const k = `${flowId}@${version}`;
     const hit = this.#cache.get(k);
@@ -90,18 +95,18 @@ export async function startRun(d: StartDeps, ctx: Ctx, s: StartInput): Promise<S
     deadline_at: def.control.timeout_seconds ? new Date(now.getTime() + def.control.timeout_seconds * 1000) : null,
     started_at: limited ? null : now, ...lease,
   };
-  const inserted = await ctx.tx.insertInto('flow_runs').values(row).onConflict((oc) => oc.columns(['flow_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing()).returningAll().executeTakeFirst();
-  if (!inserted) {
-    const existing = await ctx.tx.selectFrom('flow_runs').selectAll().where('flow_id', '=', s.flow.id).where('idempotency_key', '=', s.idempotencyKey!).executeTakeFirstOrThrow();
-    return { run: existing, created: false };
-  }
+  // The diff first, so the run row is written once with it (a concurrent start with the same
+  // key conflicts on the row below and rolls this transaction back with its diff).
   const diff = await d.ledger.record(ctx, {
     namespace: NS, entityType: 'run', entityId: id, event: 'run.started', scopeId: s.flow.id,
     after: { flow_id: s.flow.id, flow_key: s.flow.key, version, status: row.status, trigger: s.trigger, input: s.input, ...(s.parent && { parent_run_id: s.parent.runId }), ...(s.source && { source_run_id: s.source.runId }) },
     observed: true,
   });
-  await ctx.tx.updateTable('flow_runs').set({ started_diff_id: diff.id }).where('id', '=', id).execute();
-  return { run: { ...inserted, started_diff_id: diff.id }, created: true };
+  const inserted = await ctx.tx.insertInto('flow_runs').values({ ...row, started_diff_id: diff.id }).returningAll().executeTakeFirstOrThrow().catch((err: unknown) => {
+    if ((err as { code?: string }).code === '23505') throw errors.conflict('IDEMPOTENCY_IN_PROGRESS', 'A start with this idempotency key is running; ask again for its run.');
+    throw err;
+  });
+  return { run: inserted, created: true };
 }
 
 /**

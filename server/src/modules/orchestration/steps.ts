@@ -72,7 +72,7 @@ export function classify(err: unknown): StepFailure {
 
 /** Runs a command as the run's actor; the step's scope check is the run's. */
 async function runCommand(d: StepDeps, ctx: Ctx, run: RunInfo, name: string, input: Json): Promise<Json> {
-  const defScope = d.commands.list().find((c) => c.name === name)?.scope;
+  const defScope = d.commands.scopeOf(name);
   if (!defScope) throw new StepFailure({ code: 'UNKNOWN_COMMAND', message: `no command "${name}"` }, false);
   if (!hasScope(asPrincipal(run), defScope, name.split('.')[0]!)) throw new StepFailure({ code: 'FORBIDDEN', message: `the run's actor lacks the "${defScope}" scope for ${name}` }, false);
   const out = await d.commands.run(ctx, name, input);

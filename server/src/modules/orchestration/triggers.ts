@@ -39,11 +39,16 @@ export function onDiffs(d: TriggerDeps) {
     const relevant = diffs.filter((x) => !(x.namespace === NS && x.event.startsWith('step.')));
     if (relevant.length === 0) return;
     const tenants = [...new Set(relevant.map((x) => x.tenant_id))];
-    const waits = await delivery.tx.selectFrom('flow_waits').select(['tenant_id', 'run_id', 'step_key', 'namespace', 'event', 'entity_id', 'spec'])
-      .where('kind', '=', 'event').where('tenant_id', 'in', tenants).execute();
-    const triggers = await delivery.tx.selectFrom('flow_triggers').innerJoin('flows', 'flows.id', 'flow_triggers.flow_id')
-      .select(['flow_triggers.tenant_id', 'flow_triggers.flow_id', 'flow_triggers.idx', 'flow_triggers.spec'])
-      .where('flow_triggers.kind', '=', 'event').where('flow_triggers.tenant_id', 'in', tenants).where('flows.status', '=', 'active').execute();
+    // One round trip for both: what waits on events, and what event triggers start.
+    const interest = await sql<{ what: 'wait' | 'trigger'; tenant_id: string; ref: string; key: string; namespace: string | null; event: string | null; entity_id: string | null; spec: unknown }>`
+      select 'wait' as what, w.tenant_id, w.run_id as ref, w.step_key as key, w.namespace, w.event, w.entity_id, w.spec
+        from flow_waits w where w.kind = 'event' and w.tenant_id = any(${tenants}::text[])
+      union all
+      select 'trigger', t.tenant_id, t.flow_id, t.idx::text, null, null, null, t.spec
+        from flow_triggers t join flows f on f.id = t.flow_id
+        where t.kind = 'event' and t.tenant_id = any(${tenants}::text[]) and f.status = 'active'`.execute(delivery.tx);
+    const waits = interest.rows.filter((r) => r.what === 'wait').map((r) => ({ tenant_id: r.tenant_id, run_id: r.ref, step_key: r.key, namespace: r.namespace, event: r.event, entity_id: r.entity_id, spec: r.spec }));
+    const triggers = interest.rows.filter((r) => r.what === 'trigger').map((r) => ({ tenant_id: r.tenant_id, flow_id: r.ref, idx: Number(r.key), spec: r.spec }));
     if (waits.length === 0 && triggers.length === 0) return;
     let woke = false;
     for (const diff of relevant) {
