@@ -17,6 +17,8 @@ export interface PlatformTables {
   };
   /** Fixed-window request counters (http/rate-limit.ts; created by migration 0004, UNLOGGED). */
   rate_limit_windows: { key: string; window_start: Date; hits: number };
+  /** Circuit breaker states shared by every process (shared-breakers.ts; migration 0017). */
+  breakers: { key: string; opened_at: Date | null; changed_at: Date };
   /** The SecretBox's generated key when ATRIUM_SECRET_KEY is not set (secrets.ts; created by migration 0004). */
   platform_secrets: { name: string; value: string; created_at: CreatedAt };
 }

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { SYSTEM_ACTOR, inTenant, type Ctx } from '../../platform/context.js';
-import { Breaker } from '../../platform/breaker.js';
-import { setBounded } from '../../platform/bounded-map.js';
+import { SharedBreakers } from '../../platform/shared-breakers.js';
 import { defineModule, type Platform } from '../../platform/module.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import { ruleAction } from '../../platform/rule-actions.js';
@@ -17,7 +16,7 @@ import type { Ledger, Subscription } from '../ledger/index.js';
 import { findFlow, registerOrchestrationCommands } from './commands.js';
 import { ORCHESTRATION_CONFIG } from './config.js';
 import { ORCHESTRATION_EVENTS } from './events.js';
-import { Executor } from './executor.js';
+import { Executor, FLOW_CHANNEL } from './executor.js';
 import { registerOrchestrationRoutes } from './routes.js';
 import { startRun, Versions, type RunRow } from './runs.js';
 import type { LlmCall, StepDeps } from './steps.js';
@@ -64,12 +63,10 @@ const BREAKER = { threshold: 5, cooldownMs: 30_000, counting: { withinMs: 60_000
 
 export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs) {
   const versions = new Versions();
-  const breakers = new Map<string, Breaker>();
-  const breakerFor = (target: string): Breaker => {
-    let b = breakers.get(target);
-    if (!b) { b = new Breaker({ ...BREAKER, clock: p.now }); setBounded(breakers, target, b, 5000); }
-    return b;
-  };
+  // Per http target, shared by every process (5 failures within 60 s open it for all).
+  const breakers = new SharedBreakers({ db: p.db, hub: p.hub, log: p.log, clock: p.now, channel: FLOW_CHANNEL, options: BREAKER });
+  const breakerFor = (target: string) => breakers.of(target);
+  let stopBreakers: (() => void) | null = null;
   const llm: LlmCall = (source, input) => ai.complete(source, { alias: input.alias, prompt: input.prompt, ...(input.system && { system: input.system }), ...(input.schema && { schema: input.schema }), ...(input.max_tokens && { max_tokens: input.max_tokens }), feature: input.feature });
   const commands: CommandRegistry = p.commands;
 
@@ -111,6 +108,8 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
   return {
     executor,
     versions,
+    /** Breakers per http target (`http:<host:port>`), shared through the database. */
+    breakers,
     /** Starts a run for another module (agents) in its transaction, as its actor. */
     startRun: async (ctx: Ctx, flowRef: string, input: Json) => {
       const flow = await findFlow(ctx, flowRef);
@@ -125,6 +124,7 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       if (role === 'serve') return;
       await executor.start();
+      stopBreakers = await breakers.start();
       subscription = ledger.subscribe('orchestration', onDiffs({ db: p.db, ledger, versions, announce }), { batchSize: 500, pollMs: 200, minIntervalMs: 20 });
       await subscription.start();
       const tick = setInterval(() => {
@@ -138,6 +138,8 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
       for (const t of timers) clearInterval(t);
       await subscription?.stop();
       await executor.stop();
+      stopBreakers?.();
+      await breakers.settled();
     },
     /** The sweeps, for tests and the CLI: fire due schedules, prune old journals. */
     fireSchedules: (now: Date) => fireSchedules({ db: p.db, ledger, versions, announce }, now),

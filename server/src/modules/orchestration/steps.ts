@@ -187,7 +187,10 @@ async function httpStep(d: StepDeps, run: RunInfo, step: Extract<StepDef | Inner
   try {
     res = await guardedFetch({ policy: d.urlPolicy, path: 'url', ...(d.fetchImpl && { inner: d.fetchImpl }) })(target, { method: step.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    if (err instanceof AppError) throw new StepFailure({ code: err.code, message: err.message }, false);
+    if (err instanceof AppError) {
+      breaker.release(); // refused before any call: no verdict on the target
+      throw new StepFailure({ code: err.code, message: err.message }, false);
+    }
     breaker.failure();
     throw new StepFailure({ code: 'HTTP_UNREACHABLE', message: `${target.host}: ${(err as Error).message}` }, true);
   }
