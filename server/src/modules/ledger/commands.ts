@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { errors } from '../../platform/errors.js';
 import type { JsonObject } from '../../platform/schema.js';
-import { diffPublicId, parseDiffId } from './model.js';
+import { diffView, parseDiffId } from './model.js';
 import { RESERVED_NAMESPACES } from './policy.js';
-import { getDiff } from './queries.js';
 import type { Recorder } from './record.js';
 import { sentimentSchema } from './schemas.js';
 
@@ -50,7 +49,8 @@ export function registerLedgerCommands(commands: CommandRegistry, recorder: Reco
         before: body.before ?? null, after: body.after ?? null, metadata: (body.metadata ?? {}) as JsonObject,
         why: body.why, sentiment: body.sentiment, causationId, correlationId: body.correlation_id,
       });
-      return getDiff(ctx.tx, diffPublicId(rec.id));
+      // The view of what was just written, without reading it back (two statements fewer per event).
+      return diffView(rec.row, rec.annotation ? [rec.annotation] : []);
     },
   });
 }

@@ -6,6 +6,7 @@ import { errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import type { WhyPolicy } from './policy.js';
+import type { AnnotationRow, DiffRow } from './model.js';
 
 export const DIFF_CHANNEL = 'atrium_diffs';
 
@@ -33,7 +34,13 @@ export type DiffInput = {
   observed?: boolean;
 };
 
-export type RecordedDiff = { id: number; createdAt: Date };
+export type RecordedDiff = {
+  id: number;
+  createdAt: Date;
+  /** The diff as stored (after the pre-commit hooks and the cause's causation and metadata), and its why: a view without reading it back. */
+  row: DiffRow;
+  annotation: AnnotationRow | null;
+};
 
 /** What the realtime feed is told after commit: which tenant, which id range. */
 export type DiffNotice = { t: string; min: number; max: number };
@@ -101,8 +108,9 @@ export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) 
     const annotated = inputs
       .map((d, i) => ({ d, row: rows[i]! }))
       .filter(({ d }) => d.why && d.why.trim().length > 0);
+    const annotations = new Map<number, AnnotationRow>();
     if (annotated.length > 0) {
-      await ctx.tx
+      const written = await ctx.tx
         .insertInto('annotations')
         .values(
           annotated.map(({ d, row }) => ({
@@ -115,9 +123,22 @@ export function createRecorder(policy: WhyPolicy, publish: (notice: DiffNotice) 
             sentiment: d.sentiment ?? 0,
           })),
         )
+        .returning(['id', 'diff_id', 'author_type', 'author_id', 'why', 'sentiment', 'created_at'])
         .execute();
+      for (const a of written) annotations.set(Number(a.diff_id), { ...a, diff_id: Number(a.diff_id) });
     }
-    return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
+    // Stored JSON comes back as it was sent (a JSON round trip of the value).
+    const stored = (v: Json | null | undefined): Json | null => (v === undefined || v === null ? null : (JSON.parse(JSON.stringify(v)) as Json));
+    return rows.map((r, i) => {
+      const d = inputs[i]!;
+      const row: DiffRow = {
+        id: r.id, namespace: d.namespace, entity_type: d.entityType, entity_id: d.entityId, event: d.event,
+        value_before: stored(d.before), value_after: stored(d.after), metadata: (stored(d.metadata) ?? {}) as JsonObject,
+        actor_type: ctx.actor.type, actor_id: ctx.actor.id, causation_id: d.causationId ?? null,
+        correlation_id: d.correlationId ?? ctx.correlationId ?? null, created_at: r.created_at,
+      };
+      return { id: r.id, createdAt: r.created_at, row, annotation: annotations.get(r.id) ?? null };
+    });
   }
 
   async function record(ctx: Ctx, input: DiffInput): Promise<RecordedDiff> {
