@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { actingAs, inTenant, type Ctx, type Principal } from './context.js';
 import type { Db } from './db/index.js';
 import { AppError, errors } from './errors.js';
-import { ChangeHeld, hasScope, type Scope } from './http/route.js';
+import { ChangeHeld, hasScope, type Envelope, type HeldRequest, type Scope } from './http/route.js';
 
 export type CommandDef<I extends z.ZodType = z.ZodType, O = unknown> = {
   /** `<module>.<verb>_<noun>`, e.g. `work.update_task`. */
@@ -49,12 +49,28 @@ export type StepUpCheck = (principal: Principal) => Promise<void>;
 export class CommandRegistry {
   readonly #defs = new Map<string, CommandDef>();
   #stepUp: StepUpCheck | null = null;
+  #onHeld: ((held: ChangeHeld & { command: HeldCommand }, req: HeldRequest) => Promise<Envelope>) | null = null;
 
   constructor(private readonly db: Db) {}
 
   /** Set by the identity module, which knows who has 2FA (the platform knows no module). */
   useStepUp(check: StepUpCheck): void {
     this.#stepUp = check;
+  }
+
+  /**
+   * Set by the rules module: records a held command as a pending approval. Callers outside HTTP
+   * (a flow's command step) hand it their hold and wait for the decision.
+   */
+  useHoldHandler(handler: (held: ChangeHeld & { command: HeldCommand }, req: HeldRequest) => Promise<Envelope>): void {
+    this.#onHeld = handler;
+  }
+
+  /** Records a hold raised by `run` as a pending approval (its envelope); rethrows when no module handles holds. */
+  async hold(err: ChangeHeld, req: HeldRequest): Promise<Envelope> {
+    const command = err.command;
+    if (!this.#onHeld || !command) throw err;
+    return this.#onHeld(Object.assign(err, { command }), req);
   }
 
   register<I extends z.ZodType, O>(def: CommandDef<I, O>): CommandDef<I, O> {

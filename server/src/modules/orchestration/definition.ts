@@ -160,6 +160,8 @@ export function branchesOf(s: StepDef): { all: readonly string[]; error: readonl
     case 'task': return { all: ['done', 'failed', 'timeout'], error: ['failed', 'timeout'] };
     case 'wait': return s.event ? { all: ['event', 'timeout'], error: ['timeout'] } : { all: [], error: [] };
     case 'sub_flow': return { all: ['completed', 'failed'], error: ['failed'] };
+    // Held by a require_approval rule, the command waits for the decision; a rejection is this branch.
+    case 'command': return { all: ['rejected'], error: ['rejected'] };
     default: return { all: [], error: [] };
   }
 }

@@ -20,7 +20,8 @@ import { retrySchema, type FlowDefinition, type InnerStep, type StepDef } from '
 import { isSettled, orderOf, plan, scopeOf, unhandledErrorBranch, type Scope, type States, type Unit } from './plan.js';
 import { NS, resolveWait, Versions, type RunRow } from './runs.js';
 import type { OrchestrationTables, StepStatus } from './schema.js';
-import { checkOutput, executeInTx, executeOutside, failedOutcome, render, runsInTx, type Outcome, type RunInfo, type StepDeps } from './steps.js';
+import { ChangeHeld } from '../../platform/http/route.js';
+import { asPrincipal, checkOutput, executeInTx, executeOutside, failedOutcome, render, runsInTx, type Outcome, type RunInfo, type StepDeps } from './steps.js';
 
 export const FLOW_CHANNEL = 'atrium_flows';
 /** The notice that runs became claimable (the hub routes by tenant; executors serve all). */
@@ -423,6 +424,7 @@ class Pass {
     const step: StepDef | InnerStep = u.inner ?? u.step;
     const scope: Scope = { ...this.#scope(), ...(u.index !== null && { item: u.item, index: u.index }) };
     const timeout = u.step.timeout_seconds;
+    const startedAt = this.#now();
     this.#inFlight.add(u.key);
     try {
       const served = this.#served(u);
@@ -436,7 +438,7 @@ class Pass {
           if (o.kind === 'failed') throw new FailedInTx(o);
           const b = newBatch();
           this.#addPending(b, pending);
-          this.#addUnit(b, u, step, o);
+          this.#addUnit(b, u, step, o, startedAt);
           const finished = maybeLast && o.kind === 'completed' ? await this.#finishIfLast(ctx, b, u, o) : null;
           await this.#flush(ctx, b);
           return { o, finished };
@@ -447,19 +449,46 @@ class Pass {
           this.run = { ...this.run, status: 'completed', output: done.finished.output, finished_at: done.finished.at };
         }
       } catch (err) {
+        if (err instanceof ChangeHeld && step.type === 'command' && u.index === null && !this.source) {
+          // A require_approval rule held the command: it becomes an approval like any held change,
+          // and the step waits for the decision (approving runs the command as the run's actor).
+          const approval = await this.#held(err);
+          if (approval) {
+            outcome = { kind: 'waiting', input: { command: step.command, held: true }, output: { approval_id: approval }, dueAt: null, wait: { kind: 'event', namespace: 'rules', event: null, entity_id: approval, spec: { held: true, filter: { path: 'after.status', op: 'in', value: ['approved', 'rejected'] } }, until: null } };
+            await this.#ctx(async (ctx) => {
+              const b = newBatch();
+              this.#addPending(b, pending);
+              this.#addUnit(b, u, step, outcome, startedAt);
+              await this.#flush(ctx, b);
+            });
+            this.#applyOutcome(u, outcome);
+            return;
+          }
+        }
         // The step's own writes are rolled back; its failed attempt is journalled on its own.
         outcome = err instanceof FailedInTx ? err.outcome : failedOutcome(err);
         if (isUniqueViolation(err)) throw err; // another executor journalled this attempt: this pass stops
         await this.#ctx(async (ctx) => {
           const b = newBatch();
           this.#addPending(b, pending);
-          this.#addUnit(b, u, step, outcome);
+          this.#addUnit(b, u, step, outcome, startedAt);
           await this.#flush(ctx, b);
         });
       }
       this.#applyOutcome(u, outcome);
     } finally {
       this.#inFlight.delete(u.key);
+    }
+  }
+
+  /** Records a held command as a pending approval; its id, or null when no module takes holds. */
+  async #held(err: ChangeHeld): Promise<string | null> {
+    try {
+      const env = await this.d.steps.commands.hold(err, { principal: asPrincipal(this.info) });
+      const id = (env.data as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? id : null;
+    } catch {
+      return null;
     }
   }
 
@@ -482,9 +511,9 @@ class Pass {
     return new Date(this.#now().getTime() + retryDelayMs(policy, u.attempt, o.retryAfterMs));
   }
 
-  #addUnit(b: Batch, u: Unit, step: StepDef | InnerStep, o: Outcome): void {
+  #addUnit(b: Batch, u: Unit, step: StepDef | InnerStep, o: Outcome, startedAt: Date): void {
     const now = this.#now();
-    const base = { tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: u.key, attempt: u.attempt, step_type: step.type, started_at: now };
+    const base = { tenant_id: this.run.tenant_id, run_id: this.run.id, step_key: u.key, attempt: u.attempt, step_type: step.type, started_at: startedAt };
     const j = (v: unknown) => (v === undefined ? null : (JSON.stringify(v) as unknown as Json));
     if (o.kind === 'completed') {
       const branch = o.branch ?? null;

@@ -200,4 +200,37 @@ describe('running flows', () => {
     await expectOk(await a.client.raw('PATCH', '/v1/flows/cancel-me', { body: { status: 'paused' } }));
     await expectError(await a.client.raw('POST', '/v1/flows/cancel-me/runs', { body: {} }), 409, 'FLOW_PAUSED');
   });
+
+  it('waits for a rule’s approval when a require_approval rule holds a command step, and goes on once approved', async () => {
+    await post(a, '/v1/rules', { name: 'Hold held_flow', trigger: { namespace: 'held_flow' }, actions: [{ type: 'require_approval' }] }, 201);
+    await post(a, '/v1/flows', {
+      key: 'held', name: 'Held',
+      steps: [
+        { id: 'write', type: 'command', command: 'ledger.record_event', input: { namespace: 'held_flow', entity_type: 'thing', entity_id: '{{ run.id }}', event: 'thing.made' } },
+        { id: 'after', type: 'transform', value: 'went on', after: ['write'] },
+      ],
+    }, 201);
+    const approvalOf = async (runId: string) => {
+      const r = await waitFor('held and waiting', async () => { const x = await runOf(a, runId); return x.status === 'waiting' ? x : undefined; });
+      return (r.steps!.find((s) => s.key === 'write')!.output as { approval_id: string }).approval_id;
+    };
+    const run = await start(a, 'held');
+    const approval = await approvalOf(run.id);
+    expect(approval).toMatch(/^apr_/);
+    expect((await get<{ entity_id: string }[]>(a, '/v1/diffs?namespace=held_flow')).some((d) => d.entity_id === run.id)).toBe(false);
+    await expectOk(await a.client.raw('POST', `/v1/approvals/${approval}/approve`, { body: { why: 'fine by me' } }));
+    const done = await settled(a, run.id);
+    expect(done.status).toBe('completed');
+    expect(done.output).toBe('went on');
+    const made = (await get<{ entity_id: string; actor: { id: string } }[]>(a, '/v1/diffs?namespace=held_flow')).filter((d) => d.entity_id === run.id);
+    expect(made).toHaveLength(1);
+    expect(made[0]!.actor.id).toBe(a.userId);
+
+    const second = await start(a, 'held');
+    await expectOk(await a.client.raw('POST', `/v1/approvals/${await approvalOf(second.id)}/reject`, { body: { reason: 'not now' } }));
+    const rejected = await settled(a, second.id);
+    expect(rejected.status).toBe('failed');
+    expect(JSON.stringify(rejected.error)).toMatch(/UNHANDLED_BRANCH/);
+  });
 });
+

@@ -77,6 +77,11 @@ export function plan(def: FlowDefinition, states: States, scope: Scope, now: Dat
   let allSettled = true;
   for (const step of orderOf(def)) {
     const st = local.get(step.id);
+    // Woken on an error branch nobody follows (a rejection, a failed task, a timeout): the step failed.
+    if (st?.status === 'completed' && unhandledErrorBranch(def, step, st.branch)) {
+      out.failed = { key: step.id, error: { code: 'UNHANDLED_BRANCH', message: `the step ended "${st.branch}" and no step follows that branch` } };
+      return out;
+    }
     if (isSettled(st)) continue;
     allSettled = false;
     if (st?.status === 'failed' && st.dueAt === null) {

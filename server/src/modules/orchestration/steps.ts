@@ -58,14 +58,14 @@ export class StepFailure extends Error {
 }
 
 /** A principal-shaped view of the run's actor, for the scope check of its command steps. */
-function asPrincipal(run: RunInfo): Principal {
+export function asPrincipal(run: RunInfo): Principal {
   return { tenantId: run.tenantId, actor: run.actor as Principal['actor'], userId: run.actor.type === 'user' ? run.actor.id : null, tokenId: `run:${run.id}`, kind: 'api_key', role: null, scopes: run.scopes, plan: 'free', stepUpAt: null, platformRole: null };
 }
 
 /** Errors a retry cannot fix: bad input, refusals, unknown things. */
 export function classify(err: unknown): StepFailure {
   if (err instanceof StepFailure) return err;
-  if (err instanceof ChangeHeld) return new StepFailure({ code: 'CHANGE_HELD', message: 'the change is held for approval by a rule (flows cannot wait on rule approvals yet)' }, false);
+  if (err instanceof ChangeHeld) return new StepFailure({ code: 'CHANGE_HELD', message: 'the change is held for approval by a rule, and no approval could be recorded' }, false);
   if (err instanceof AppError) return new StepFailure({ code: err.code, message: err.message, status: err.status, ...(err.details.length > 0 && { details: JSON.parse(JSON.stringify(err.details.slice(0, 10))) as unknown[] }) }, err.status >= 500 || err.status === 429 || err.status === 409);
   return new StepFailure({ code: 'STEP_ERROR', message: (err as Error).message ?? String(err) }, true);
 }

@@ -55,12 +55,14 @@ export function onDiffs(d: TriggerDeps) {
       const ctx: Ctx = { tenantId: diff.tenant_id, actor: SYSTEM_ACTOR, tx: delivery.tx, onCommit: delivery.onCommit, cause: { diffId: diff.id, metadata: {} } };
       for (const w of waits) {
         if (w.tenant_id !== diff.tenant_id) continue;
-        const spec = w.spec as { filter?: unknown; task?: boolean };
+        const spec = w.spec as { filter?: unknown; task?: boolean; held?: boolean };
         if (!matches({ namespace: w.namespace, event: w.event, entity_id: w.entity_id, filter: spec.filter }, diff)) continue;
         const after = (diff.value_after ?? {}) as JsonObject;
         const result = spec.task
           ? { branch: after['status'] === 'done' ? 'done' : 'failed', output: { task_id: diff.entity_id, status: after['status'] ?? null } }
-          : { branch: 'event', output: diffFacts(diff) };
+          : spec.held
+            ? { branch: after['status'] === 'approved' ? null : 'rejected', output: { approval_id: diff.entity_id, status: after['status'] ?? null } }
+            : { branch: 'event', output: diffFacts(diff) };
         if (await resolveWait(d.ledger, ctx, w.run_id, w.step_key, result as { branch: string; output: Json })) woke = true;
       }
       for (const t of triggers) {

@@ -65,6 +65,8 @@ export function createRules(d: RulesDeps) {
   const runner = createRunner({ ...effects, db: d.db, jobs: d.jobs, log: d.log, secrets, urlPolicy, webhookBaseDelaySeconds: d.config.webhookRetryBaseSeconds });
   const evaluator = createEvaluator({ jobs: d.jobs, ledger: d.ledger, cache, log: d.log, maxChainDepth: d.config.maxChainDepth });
   const approvals = createApprovals({ db: d.db, ledger: d.ledger, notifications: d.notifications, identity: d.identity, commands: d.commands });
+  // Holds raised outside HTTP (a flow's command step) become approvals the same way.
+  d.commands.useHoldHandler((held, req) => approvals.hold(held, req));
 
   // A database restart mid-action: the action runs again as soon as the database is back (it is
   // idempotent by its run row), instead of waiting for its job to expire and spending a retry.
