@@ -117,13 +117,25 @@ describe('flows and runs in a real browser', () => {
     expect(consoleErrors.join('\n')).toBe('');
   });
 
-  it('a new flow from a template: problems of a 400 INVALID_FLOW shown with their path, then created from YAML', async () => {
+  it('a new flow from the templates gallery: problems of a 400 INVALID_FLOW shown with their path, then created from YAML', async () => {
     const page = watch(await context.newPage());
     await page.goto(`${server.baseUrl}/flows/new`);
-    await page.getByLabel('Start from').selectOption('weekly-report');
-    expect(await page.getByLabel('Definition', { exact: true }).inputValue()).toContain('0 9 * * 1');
-    await page.getByLabel('Start from').selectOption('content-review');
+    const gallery = page.getByTestId('flow-templates');
+    await gallery.waitFor();
+    expect(await gallery.locator('li[data-template]').count()).toBeGreaterThanOrEqual(8);
     const text = page.getByLabel('Definition', { exact: true });
+    // "Use this template" fills the editor (translated name) and moves the focus there; by keyboard too.
+    await gallery.getByRole('button', { name: 'Use this template: Weekly report by LLM' }).click();
+    expect(await text.inputValue()).toContain('0 9 * * 1');
+    expect(await text.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await gallery.locator('li[data-template=weekly-report]').getAttribute('aria-current')).toBe('true');
+    await gallery.getByRole('button', { name: 'Use this template: Invoice chase' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await text.inputValue()).toContain('"pay:timeout"');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByText('The definition is valid.').waitFor();
+    await shot(page, 'new-flow-gallery-1440', true);
+    await gallery.getByRole('button', { name: 'Use this template: Content review with two approvers' }).click();
     await text.fill(['key: yaml-flow', 'name: From YAML', 'steps:', '  - id: one', '    type: transform', '    value: 1', '    after: [ghost]'].join('\n'));
     await page.getByRole('button', { name: 'Create flow' }).click();
     await page.getByTestId('flow-problems').waitFor();

@@ -29,9 +29,21 @@ const en = {
     recentRuns: 'Recent runs', allRuns: 'See all runs', versions: 'Versions',
   },
   newFlow: {
-    title: 'New flow', template: 'Start from', definition: 'Definition', create: 'Create flow',
+    title: 'New flow', definition: 'Definition', create: 'Create flow',
     formatHint: 'JSON or YAML. The key names the flow in addresses; it cannot change later.',
-    tpl: { review: 'Content review with two approvers', webhook: 'Webhook → task', report: 'Weekly report by LLM' },
+    gallery: 'Templates', galleryHint: 'Pick a starting point: it fills the editor below, where you can change anything.',
+    use: 'Use this template', useNamed: 'Use this template: {{name}}', inEditor: 'In the editor', stepCount: 'Steps: {{n}}',
+    filled: '“{{name}}” is in the editor.',
+    tpl: {
+      'client-onboarding': { name: 'Client onboarding kickoff', description: 'An admin approves the kickoff, then the onboarding tasks are created in the client’s workflow.' },
+      'overdue-escalation': { name: 'Overdue task escalation', description: 'When a task gets blocked or its due date slips, admins are told; still stuck 2 days later, owners are.' },
+      'weekly-report': { name: 'Weekly report by LLM', description: 'Every Monday at 9:00, the model writes a short report and the team is notified.' },
+      'webhook-task': { name: 'Webhook → task', description: 'A call to the API (a form, another tool) creates a task in a workflow from its title.' },
+      'invoice-chase': { name: 'Invoice chase', description: 'Waits a week for the payment, sends a reminder, waits another week, then tells the admins.' },
+      'content-review': { name: 'Content review with two approvers', description: 'Two members approve before publishing; the person who asked may not approve.' },
+      'lead-follow-up': { name: 'Lead follow-up sequence', description: 'Reminders on day 0, 2 and 7; a big lead also goes to an admin.' },
+      'data-import': { name: 'Data import with undo', description: 'Records each row; if the import fails, the batch is voided by a compensating event.' },
+    },
   },
   run: {
     title: 'Run {{id}}', branch: 'branch {{branch}}', attempt: 'attempt {{n}}', retryAt: 'next try {{when}}',

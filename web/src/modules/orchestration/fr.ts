@@ -31,9 +31,21 @@ const fr: typeof en = {
     recentRuns: 'Exécutions récentes', allRuns: 'Voir toutes les exécutions', versions: 'Versions publiées',
   },
   newFlow: {
-    title: 'Nouveau flux', template: 'Partir de', definition: 'Définition', create: 'Créer le flux',
+    title: 'Nouveau flux', definition: 'Définition', create: 'Créer le flux',
     formatHint: 'JSON ou YAML. La clé nomme le flux dans les adresses ; elle ne peut plus changer ensuite.',
-    tpl: { review: 'Relecture de contenu par deux approbateurs', webhook: 'Webhook → tâche', report: 'Rapport hebdomadaire par LLM' },
+    gallery: 'Modèles', galleryHint: 'Choisissez un point de départ : il remplit l’éditeur ci-dessous, où tout reste modifiable.',
+    use: 'Utiliser ce modèle', useNamed: 'Utiliser ce modèle : {{name}}', inEditor: 'Dans l’éditeur', stepCount: 'Étapes : {{n}}',
+    filled: '« {{name}} » est dans l’éditeur.',
+    tpl: {
+      'client-onboarding': { name: 'Lancement de l’accueil d’un client', description: 'Un administrateur valide le lancement, puis les tâches d’accueil sont créées dans le workflow du client.' },
+      'overdue-escalation': { name: 'Escalade des tâches en retard', description: 'Quand une tâche est bloquée ou que son échéance recule, les administrateurs sont prévenus ; toujours bloquée 2 jours plus tard, les propriétaires aussi.' },
+      'weekly-report': { name: 'Rapport hebdomadaire par LLM', description: 'Chaque lundi à 9 h, le modèle rédige un court rapport et l’équipe est prévenue.' },
+      'webhook-task': { name: 'Webhook → tâche', description: 'Un appel à l’API (un formulaire, un autre outil) crée une tâche dans un workflow à partir de son titre.' },
+      'invoice-chase': { name: 'Relance de facture', description: 'Attend le paiement une semaine, envoie une relance, attend encore une semaine, puis prévient les administrateurs.' },
+      'content-review': { name: 'Relecture de contenu par deux approbateurs', description: 'Deux membres approuvent avant publication ; la personne qui demande ne peut pas approuver.' },
+      'lead-follow-up': { name: 'Suivi d’un prospect', description: 'Des rappels à J0, J2 et J7 ; un gros prospect est aussi signalé à un administrateur.' },
+      'data-import': { name: 'Import de données annulable', description: 'Enregistre chaque ligne ; si l’import échoue, le lot est annulé par un événement de compensation.' },
+    },
   },
   run: {
     title: 'Exécution {{id}}', branch: 'branche {{branch}}', attempt: 'tentative {{n}}', retryAt: 'prochain essai {{when}}',

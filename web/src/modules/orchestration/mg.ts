@@ -31,9 +31,21 @@ const mg: typeof en = {
     recentRuns: 'Fandehanana farany', allRuns: 'Jereo ny fandehanana rehetra', versions: 'Dikan-teny',
   },
   newFlow: {
-    title: 'Fizotra vaovao', template: 'Manomboka amin\'ny', definition: 'Famaritana', create: 'Mamorona ny fizotra',
+    title: 'Fizotra vaovao', definition: 'Famaritana', create: 'Mamorona ny fizotra',
     formatHint: "JSON na YAML. Ny lakile no anaran'ny fizotra ao amin'ny adiresy; tsy azo ovaina intsony avy eo.",
-    tpl: { review: "Fanamarinana votoaty ataon'olona roa", webhook: 'Webhook → asa', report: "Tatitra isan-kerinandro ataon'ny LLM" },
+    gallery: 'Modely', galleryHint: "Misafidiana fanombohana iray: ho feno ilay fanoratana etsy ambany, ary azonao ovaina daholo.",
+    use: 'Ampiasao ity modely ity', useNamed: 'Ampiasao ity modely ity: {{name}}', inEditor: "Ao amin'ny fanoratana", stepCount: 'Dingana: {{n}}',
+    filled: "Ao amin'ny fanoratana ny “{{name}}”.",
+    tpl: {
+      'client-onboarding': { name: 'Fanombohana ny fandraisana mpanjifa', description: "Mpitantana iray no mankato ny fanombohana, avy eo dia foronina ao amin'ny fizotran'asan'ny mpanjifa ireo asa fandraisana." },
+      'overdue-escalation': { name: 'Fampiakarana ireo asa tara', description: "Rehefa voasakana ny asa iray na miemotra ny daty farany, lazaina ny mpitantana; raha mbola voasakana izy roa andro aty aoriana, lazaina koa ny tompony." },
+      'weekly-report': { name: "Tatitra isan-kerinandro ataon'ny LLM", description: "Isaky ny alatsinainy amin'ny 9 ora, manoratra tatitra fohy ny modely ary ampandrenesina ny ekipa." },
+      'webhook-task': { name: 'Webhook → asa', description: "Antso amin'ny API (taratasy fenoina, fitaovana hafa) no mamorona asa ao amin'ny fizotran'asa iray avy amin'ny lohateniny." },
+      'invoice-chase': { name: 'Fanarahana faktiora', description: "Miandry ny fandoavana herinandro, mandefa fampahatsiahivana, miandry herinandro indray, avy eo mampandre ny mpitantana." },
+      'content-review': { name: "Fanamarinana votoaty ataon'olona roa", description: "Mpikambana roa no mankato alohan'ny famoahana; tsy afaka mankato ilay nangataka." },
+      'lead-follow-up': { name: 'Fanarahana mpanjifa mety ho azo', description: "Fampahatsiahivana amin'ny andro 0, 2 ary 7; ampahafantarina mpitantana koa ny mpanjifa lehibe." },
+      'data-import': { name: 'Fampidirana angona azo foanana', description: "Raketina tsirairay ny andalana; raha tsy mahomby ny fampidirana, foanana ilay andiany amin'ny zava-nitranga fanonerana." },
+    },
   },
   run: {
     title: 'Fandehanana {{id}}', branch: 'sampana {{branch}}', attempt: 'andrana {{n}}', retryAt: 'andrana manaraka {{when}}',
