@@ -9,7 +9,7 @@ import { errors } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Json } from '../../platform/schema.js';
 import type { Ledger } from '../ledger/index.js';
-import { nextFire, parseDefinition, type FlowDefinition } from './definition.js';
+import { nextFire, parseDefinition, type FlowDefinition, type UrlCheck } from './definition.js';
 import { NS, resolveWait, startRun, type FlowRow, type RunRow, type StartDeps } from './runs.js';
 
 export const ORCHESTRATION_COMMANDS = {
@@ -35,6 +35,8 @@ export type CommandDeps = StartDeps & {
   adopt: (run: RunRow) => void;
   /** A member's role, from identity's directory (orchestration reads no identity table); null for a non-member. */
   roleOf: (ctx: Ctx, userId: string) => Promise<string | null>;
+  /** Literal http step URLs are checked on save (the platform's URL guard, this build's policy). */
+  urlCheck: UrlCheck;
 };
 
 const flowRef = z.string().min(1).max(100);
@@ -67,7 +69,7 @@ async function writeTriggers(ctx: Ctx, flowId: string, def: FlowDefinition, acti
 
 export function registerOrchestrationCommands(commands: CommandRegistry, d: CommandDeps): void {
   const c = ORCHESTRATION_COMMANDS;
-  const check = (raw: unknown) => parseDefinition(raw, (name) => commands.has(name));
+  const check = (raw: unknown) => parseDefinition(raw, (name) => commands.has(name), d.urlCheck);
 
   /** Sub-flows that start each other, through the latest versions of the flows they name. */
   async function subFlowCycle(ctx: Ctx, def: FlowDefinition): Promise<string | null> {

@@ -168,6 +168,8 @@ export function branchesOf(s: StepDef): { all: readonly string[]; error: readonl
 
 export type Problem = { path: string; message: string };
 export type CommandLookup = (name: string) => boolean;
+/** Why an http step may not call this (literal) URL — a private or metadata address — or null. */
+export type UrlCheck = (url: string) => string | null;
 
 export function parseEdge(e: string): { from: string; branch: string | null } {
   const i = e.indexOf(':');
@@ -247,7 +249,7 @@ function cronProblem(cron: string, timezone: string): string | null {
 }
 
 /** Every problem of a parsed definition, with the path of each (empty: it is valid). */
-export function checkDefinition(def: FlowDefinition, commandExists: CommandLookup): Problem[] {
+export function checkDefinition(def: FlowDefinition, commandExists: CommandLookup, urlCheck?: UrlCheck): Problem[] {
   const problems: Problem[] = [];
   const byId = new Map<string, StepDef>();
   def.steps.forEach((s, i) => {
@@ -275,6 +277,12 @@ export function checkDefinition(def: FlowDefinition, commandExists: CommandLooku
     if (s.type === 'command' && !commandExists(s.command)) problems.push({ path: `steps.${i}.command`, message: `no command "${s.command}"` });
     for (const inner of [s.type === 'for_each' ? s.step : undefined, s.compensate]) {
       if (inner?.type === 'command' && !commandExists(inner.command)) problems.push({ path: `steps.${i}.${inner === s.compensate ? 'compensate' : 'step'}.command`, message: `no command "${inner.command}"` });
+    }
+    // A URL written out (no template) is checked now; a templated one at call time (and every one, after DNS).
+    for (const [at, h] of [[`steps.${i}`, s], [`steps.${i}.step`, s.type === 'for_each' ? s.step : undefined], [`steps.${i}.compensate`, s.compensate]] as const) {
+      if (h?.type !== 'http' || h.url.includes('{{') || !urlCheck) continue;
+      const why = urlCheck(h.url);
+      if (why) problems.push({ path: `${at}.url`, message: why });
     }
     if (s.type === 'sub_flow' && s.flow === def.key) problems.push({ path: `steps.${i}.flow`, message: `cycle: flow "${def.key}" starts itself` });
     if (s.type === 'for_each' && s.step.type === 'sub_flow' && s.step.flow === def.key) problems.push({ path: `steps.${i}.step.flow`, message: `cycle: flow "${def.key}" starts itself` });
@@ -352,12 +360,12 @@ export function definitionError(problems: readonly Problem[]): AppError {
 }
 
 /** Parses a definition from JSON or YAML (already decoded) and checks it; throws 400 INVALID_FLOW. */
-export function parseDefinition(raw: unknown, commandExists: CommandLookup): FlowDefinition {
+export function parseDefinition(raw: unknown, commandExists: CommandLookup, urlCheck?: UrlCheck): FlowDefinition {
   const size = JSON.stringify(raw ?? null).length;
   if (size > LIMITS.bytes) throw definitionError([{ path: '', message: `the definition is ${size} bytes (at most ${LIMITS.bytes})` }]);
   const r = definitionSchema.safeParse(raw);
   if (!r.success) throw definitionError(r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  const problems = checkDefinition(r.data, commandExists);
+  const problems = checkDefinition(r.data, commandExists, urlCheck);
   if (problems.length > 0) throw definitionError(problems);
   return r.data;
 }

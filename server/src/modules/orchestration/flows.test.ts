@@ -68,6 +68,10 @@ describe('defining flows', () => {
     expect(proto.error.details.length).toBeGreaterThan(0);
     const often = await expectError(await a.client.raw('POST', '/v1/flows', { body: { key: 'often', name: 'O', triggers: [{ schedule: { cron: '*/10 * * * * *' } }], steps: [{ id: 's', type: 'transform', value: 1 }] } }), 400, 'INVALID_FLOW');
     expect(detailPaths(often)).toContain('triggers.0.schedule.cron');
+    const metadata = await expectError(await a.client.raw('POST', '/v1/flows', { body: { key: 'imds', name: 'I', steps: [{ id: 'steal', type: 'http', method: 'GET', url: 'http://169.254.169.254/latest/meta-data/' }] } }), 400, 'INVALID_FLOW');
+    expect(detailPaths(metadata)).toContain('steps.0.url');
+    const intranet = await expectError(await a.client.raw('POST', '/v1/flows', { body: { key: 'intranet', name: 'I', steps: [{ id: 'x', type: 'http', url: 'http://10.0.0.5/hook' }] } }), 400, 'INVALID_FLOW');
+    expect(detailPaths(intranet)).toContain('steps.0.url');
     const list = await get<{ key: string }[]>(a, '/v1/flows');
     expect(list.map((f) => f.key)).not.toContain('bad');
     const check = await post<{ valid: boolean; problems: unknown[] }>(a, '/v1/flows/validate', bad);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { SYSTEM_ACTOR, inTenant, type Ctx } from '../../platform/context.js';
 import { SharedBreakers } from '../../platform/shared-breakers.js';
+import { assertSafeUrl } from '../../platform/url-guard.js';
 import { defineModule, type Platform } from '../../platform/module.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import { ruleAction } from '../../platform/rule-actions.js';
@@ -77,12 +78,20 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     ctx.onCommit(() => executor.announce());
     return started.run.id;
   };
+  const urlCheck = (url: string): string | null => {
+    try {
+      assertSafeUrl(url, { allowPrivate: p.config.flowHttpAllowPrivate }, 'url');
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
   const steps: StepDeps = { commands, llm, urlPolicy: { allowPrivate: p.config.flowHttpAllowPrivate }, breakerFor, startChild };
   const executor = new Executor({ db: p.db, ledger, hub: p.hub, log: p.log, versions, steps, slots: p.config.flowSlots, leaseMs: p.config.flowLeaseMs });
   const announce = () => executor.announce();
   const adopt = (run: RunRow) => executor.adopt(run);
   const roleOf = async (ctx: Ctx, userId: string) => (await identity.directory(ctx.tx)).find((x) => x.user_id === userId)?.role ?? null;
-  registerOrchestrationCommands(commands, { ledger, versions, executorOwner: () => (executor.running ? executor.owner : null), leaseMs: p.config.flowLeaseMs, announce, adopt, roleOf });
+  registerOrchestrationCommands(commands, { urlCheck, ledger, versions, executorOwner: () => (executor.running ? executor.owner : null), leaseMs: p.config.flowLeaseMs, announce, adopt, roleOf });
 
   let subscription: Subscription | null = null;
   const timers: NodeJS.Timeout[] = [];
@@ -119,7 +128,7 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     },
     ruleActions: [startFlowAction],
     registerRoutes(r: RouteRegistry): void {
-      registerOrchestrationRoutes(r, { db: p.db, commands, versions });
+      registerOrchestrationRoutes(r, { db: p.db, commands, versions, urlCheck });
     },
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       if (role === 'serve') return;

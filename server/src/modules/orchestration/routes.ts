@@ -10,10 +10,10 @@ import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Json } from '../../platform/schema.js';
 import { callerScopes, ORCHESTRATION_COMMANDS as C } from './commands.js';
-import { checkDefinition, definitionError, definitionSchema, STEP_TYPES, type Problem } from './definition.js';
+import { checkDefinition, definitionError, definitionSchema, STEP_TYPES, type Problem, type UrlCheck } from './definition.js';
 import { runView, type FlowRow, type RunRow, type Versions } from './runs.js';
 
-export type RouteDeps = { db: Db; commands: CommandRegistry; versions: Versions };
+export type RouteDeps = { db: Db; commands: CommandRegistry; versions: Versions; urlCheck: UrlCheck };
 
 const idParam = z.strictObject({ id: z.string().min(1).max(100) });
 const anyObject = z.record(z.string(), z.unknown());
@@ -63,7 +63,7 @@ export function registerOrchestrationRoutes(r: RouteRegistry, d: RouteDeps): voi
     handler: async ({ body }) => {
       const raw = decode(body as Record<string, unknown>);
       const parsed = definitionSchema.safeParse(raw);
-      const problems: Problem[] = parsed.success ? checkDefinition(parsed.data, (n) => d.commands.has(n)) : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const problems: Problem[] = parsed.success ? checkDefinition(parsed.data, (n) => d.commands.has(n), d.urlCheck) : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return { data: { valid: problems.length === 0, problems, step_types: STEP_TYPES } };
     },
   });
