@@ -172,4 +172,65 @@ describe('flows and runs in a real browser', () => {
     await page.close();
     expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
   });
+
+  it('the visual editor: a step added from the palette, edited in its form, seen in the JSON and YAML text, published and kept', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/flows`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const def = { key: 'edit-me', name: 'Edit me', version: '1.0.0', steps: [{ id: 'first', type: 'transform', value: 'hi' }] };
+    const created = await page.request.post(`${server.baseUrl}/v1/flows`, { data: def, headers: { 'x-csrf-token': csrf } });
+    expect(created.status(), await created.text()).toBe(201);
+    await page.goto(`${server.baseUrl}/flows/edit-me`);
+    const graph = page.getByTestId('flow-graph');
+    await graph.locator('.react-flow__node[data-id=first]').click();
+    expect(await page.getByLabel('Step id').inputValue()).toBe('first');
+
+    // Palette: a wait step after the selected one, selected in its turn.
+    await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Wait' }).click();
+    await graph.locator('.react-flow__node[data-id=wait_1]').waitFor();
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(1);
+    const text = page.getByLabel('Definition (JSON or YAML)');
+    const seconds = page.getByLabel('Wait (seconds)');
+    expect(await seconds.inputValue()).toBe('60');
+    expect(JSON.parse(await text.inputValue()).steps[1]).toEqual({ id: 'wait_1', type: 'wait', after: ['first'], seconds: 60 });
+
+    // The form edits the text.
+    await seconds.fill('120');
+    await page.getByLabel('Step name').fill('Pause a bit');
+    await expect.poll(async () => JSON.parse(await text.inputValue()).steps[1]).toEqual({ id: 'wait_1', type: 'wait', after: ['first'], seconds: 120, name: 'Pause a bit' });
+    await shot(page, 'flow-editor-1440', true);
+
+    // YAML and back; an edit of the YAML text shows in the form.
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    expect(await text.inputValue()).toContain('seconds: 120');
+    await text.fill((await text.inputValue()).replace('seconds: 120', 'seconds: 90'));
+    await expect.poll(() => seconds.inputValue()).toBe('90');
+    await text.fill((await text.inputValue()) + '\n  - id: [broken');
+    await page.getByText('The YAML does not parse').waitFor();
+    expect(await graph.locator('.react-flow__node').count()).toBe(2);
+    await text.fill((await text.inputValue()).replace('\n  - id: [broken', ''));
+    await page.getByRole('button', { name: 'JSON', exact: true }).click();
+    expect(JSON.parse(await text.inputValue()).steps[1].seconds).toBe(90);
+
+    // Publish a new version, reload: the step is kept.
+    await page.getByRole('button', { name: 'Next version' }).click();
+    await page.getByRole('button', { name: 'Publish new version' }).click();
+    await page.getByText('v1.0.1', { exact: true }).first().waitFor();
+    await page.reload();
+    await graph.locator('.react-flow__node[data-id=wait_1]').waitFor();
+    expect(JSON.parse(await text.inputValue()).steps[1]).toMatchObject({ id: 'wait_1', seconds: 90, after: ['first'] });
+
+    // Keyboard: Enter on a node selects it; Delete step removes it and its edges.
+    await graph.locator('.react-flow__node[data-id=first]').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByLabel('Step id').inputValue()).toBe('first');
+    await page.getByRole('button', { name: 'Delete step' }).click();
+    await expect.poll(async () => JSON.parse(await text.inputValue()).steps.map((s: { id: string }) => s.id)).toEqual(['wait_1']);
+    const left = JSON.parse(await text.inputValue()).steps[0];
+    expect(left).toMatchObject({ id: 'wait_1', type: 'wait', seconds: 90, name: 'Pause a bit' });
+    expect(left.after ?? []).toEqual([]);
+    expect(await graph.locator('.react-flow__edge').count()).toBe(0);
+    await page.close();
+    expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
+  });
 });
