@@ -220,16 +220,37 @@ describe('flows and runs in a real browser', () => {
     await graph.locator('.react-flow__node[data-id=wait_1]').waitFor();
     expect(JSON.parse(await text.inputValue()).steps[1]).toMatchObject({ id: 'wait_1', seconds: 90, after: ['first'] });
 
+    // Connections: a handle dragged from one step to another adds the edge; the edge deleted removes it.
+    await graph.locator('.react-flow__node[data-id=wait_1]').click();
+    await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Transform' }).click();
+    await graph.locator('.react-flow__node[data-id=transform_1]').waitFor();
+    const afterOf = async (id: string) => (JSON.parse(await text.inputValue()).steps as Array<{ id: string; after?: string[] }>).find((x) => x.id === id)?.after ?? [];
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1']);
+    await page.waitForTimeout(400); // the view fits the new step
+    const from = (await graph.locator('.react-flow__node[data-id=first] .react-flow__handle.source').boundingBox())!;
+    const to = (await graph.locator('.react-flow__node[data-id=transform_1] .react-flow__handle.target').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1', 'first']);
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(3);
+    // By keyboard (the edge passes under another node here): focus it, Enter selects it.
+    await page.getByTestId('rf__edge-first->transform_1').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Delete connection first → transform_1' }).click();
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1']);
+
     // Keyboard: Enter on a node selects it; Delete step removes it and its edges.
     await graph.locator('.react-flow__node[data-id=first]').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByLabel('Step id').inputValue()).toBe('first');
     await page.getByRole('button', { name: 'Delete step' }).click();
-    await expect.poll(async () => JSON.parse(await text.inputValue()).steps.map((s: { id: string }) => s.id)).toEqual(['wait_1']);
-    const left = JSON.parse(await text.inputValue()).steps[0];
-    expect(left).toMatchObject({ id: 'wait_1', type: 'wait', seconds: 90, name: 'Pause a bit' });
-    expect(left.after ?? []).toEqual([]);
-    expect(await graph.locator('.react-flow__edge').count()).toBe(0);
+    await expect.poll(async () => JSON.parse(await text.inputValue()).steps.map((x: { id: string }) => x.id)).toEqual(['wait_1', 'transform_1']);
+    expect(JSON.parse(await text.inputValue()).steps[0]).toMatchObject({ id: 'wait_1', type: 'wait', seconds: 90, name: 'Pause a bit' });
+    expect(await afterOf('wait_1')).toEqual([]);
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(1);
+    await shot(page, 'flow-editor-edited-1440', true);
     await page.close();
     expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
   });

@@ -2,9 +2,9 @@
 // step's `after` (`step` or `step:branch`, the branch as the edge's label). Nodes are coloured by
 // status on a run, outlined when a validation problem points at them. In low-bandwidth mode, and
 // for keyboards and screen readers, the same steps as a list.
-import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, Position, ReactFlow, useReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePrefs } from '../../lib/prefs';
 import type { StepDef } from './api';
@@ -39,6 +39,18 @@ export function layoutSteps(steps: readonly StepDef[]): Map<string, { x: number;
   return out;
 }
 
+/** Fits the view again when steps are added or removed (editing), not on every change. */
+function FitOnChange({ ids }: { ids: string }) {
+  const { fitView } = useReactFlow();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const id = requestAnimationFrame(() => void fitView({ maxZoom: 1.2, duration: 200 }));
+    return () => cancelAnimationFrame(id);
+  }, [ids, fitView]);
+  return null;
+}
+
 export type StepState = { status?: string; attempts?: number };
 
 export function FlowGraph({ steps, states, problems, onSelect, selected, onConnect, onDisconnect }: {
@@ -69,6 +81,7 @@ export function FlowGraph({ steps, states, problems, onSelect, selected, onConne
         data: { label: <span><strong>{s.id}</strong><br /><span className="small">{s.type}{st ? ` · ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}</span></span> },
         className: `flow-node${st ? ` st-${st}` : ''}${problems?.has(i) ? ' has-problem' : ''}${selected === s.id ? ' is-selected' : ''}`,
         selected: selected === s.id,
+        ...(selected === s.id && { style: { boxShadow: '0 0 0 3px var(--accent)' } }),
         ariaLabel: `${s.id} (${s.type})${st ? `: ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}`,
         connectable: editable,
         deletable: false,
@@ -86,7 +99,12 @@ export function FlowGraph({ steps, states, problems, onSelect, selected, onConne
 
   if (lowBandwidth) return <StepList steps={steps} states={states} problems={problems} />;
   return (
-    <div className="glass flow-canvas" data-testid="flow-graph">
+    <div className="glass flow-canvas" data-testid="flow-graph" onKeyDown={(e) => {
+      // Enter (or Space) on a focused node selects it, like a click.
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      const id = (e.target as HTMLElement).closest?.('.react-flow__node')?.getAttribute('data-id');
+      if (id) onSelect?.(id);
+    }}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -96,10 +114,15 @@ export function FlowGraph({ steps, states, problems, onSelect, selected, onConne
           for (const c of changes) if (c.type === 'select' && c.selected && c.id !== selected) onSelect?.(c.id);
         }}
         onEdgeClick={editable ? (_, e) => setSelectedEdge(e.id) : undefined}
+        onEdgesChange={(changes) => {
+          // Enter on a focused edge selects it (then Delete, or the button, removes it).
+          for (const c of changes) if (editable && c.type === 'select') setSelectedEdge(c.selected ? c.id : null);
+        }}
         onPaneClick={() => setSelectedEdge(null)}
         onConnect={(c) => c.source && c.target && onConnect?.(c.source, c.target)}
         onEdgesDelete={(gone) => { for (const e of gone) onDisconnect?.((e.data as { edge: string }).edge, e.target); setSelectedEdge(null); }}
         fitView
+        fitViewOptions={{ maxZoom: 1.2 }}
         nodesConnectable={editable}
         nodesDraggable={false}
         deleteKeyCode={editable ? ['Backspace', 'Delete'] : null}
@@ -109,6 +132,7 @@ export function FlowGraph({ steps, states, problems, onSelect, selected, onConne
       >
         <Background />
         <Controls showInteractive={false} />
+        {editable && <FitOnChange ids={steps.map((s) => s.id).join(' ')} />}
         {editable && selectedEdge && (
           <div className="row" style={{ position: 'absolute', top: 8, right: 8, zIndex: 5 }}>
             <button type="button" onClick={() => {
