@@ -200,6 +200,15 @@ describe('flows and runs in a real browser', () => {
     await expect.poll(async () => JSON.parse(await text.inputValue()).steps[1]).toEqual({ id: 'wait_1', type: 'wait', after: ['first'], seconds: 120, name: 'Pause a bit' });
     await shot(page, 'flow-editor-1440', true);
 
+    // Validation problems: on the node and in the selected step's form.
+    const afterField = page.getByLabel('After steps (id or id:branch)');
+    await afterField.fill('first, nowhere');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByTestId('step-problems').waitFor();
+    expect(await page.getByTestId('step-problems').textContent()).toContain('steps.1');
+    expect(await page.locator('.react-flow__node.has-problem').getAttribute('data-id')).toBe('wait_1');
+    await afterField.fill('first');
+
     // YAML and back; an edit of the YAML text shows in the form.
     await page.getByRole('button', { name: 'YAML', exact: true }).click();
     expect(await text.inputValue()).toContain('seconds: 120');
@@ -207,6 +216,7 @@ describe('flows and runs in a real browser', () => {
     await expect.poll(() => seconds.inputValue()).toBe('90');
     await text.fill((await text.inputValue()) + '\n  - id: [broken');
     await page.getByText('The YAML does not parse').waitFor();
+    expect(await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Wait' }).isDisabled()).toBe(true);
     expect(await graph.locator('.react-flow__node').count()).toBe(2);
     await text.fill((await text.inputValue()).replace('\n  - id: [broken', ''));
     await page.getByRole('button', { name: 'JSON', exact: true }).click();
@@ -242,7 +252,8 @@ describe('flows and runs in a real browser', () => {
     await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1']);
 
     // Keyboard: Enter on a node selects it; Delete step removes it and its edges.
-    await graph.locator('.react-flow__node[data-id=first]').focus();
+    const firstNode = graph.locator('.react-flow__node[data-id=first]');
+    await expect.poll(async () => { await firstNode.focus(); return page.evaluate(() => document.activeElement?.getAttribute('data-id')); }).toBe('first');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByLabel('Step id').inputValue()).toBe('first');
     await page.getByRole('button', { name: 'Delete step' }).click();

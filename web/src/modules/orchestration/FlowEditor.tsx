@@ -123,7 +123,9 @@ export function FlowEditor({ text, onText, fallback, problems, writable = true, 
   const bad = useMemo(() => new Set(problems.map((p) => problemStep(p.path)).filter((n): n is number => n !== null)), [problems]);
   const [announce, setAnnounce] = useState('');
 
-  const edit = (d: Definition) => onText(writeText(d, format));
+  // While the text does not parse, the visual editor waits (an edit would overwrite the text).
+  const frozen = !writable || 'error' in parsed;
+  const edit = (d: Definition) => { if (!frozen) onText(writeText(d, format)); };
   const selectId = (id: string) => {
     const i = steps.findIndex((s) => s.id === id);
     if (i >= 0) setSelected(i);
@@ -153,7 +155,7 @@ export function FlowEditor({ text, onText, fallback, problems, writable = true, 
         <div role="toolbar" aria-label={t('editor.palette')} className="row" style={{ flexWrap: 'wrap', gap: 6 }} data-testid="step-palette">
           <span className="muted small">{sel ? t('editor.addAfter', { id: sel.id }) : t('editor.add')}</span>
           {STEP_TYPES.map((type) => (
-            <button key={type} type="button" className="small" aria-label={t('editor.addType', { type: t(`editor.type.${type}`) })} onClick={() => add(type)}>
+            <button key={type} type="button" className="small" aria-label={t('editor.addType', { type: t(`editor.type.${type}`) })} disabled={frozen} onClick={() => add(type)}>
               + {t(`editor.type.${type}`)}
             </button>
           ))}
@@ -164,8 +166,8 @@ export function FlowEditor({ text, onText, fallback, problems, writable = true, 
         <div style={{ flex: '2 1 460px', minWidth: 0 }}>
           {steps.length === 0 ? <p className="empty">{t('flow.noSteps')}</p> : (
             <FlowGraph steps={steps} problems={bad} selected={sel?.id} onSelect={selectId}
-              onConnect={writable ? (from, to) => edit(connect(def, from, to)) : undefined}
-              onDisconnect={writable ? (edge, to) => edit(disconnect(def, edge, to)) : undefined} />
+              onConnect={!frozen ? (from, to) => edit(connect(def, from, to)) : undefined}
+              onDisconnect={!frozen ? (edge, to) => edit(disconnect(def, edge, to)) : undefined} />
           )}
           {steps.length > 0 && (
             <div className="field" style={{ marginTop: 8 }}>
@@ -188,10 +190,10 @@ export function FlowEditor({ text, onText, fallback, problems, writable = true, 
                 </ul>
               )}
               {[{ path: 'id', kind: 'text' as const }, { path: 'name', kind: 'text' as const }, ...fields].map((f) => (
-                <FieldInput key={`${selected}-${f.path}`} id={fid(f.path)} field={f} value={get(sel, f.path)} readOnly={!writable}
+                <FieldInput key={`${selected}-${f.path}`} id={fid(f.path)} field={f} value={get(sel, f.path)} readOnly={frozen}
                   onChange={(v) => edit(setField(def, selected!, f.path, v))} />
               ))}
-              {writable && <div className="row"><button type="button" className="btn-danger" onClick={remove}>{t('editor.delete')}</button></div>}
+              {writable && <div className="row"><button type="button" className="btn-danger" disabled={frozen} onClick={remove}>{t('editor.delete')}</button></div>}
             </>
           )}
         </section>
