@@ -172,4 +172,97 @@ describe('flows and runs in a real browser', () => {
     await page.close();
     expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
   });
+
+  it('the visual editor: a step added from the palette, edited in its form, seen in the JSON and YAML text, published and kept', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${server.baseUrl}/flows`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'atrium_csrf')?.value ?? '';
+    const def = { key: 'edit-me', name: 'Edit me', version: '1.0.0', steps: [{ id: 'first', type: 'transform', value: 'hi' }] };
+    const created = await page.request.post(`${server.baseUrl}/v1/flows`, { data: def, headers: { 'x-csrf-token': csrf } });
+    expect(created.status(), await created.text()).toBe(201);
+    await page.goto(`${server.baseUrl}/flows/edit-me`);
+    const graph = page.getByTestId('flow-graph');
+    await graph.locator('.react-flow__node[data-id=first]').click();
+    expect(await page.getByLabel('Step id').inputValue()).toBe('first');
+
+    // Palette: a wait step after the selected one, selected in its turn.
+    await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Wait' }).click();
+    await graph.locator('.react-flow__node[data-id=wait_1]').waitFor();
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(1);
+    const text = page.getByLabel('Definition (JSON or YAML)');
+    const seconds = page.getByLabel('Wait (seconds)');
+    expect(await seconds.inputValue()).toBe('60');
+    expect(JSON.parse(await text.inputValue()).steps[1]).toEqual({ id: 'wait_1', type: 'wait', after: ['first'], seconds: 60 });
+
+    // The form edits the text.
+    await seconds.fill('120');
+    await page.getByLabel('Step name').fill('Pause a bit');
+    await expect.poll(async () => JSON.parse(await text.inputValue()).steps[1]).toEqual({ id: 'wait_1', type: 'wait', after: ['first'], seconds: 120, name: 'Pause a bit' });
+    await shot(page, 'flow-editor-1440', true);
+
+    // Validation problems: on the node and in the selected step's form.
+    const afterField = page.getByLabel('After steps (id or id:branch)');
+    await afterField.fill('first, nowhere');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByTestId('step-problems').waitFor();
+    expect(await page.getByTestId('step-problems').textContent()).toContain('steps.1');
+    expect(await page.locator('.react-flow__node.has-problem').getAttribute('data-id')).toBe('wait_1');
+    await afterField.fill('first');
+
+    // YAML and back; an edit of the YAML text shows in the form.
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    expect(await text.inputValue()).toContain('seconds: 120');
+    await text.fill((await text.inputValue()).replace('seconds: 120', 'seconds: 90'));
+    await expect.poll(() => seconds.inputValue()).toBe('90');
+    await text.fill((await text.inputValue()) + '\n  - id: [broken');
+    await page.getByText('The YAML does not parse').waitFor();
+    expect(await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Wait' }).isDisabled()).toBe(true);
+    expect(await graph.locator('.react-flow__node').count()).toBe(2);
+    await text.fill((await text.inputValue()).replace('\n  - id: [broken', ''));
+    await page.getByRole('button', { name: 'JSON', exact: true }).click();
+    expect(JSON.parse(await text.inputValue()).steps[1].seconds).toBe(90);
+
+    // Publish a new version, reload: the step is kept.
+    await page.getByRole('button', { name: 'Next version' }).click();
+    await page.getByRole('button', { name: 'Publish new version' }).click();
+    await page.getByText('v1.0.1', { exact: true }).first().waitFor();
+    await page.reload();
+    await graph.locator('.react-flow__node[data-id=wait_1]').waitFor();
+    expect(JSON.parse(await text.inputValue()).steps[1]).toMatchObject({ id: 'wait_1', seconds: 90, after: ['first'] });
+
+    // Connections: a handle dragged from one step to another adds the edge; the edge deleted removes it.
+    await graph.locator('.react-flow__node[data-id=wait_1]').click();
+    await page.getByTestId('step-palette').getByRole('button', { name: 'Add step: Transform' }).click();
+    await graph.locator('.react-flow__node[data-id=transform_1]').waitFor();
+    const afterOf = async (id: string) => (JSON.parse(await text.inputValue()).steps as Array<{ id: string; after?: string[] }>).find((x) => x.id === id)?.after ?? [];
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1']);
+    await page.waitForTimeout(400); // the view fits the new step
+    const from = (await graph.locator('.react-flow__node[data-id=first] .react-flow__handle.source').boundingBox())!;
+    const to = (await graph.locator('.react-flow__node[data-id=transform_1] .react-flow__handle.target').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1', 'first']);
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(3);
+    // By keyboard (the edge passes under another node here): focus it, Enter selects it.
+    await page.getByTestId('rf__edge-first->transform_1').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Delete connection first → transform_1' }).click();
+    await expect.poll(() => afterOf('transform_1')).toEqual(['wait_1']);
+
+    // Keyboard: Enter on a node selects it; Delete step removes it and its edges.
+    const firstNode = graph.locator('.react-flow__node[data-id=first]');
+    await expect.poll(async () => { await firstNode.focus(); return page.evaluate(() => document.activeElement?.getAttribute('data-id')); }).toBe('first');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByLabel('Step id').inputValue()).toBe('first');
+    await page.getByRole('button', { name: 'Delete step' }).click();
+    await expect.poll(async () => JSON.parse(await text.inputValue()).steps.map((x: { id: string }) => x.id)).toEqual(['wait_1', 'transform_1']);
+    expect(JSON.parse(await text.inputValue()).steps[0]).toMatchObject({ id: 'wait_1', type: 'wait', seconds: 90, name: 'Pause a bit' });
+    expect(await afterOf('wait_1')).toEqual([]);
+    await expect.poll(() => graph.locator('.react-flow__edge').count()).toBe(1);
+    await shot(page, 'flow-editor-edited-1440', true);
+    await page.close();
+    expect(consoleErrors.filter((e) => !/Failed to load resource: .* 400/.test(e)).join('\n')).toBe('');
+  });
 });

@@ -2,9 +2,9 @@
 // step's `after` (`step` or `step:branch`, the branch as the edge's label). Nodes are coloured by
 // status on a run, outlined when a validation problem points at them. In low-bandwidth mode, and
 // for keyboards and screen readers, the same steps as a list.
-import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, Position, ReactFlow, useReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePrefs } from '../../lib/prefs';
 import type { StepDef } from './api';
@@ -39,17 +39,37 @@ export function layoutSteps(steps: readonly StepDef[]): Map<string, { x: number;
   return out;
 }
 
+/** Fits the view again when steps are added or removed (editing), not on every change. */
+function FitOnChange({ ids }: { ids: string }) {
+  const { fitView } = useReactFlow();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const id = requestAnimationFrame(() => void fitView({ maxZoom: 1.2, duration: 200 }));
+    return () => cancelAnimationFrame(id);
+  }, [ids, fitView]);
+  return null;
+}
+
 export type StepState = { status?: string; attempts?: number };
 
-export function FlowGraph({ steps, states, problems, onSelect }: {
+export function FlowGraph({ steps, states, problems, onSelect, selected, onConnect, onDisconnect }: {
   steps: readonly StepDef[];
   states?: ReadonlyMap<string, StepState>;
   /** Indexes of steps with a validation problem. */
   problems?: ReadonlySet<number>;
   onSelect?: (id: string) => void;
+  /** The id of the selected step (editor). */
+  selected?: string;
+  /** Editing: a handle dragged from one step to another (`after` of the target). */
+  onConnect?: (from: string, to: string) => void;
+  /** Editing: an edge deleted (as written in the target's `after`). */
+  onDisconnect?: (edge: string, to: string) => void;
 }) {
   const { t } = useTranslation();
   const { lowBandwidth } = usePrefs();
+  const editable = !!onConnect;
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const { nodes, edges } = useMemo(() => {
     const pos = layoutSteps(steps);
     const ids = new Set(steps.map((s) => s.id));
@@ -59,36 +79,69 @@ export function FlowGraph({ steps, states, problems, onSelect }: {
         id: s.id,
         position: pos.get(s.id) ?? { x: 0, y: 0 },
         data: { label: <span><strong>{s.id}</strong><br /><span className="small">{s.type}{st ? ` · ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}</span></span> },
-        className: `flow-node${st ? ` st-${st}` : ''}${problems?.has(i) ? ' has-problem' : ''}`,
+        className: `flow-node${st ? ` st-${st}` : ''}${problems?.has(i) ? ' has-problem' : ''}${selected === s.id ? ' is-selected' : ''}`,
+        selected: selected === s.id,
+        ...(selected === s.id && { style: { boxShadow: '0 0 0 3px var(--accent)' } }),
         ariaLabel: `${s.id} (${s.type})${st ? `: ${t(`stepStatus.${st}`, { defaultValue: st })}` : ''}`,
-        connectable: false,
+        connectable: editable,
+        deletable: false,
         sourcePosition: Position.Right,
         targetPosition: Position.Left,
       };
     });
     const edges: Edge[] = steps.flatMap((s) => (s.after ?? []).map((e) => {
       const { from, branch } = splitEdge(e);
-      return ids.has(from) ? [{ id: `${e}->${s.id}`, source: from, target: s.id, ...(branch && { label: branch }) }] : [];
+      const id = `${e}->${s.id}`;
+      return ids.has(from) ? [{ id, source: from, target: s.id, data: { edge: e }, selected: selectedEdge === id, deletable: editable, ...(branch && { label: branch }) }] : [];
     }).flat());
     return { nodes, edges };
-  }, [steps, states, problems, t]);
+  }, [steps, states, problems, t, selected, selectedEdge, editable]);
 
   if (lowBandwidth) return <StepList steps={steps} states={states} problems={problems} />;
   return (
-    <div className="glass flow-canvas" data-testid="flow-graph">
+    <div className="glass flow-canvas" data-testid="flow-graph" onKeyDown={(e) => {
+      // Enter (or Space) on a focused node selects it, like a click.
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      const id = (e.target as HTMLElement).closest?.('.react-flow__node')?.getAttribute('data-id');
+      if (id) onSelect?.(id);
+    }}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         onNodeClick={(_, n) => onSelect?.(n.id)}
+        onNodesChange={(changes) => {
+          // Enter or Space on a focused node selects it, like a click.
+          for (const c of changes) if (c.type === 'select' && c.selected && c.id !== selected) onSelect?.(c.id);
+        }}
+        onEdgeClick={editable ? (_, e) => setSelectedEdge(e.id) : undefined}
+        onEdgesChange={(changes) => {
+          // Enter on a focused edge selects it (then Delete, or the button, removes it).
+          for (const c of changes) if (editable && c.type === 'select') setSelectedEdge(c.selected ? c.id : null);
+        }}
+        onPaneClick={() => setSelectedEdge(null)}
+        onConnect={(c) => c.source && c.target && onConnect?.(c.source, c.target)}
+        onEdgesDelete={(gone) => { for (const e of gone) onDisconnect?.((e.data as { edge: string }).edge, e.target); setSelectedEdge(null); }}
         fitView
-        nodesConnectable={false}
-        deleteKeyCode={null}
+        fitViewOptions={{ maxZoom: 1.2 }}
+        nodesConnectable={editable}
+        nodesDraggable={false}
+        deleteKeyCode={editable ? ['Backspace', 'Delete'] : null}
         proOptions={{ hideAttribution: true }}
         colorMode={document.documentElement.dataset.theme === 'light' ? 'light' : 'dark'}
         ariaLabelConfig={{ 'node.a11yDescription.default': t('flow.nodeHelp') }}
       >
         <Background />
         <Controls showInteractive={false} />
+        {editable && <FitOnChange ids={steps.map((s) => s.id).join(' ')} />}
+        {editable && selectedEdge && (
+          <div className="row" style={{ position: 'absolute', top: 8, right: 8, zIndex: 5 }}>
+            <button type="button" onClick={() => {
+              const e = edges.find((x) => x.id === selectedEdge);
+              if (e) onDisconnect?.((e.data as { edge: string }).edge, e.target);
+              setSelectedEdge(null);
+            }}>{t('editor.deleteEdge', { edge: selectedEdge.replace('->', ' → ') })}</button>
+          </div>
+        )}
       </ReactFlow>
     </div>
   );

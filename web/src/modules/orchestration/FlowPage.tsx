@@ -9,6 +9,8 @@ import { fmtDateTime } from '../../lib/format';
 import { useDebounced, useQuery } from '../../lib/query';
 import { ErrorText, Loading, useAction } from '../../ui/feedback';
 import { bumpVersion, definitionBody, flows, problemStep, runs, type Definition, type Problem } from './api';
+import { parseText, writeText } from './editing';
+import { FlowEditor } from './FlowEditor';
 import { FlowGraph, StepList } from './FlowGraph';
 import { ProblemList, problemsOf } from './Problems';
 import { RunTable } from './RunTable';
@@ -41,15 +43,10 @@ export default function FlowPage() {
     if (q.data) setText(pretty(q.data.definition));
   }, [q.data?.flow.latest_version, q.data?.flow.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // The graph follows the editor while its text parses as JSON, else the saved definition.
+  // The graph follows the editor while its text parses (JSON or YAML), else the saved definition.
   const shown: Definition | undefined = useMemo(() => {
-    try {
-      const d = JSON.parse(text) as Definition;
-      if (d && Array.isArray(d.steps)) return d;
-    } catch {
-      /* editing */
-    }
-    return q.data?.definition;
+    const p = parseText(text);
+    return 'definition' in p && Array.isArray(p.definition.steps) ? p.definition : q.data?.definition;
   }, [text, q.data]);
   const bad = useMemo(() => new Set(problems.map((p) => problemStep(p.path)).filter((n): n is number => n !== null)), [problems]);
 
@@ -69,12 +66,11 @@ export default function FlowPage() {
     }
   };
   const bump = () => {
-    try {
-      const d = JSON.parse(text) as Definition;
-      setText(pretty({ ...d, version: bumpVersion(d.version ?? flow.latest_version) }));
-    } catch {
-      setProblems([{ path: '', message: t('flow.notJson') }]);
-    }
+    const p = parseText(text);
+    if ('definition' in p) {
+      setText(writeText({ ...p.definition, version: bumpVersion(p.definition.version ?? flow.latest_version) }, p.format));
+      setChecked(false);
+    } else setProblems([{ path: '', message: t('flow.notJson') }]);
   };
   const publish = async () => {
     setPublishError(null);
@@ -128,9 +124,34 @@ export default function FlowPage() {
         </div>
       )}
 
-      <section aria-labelledby="flow-graph-h" className="stack">
-        <h2 id="flow-graph-h">{t('flow.graph')}</h2>
-        {steps.length === 0 ? <p className="empty">{t('flow.noSteps')}</p> : <FlowGraph steps={steps} problems={bad} />}
+      {!writable && (
+        <section aria-labelledby="flow-graph-h" className="stack">
+          <h2 id="flow-graph-h">{t('flow.graph')}</h2>
+          {steps.length === 0 ? <p className="empty">{t('flow.noSteps')}</p> : <FlowGraph steps={steps} problems={bad} />}
+        </section>
+      )}
+
+
+      <section className="glass panel form" aria-labelledby="flow-def-h">
+        <h2 id="flow-def-h">{t('flow.definition')}</h2>
+        {writable ? (
+          <FlowEditor text={text} onText={(x) => { setText(x); setChecked(false); }} fallback={q.data.definition} problems={problems}
+            textId="fp-def" textLabel={t('flow.definitionLabel')} />
+        ) : (
+          <div className="field">
+            <label htmlFor="fp-def">{t('flow.definitionLabel')}</label>
+            <textarea id="fp-def" className="flow-json" spellCheck={false} value={text} readOnly />
+          </div>
+        )}
+        <ProblemList problems={problems} />
+        {problems.length === 0 && <ErrorText error={publishError} />}
+        {checked && <p className="health-green" role="status">{t('flow.valid')}</p>}
+        <div className="row">
+          <button type="button" onClick={() => void validate()}>{t('flow.validate')}</button>
+          {writable && <button type="button" onClick={bump}>{t('flow.bump')}</button>}
+          {writable && <button type="button" className="btn-primary" onClick={() => void publish()} disabled={busy}>{t('flow.publish')}</button>}
+        </div>
+        {steps.length > 0 && bad.size > 0 && <StepList steps={steps} problems={bad} />}
       </section>
 
       {writable && flow.status !== 'archived' && (
@@ -147,23 +168,6 @@ export default function FlowPage() {
           </div>
         </section>
       )}
-
-      <section className="glass panel form" aria-labelledby="flow-def-h">
-        <h2 id="flow-def-h">{t('flow.definition')}</h2>
-        <div className="field">
-          <label htmlFor="fp-def">{t('flow.definitionLabel')}</label>
-          <textarea id="fp-def" className="flow-json" spellCheck={false} value={text} readOnly={!writable} onChange={(e) => { setText(e.target.value); setChecked(false); }} />
-        </div>
-        <ProblemList problems={problems} />
-        {problems.length === 0 && <ErrorText error={publishError} />}
-        {checked && <p className="health-green" role="status">{t('flow.valid')}</p>}
-        <div className="row">
-          <button type="button" onClick={() => void validate()}>{t('flow.validate')}</button>
-          {writable && <button type="button" onClick={bump}>{t('flow.bump')}</button>}
-          {writable && <button type="button" className="btn-primary" onClick={() => void publish()} disabled={busy}>{t('flow.publish')}</button>}
-        </div>
-        {steps.length > 0 && bad.size > 0 && <StepList steps={steps} problems={bad} />}
-      </section>
 
       <section className="glass panel" aria-labelledby="flow-runs-h">
         <div className="row" style={{ justifyContent: 'space-between' }}>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import { ErrorText } from '../../ui/feedback';
 import { definitionBody, flows, type Problem } from './api';
+import { FlowEditor } from './FlowEditor';
 import { ProblemList, problemsOf } from './Problems';
 import { TEMPLATES, templateById, templateText } from './templates';
 
@@ -95,11 +96,8 @@ export default function NewFlow() {
         <p className="sr-only" role="status" aria-live="polite">{announce}</p>
       </section>
       <form className="glass panel form" onSubmit={create} aria-label={t('newFlow.title')}>
-        <div className="field">
-          <label htmlFor="nf-def">{t('newFlow.definition')}</label>
-          <textarea id="nf-def" ref={editor} className="flow-json" spellCheck={false} value={text} onChange={(e) => { setText(e.target.value); setChecked(false); }} />
-          <p className="hint">{t('newFlow.formatHint')}</p>
-        </div>
+        <FlowEditor text={text} onText={(x) => { setText(x); setChecked(false); }} problems={problems}
+          textId="nf-def" textLabel={t('newFlow.definition')} textRef={editor} hint={t('newFlow.formatHint')} />
         <ProblemList problems={problems} />
         {problems.length === 0 && <ErrorText error={error} />}
         {checked && <p className="health-green" role="status">{t('flow.valid')}</p>}

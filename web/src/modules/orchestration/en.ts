@@ -54,6 +54,26 @@ const en = {
     approvals: 'Waiting for a decision', readOnly: 'You can see this approval but not decide it.', waits: 'What the run waits for',
     waitsFor: '“{{step}}” waits for {{kind}}', timeline: 'Journal', noSteps: 'No step has run yet.', io: 'Input and output',
   },
+  editor: {
+    palette: 'Step palette', add: 'Add a step:', addAfter: 'Add after “{{id}}”:', addType: 'Add step: {{type}}',
+    added: 'Step “{{id}}” added.', deleted: 'Step “{{id}}” deleted.', pick: 'Selected step', stepForm: 'Step settings',
+    noSelection: 'Select a step in the graph (click it, or Enter on it) to change its settings.',
+    stepTitle: '{{id}} · {{type}}', delete: 'Delete step', deleteEdge: 'Delete connection {{edge}}', format: 'Text format',
+    commaHint: 'Separated by commas.', notNumber: 'Enter a whole number.', notJson: 'Not valid JSON yet: the last valid value is kept.',
+    parseError: 'The {{format}} does not parse ({{message}}): the graph shows the last valid version.',
+    type: {
+      command: 'Command', http: 'HTTP call', llm: 'LLM prompt', task: 'Task', approval: 'Approval', wait: 'Wait', condition: 'Condition',
+      switch: 'Switch', parallel: 'Parallel', for_each: 'For each', sub_flow: 'Sub-flow', transform: 'Transform',
+    },
+    field: {
+      id: 'Step id', name: 'Step name', command: 'Command name', input: 'Command input (JSON)', method: 'Method', url: 'URL', body: 'Body (JSON)',
+      alias: 'Model alias', prompt: 'Prompt', workflow_id: 'Workflow id', assignee_id: 'Assignee id', due_date: 'Due date', title: 'Approval title',
+      approvers: 'Approvers', required: 'Approvals required', exclude_starter: 'The person who started the run may not approve',
+      seconds: 'Wait (seconds)', until: 'Wait until (expression)', event_namespace: 'Event namespace', event_event: 'Event name',
+      if: 'Condition (expression)', value: 'Value', cases: 'Cases', items: 'Items (expression)', limit: 'Item limit', flow: 'Flow key',
+      after: 'After steps (id or id:branch)', retry_max_attempts: 'Maximum attempts', timeout_seconds: 'Timeout (seconds)',
+    },
+  },
   errors: {
     INVALID_FLOW: 'The flow definition has problems.', FLOW_PAUSED: 'This flow is paused: resume it to start runs.',
     FLOW_ARCHIVED: 'This flow is archived.', FLOW_KEY_TAKEN: 'Another flow already uses this key.',

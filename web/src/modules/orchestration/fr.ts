@@ -56,6 +56,26 @@ const fr: typeof en = {
     approvals: 'En attente d’une décision', readOnly: 'Vous voyez cette approbation mais ne pouvez pas décider.', waits: 'Ce que l’exécution attend',
     waitsFor: '« {{step}} » attend {{kind}}', timeline: 'Journal d’exécution', noSteps: 'Aucune étape n’a encore tourné.', io: 'Entrée et sortie',
   },
+  editor: {
+    palette: 'Palette d’étapes', add: 'Ajouter une étape :', addAfter: 'Ajouter après « {{id}} » :', addType: 'Ajouter l’étape : {{type}}',
+    added: 'Étape « {{id}} » ajoutée.', deleted: 'Étape « {{id}} » supprimée.', pick: 'Étape sélectionnée', stepForm: 'Réglages de l’étape',
+    noSelection: 'Sélectionnez une étape dans le graphe (clic, ou Entrée dessus) pour modifier ses réglages.',
+    stepTitle: '{{id}} · {{type}}', delete: 'Supprimer l’étape', deleteEdge: 'Supprimer la liaison {{edge}}', format: 'Format du texte',
+    commaHint: 'Séparés par des virgules.', notNumber: 'Saisissez un nombre entier.', notJson: 'Pas encore du JSON valide : la dernière valeur valide est conservée.',
+    parseError: 'Le {{format}} ne se lit pas ({{message}}) : le graphe montre la dernière version valide.',
+    type: {
+      command: 'Commande', http: 'Appel HTTP', llm: 'Invite LLM', task: 'Tâche', approval: 'Approbation', wait: 'Attente', condition: 'Condition',
+      switch: 'Aiguillage', parallel: 'Parallèle', for_each: 'Pour chaque', sub_flow: 'Sous-flux', transform: 'Transformation',
+    },
+    field: {
+      id: 'Identifiant de l’étape', name: 'Nom de l’étape', command: 'Nom de la commande', input: 'Entrée de la commande (JSON)', method: 'Méthode', url: 'URL', body: 'Corps (JSON)',
+      alias: 'Alias du modèle', prompt: 'Invite', workflow_id: 'Identifiant du workflow', assignee_id: 'Identifiant de la personne assignée', due_date: 'Échéance', title: 'Titre de l’approbation',
+      approvers: 'Approbateurs', required: 'Approbations requises', exclude_starter: 'La personne qui a lancé l’exécution ne peut pas approuver',
+      seconds: 'Attente (secondes)', until: 'Attendre jusqu’à (expression)', event_namespace: 'Espace de noms de l’événement', event_event: 'Nom de l’événement',
+      if: 'Condition (expression)', value: 'Valeur', cases: 'Cas', items: 'Éléments (expression)', limit: 'Limite d’éléments', flow: 'Clé du flux',
+      after: 'Après les étapes (id ou id:branche)', retry_max_attempts: 'Nombre maximal de tentatives', timeout_seconds: 'Délai maximal (secondes)',
+    },
+  },
   errors: {
     INVALID_FLOW: 'La définition du flux comporte des problèmes.', FLOW_PAUSED: 'Ce flux est en pause : reprenez-le pour lancer des exécutions.',
     FLOW_ARCHIVED: 'Ce flux est archivé.', FLOW_KEY_TAKEN: 'Un autre flux utilise déjà cette clé.',

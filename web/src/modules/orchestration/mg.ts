@@ -56,6 +56,26 @@ const mg: typeof en = {
     approvals: 'Miandry fanapahan-kevitra', readOnly: 'Hitanao ity fankatoavana ity fa tsy afaka manapa-kevitra ianao.', waits: "Izay andrasan'ny fandehanana",
     waitsFor: 'Miandry {{kind}} ny “{{step}}”', timeline: 'Diary', noSteps: 'Mbola tsy nisy dingana nandeha.', io: 'Fampidirana sy vokatra',
   },
+  editor: {
+    palette: 'Karazana dingana', add: 'Hanampy dingana:', addAfter: 'Hanampy aorian’i “{{id}}”:', addType: 'Hanampy dingana: {{type}}',
+    added: 'Nampiana ny dingana “{{id}}”.', deleted: 'Voafafa ny dingana “{{id}}”.', pick: 'Dingana voafidy', stepForm: 'Fandrindrana ny dingana',
+    noSelection: 'Mifidiana dingana ao amin’ny sary (tsindrio, na Enter eo aminy) hanovana ny fandrindrana azy.',
+    stepTitle: '{{id}} · {{type}}', delete: 'Fafao ny dingana', deleteEdge: 'Fafao ny fifandraisana {{edge}}', format: 'Endriky ny lahatsoratra',
+    commaHint: 'Sarahana amin’ny faingo.', notNumber: 'Ampidiro isa feno.', notJson: 'Tsy JSON marina mbola: ny sanda marina farany no tazonina.',
+    parseError: 'Tsy azo vakiana ny {{format}} ({{message}}): ny dikan-teny marina farany no asehon’ny sary.',
+    type: {
+      command: 'Baiko', http: 'Antso HTTP', llm: 'Fangatahana LLM', task: 'Asa', approval: 'Fankatoavana', wait: 'Fiandrasana', condition: 'Fepetra',
+      switch: 'Fizarana', parallel: 'Miaraka', for_each: 'Isaky ny singa', sub_flow: 'Fizotra zanany', transform: 'Fanovana',
+    },
+    field: {
+      id: 'Famantarana ny dingana', name: 'Anaran’ny dingana', command: 'Anaran’ny baiko', input: 'Fampidirana ho an’ny baiko (JSON)', method: 'Fomba', url: 'URL', body: 'Votoaty (JSON)',
+      alias: 'Solon’anaran’ny modely', prompt: 'Fangatahana', workflow_id: 'Famantarana ny workflow', assignee_id: 'Famantarana ny tompon’andraikitra', due_date: 'Daty farany', title: 'Lohatenin’ny fankatoavana',
+      approvers: 'Mpankato', required: 'Fankatoavana ilaina', exclude_starter: 'Tsy afaka mankato ilay nanomboka ny fandehanana',
+      seconds: 'Fiandrasana (segondra)', until: 'Miandry mandra-pahatongan’ny (fomba fiteny)', event_namespace: 'Sokajin’ny tranga', event_event: 'Anaran’ny tranga',
+      if: 'Fepetra (fomba fiteny)', value: 'Sanda', cases: 'Tranga', items: 'Singa (fomba fiteny)', limit: 'Fetran’ny singa', flow: 'Lakilen’ny fizotra',
+      after: 'Aorian’ny dingana (id na id:sampana)', retry_max_attempts: 'Fanandramana farafahabetsany', timeout_seconds: 'Fe-potoana (segondra)',
+    },
+  },
   errors: {
     INVALID_FLOW: "Misy olana ny famaritana ny fizotra.", FLOW_PAUSED: 'Miato ity fizotra ity: tohizo aloha vao afaka mandefa.',
     FLOW_ARCHIVED: 'Voaarisiva ity fizotra ity.', FLOW_KEY_TAKEN: 'Efa misy fizotra hafa mampiasa io lakile io.',
