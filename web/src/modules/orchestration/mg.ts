@@ -60,7 +60,7 @@ const mg: typeof en = {
     palette: 'Karazana dingana', add: 'Hanampy dingana:', addAfter: 'Hanampy aorian’i “{{id}}”:', addType: 'Hanampy dingana: {{type}}',
     added: 'Nampiana ny dingana “{{id}}”.', deleted: 'Voafafa ny dingana “{{id}}”.', pick: 'Dingana voafidy', stepForm: 'Fandrindrana ny dingana',
     noSelection: 'Mifidiana dingana ao amin’ny sary (tsindrio, na Enter eo aminy) hanovana ny fandrindrana azy.',
-    stepTitle: '{{id}} · {{type}}', delete: 'Fafao ny dingana', deleteEdge: 'Fafao ny fifandraisana {{edge}}', format: 'Endriky ny lahatsoratra',
+    stepTitle: 'Dingana {{id}} · {{type}}', delete: 'Fafao ny dingana', deleteEdge: 'Fafao ny fifandraisana {{edge}}', format: 'Endriky ny lahatsoratra',
     commaHint: 'Sarahana amin’ny faingo.', notNumber: 'Ampidiro isa feno.', notJson: 'Tsy JSON marina mbola: ny sanda marina farany no tazonina.',
     parseError: 'Tsy azo vakiana ny {{format}} ({{message}}): ny dikan-teny marina farany no asehon’ny sary.',
     type: {
@@ -68,7 +68,7 @@ const mg: typeof en = {
       switch: 'Fizarana', parallel: 'Miaraka', for_each: 'Isaky ny singa', sub_flow: 'Fizotra zanany', transform: 'Fanovana',
     },
     field: {
-      id: 'Famantarana ny dingana', name: 'Anaran’ny dingana', command: 'Anaran’ny baiko', input: 'Fampidirana ho an’ny baiko (JSON)', method: 'Fomba', url: 'URL', body: 'Votoaty (JSON)',
+      id: 'Famantarana ny dingana', name: 'Anaran’ny dingana', command: 'Anaran’ny baiko', input: 'Fampidirana ho an’ny baiko (JSON)', method: 'Fomba', url: 'Adiresy (URL)', body: 'Votoaty (JSON)',
       alias: 'Solon’anaran’ny modely', prompt: 'Fangatahana', workflow_id: 'Famantarana ny workflow', assignee_id: 'Famantarana ny tompon’andraikitra', due_date: 'Daty farany', title: 'Lohatenin’ny fankatoavana',
       approvers: 'Mpankato', required: 'Fankatoavana ilaina', exclude_starter: 'Tsy afaka mankato ilay nanomboka ny fandehanana',
       seconds: 'Fiandrasana (segondra)', until: 'Miandry mandra-pahatongan’ny (fomba fiteny)', event_namespace: 'Sokajin’ny tranga', event_event: 'Anaran’ny tranga',
