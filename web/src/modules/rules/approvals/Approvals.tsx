@@ -17,6 +17,7 @@ import { ErrorText, Loading, useToast } from '../../../ui/feedback';
 import { useStepUp } from '../../../ui/StepUp';
 import { WhyDialog } from '../../../ui/WhyDialog';
 import { DiffViewer } from '../../ledger/DiffDetail';
+import { FlowApprovals } from './FlowApprovals';
 
 type Decision = { kind: 'approve' | 'reject'; items: Approval[] };
 
@@ -158,6 +159,7 @@ export default function Approvals() {
           )}
         </>
       )}
+      {tab === 'pending' && !params.id && <FlowApprovals />}
       {decision && decision.kind === 'approve' && (
         <WhyDialog
           title={decision.items.length === 1 ? t('approvals.approveTitle', { name: decision.items[0]!.summary }) : t('approvals.approveManyTitle', { n: decision.items.length })}
