@@ -5,7 +5,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { Diff } from '../../../sdk/src/index.js';
 import type { Notification } from '../../../sdk/src/rules.js';
-import { rules } from '../api';
+import { api, rules } from '../api';
 import { useLive } from '../live';
 
 type State = { unread: number; latest: Notification[]; pending: number; loaded: boolean };
@@ -25,10 +25,14 @@ export function refreshInbox(): Promise<void> {
     return inflight;
   }
   inflight = (async () => {
-    const [n, a] = await Promise.allSettled([rules.notifications({ limit: 8 }), rules.approvals({ status: 'pending', limit: 200 })]);
+    // Pending: rule approvals, and the flow approval steps this person may decide.
+    const [n, a, f] = await Promise.allSettled([
+      rules.notifications({ limit: 8 }), rules.approvals({ status: 'pending', limit: 200 }),
+      api.request<unknown[]>('GET', '/v1/flow-approvals', { query: { mine: 'true' } }),
+    ]);
     set({
       ...(n.status === 'fulfilled' ? { unread: n.value.unread, latest: n.value.items } : {}),
-      ...(a.status === 'fulfilled' ? { pending: a.value.length } : {}),
+      ...(a.status === 'fulfilled' ? { pending: a.value.length + (f.status === 'fulfilled' ? f.value.data.length : 0) } : {}),
       loaded: true,
     });
   })().finally(() => {
@@ -49,7 +53,9 @@ export function resetInbox(): void {
 export const concernsInbox = (d: Diff, me: string | undefined): boolean =>
   (d.event === 'notification.sent' && (d.after as { user_id?: string } | null)?.user_id === me) ||
   (d.namespace === 'notifications' && d.event !== 'notification.sent') ||
-  d.event.startsWith('approval.');
+  d.event.startsWith('approval.') ||
+  // A flow run that starts to wait may be waiting for this person (decisions are approval.*).
+  (d.namespace === 'orchestration' && d.event === 'run.waiting');
 
 export function useInbox(): State {
   return useSyncExternalStore((l) => {

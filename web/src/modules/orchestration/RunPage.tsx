@@ -132,7 +132,7 @@ export default function RunPage() {
           {failedStep && <p>{t('run.failedStep', { step: failedStep.key, n: failedStep.attempt })}</p>}
           <pre className="flow-pre">{message(failedStep?.error ?? run.error) || '—'}</pre>
           {writable && (
-            <div className="row">
+            <div className="row" style={{ marginTop: 12 }}>
               <button type="button" onClick={() => void goTo(runs.replay(run.id))}>{t('run.replay')}</button>
               {failedStep && <button type="button" onClick={() => void goTo(runs.fork(run.id, failedStep.key))}>{t('run.fork', { step: failedStep.key })}</button>}
             </div>
