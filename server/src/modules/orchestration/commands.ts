@@ -207,7 +207,7 @@ export function registerOrchestrationCommands(commands: CommandRegistry, d: Comm
       if (!me) throw errors.forbidden('Only a person decides an approval.');
       if (spec.exclude_starter && spec.starter === me) throw errors.forbidden('You started this run: someone else approves it.', [{ message: 'starter excluded', code: 'STARTER_EXCLUDED' }]);
       const role = await d.roleOf(ctx, me);
-      const may = spec.approvers.some((a) => a === `user:${me}` || (a.startsWith('role:') && role !== null && reaches(a.slice(5), role)));
+      const may = isApprover(spec.approvers, me, role);
       if (!may) throw errors.forbidden('You are not one of this approval’s approvers.');
       const decisions = (wait.decisions as { user_id: string; decision: string; why: string | null; at: string }[]);
       if (decisions.some((x) => x.user_id === me)) throw errors.conflict('ALREADY_DECIDED', 'You already decided this approval.');
@@ -276,4 +276,8 @@ export function registerOrchestrationCommands(commands: CommandRegistry, d: Comm
 }
 
 const RANK: Record<string, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-const reaches = (needed: string, role: string) => (RANK[role] ?? -1) >= (RANK[needed] ?? 99);
+
+/** Whether a person (with their role) is among an approval step's approvers (`user:<id>`, or `role:<r>` and above). */
+export function isApprover(approvers: readonly string[], userId: string, role: string | null): boolean {
+  return approvers.some((a) => a === `user:${userId}` || (a.startsWith('role:') && role !== null && (RANK[role] ?? -1) >= (RANK[a.slice(5)] ?? 99)));
+}

@@ -226,6 +226,21 @@ export function topoOrder(steps: readonly StepDef[]): { order: StepDef[]; proble
   return { order, problems };
 }
 
+/** Every step's ancestors: the steps that run before it, directly or not (an acyclic graph). */
+export function ancestorsOf(steps: readonly StepDef[]): Map<string, Set<string>> {
+  const ancestors = new Map<string, Set<string>>();
+  for (const s of topoOrder(steps).order) {
+    const set = new Set<string>();
+    for (const e of s.after) {
+      const from = parseEdge(e).from;
+      set.add(from);
+      for (const a of ancestors.get(from) ?? []) set.add(a);
+    }
+    ancestors.set(s.id, set);
+  }
+  return ancestors;
+}
+
 const INPUT_REFS = (schema: Record<string, unknown>): Set<string> | null => {
   const props = schema['properties'];
   if (!props || typeof props !== 'object') return null; // no declared properties: any input path is allowed
@@ -306,16 +321,7 @@ export function checkDefinition(def: FlowDefinition, commandExists: CommandLooku
   if (problems.length > 0) return problems;
 
   // References: `steps.X` must be an ancestor of the step that reads it; `input.k` declared.
-  const ancestors = new Map<string, Set<string>>();
-  for (const s of topoOrder(def.steps).order) {
-    const set = new Set<string>();
-    for (const e of s.after) {
-      const from = parseEdge(e).from;
-      set.add(from);
-      for (const a of ancestors.get(from) ?? []) set.add(a);
-    }
-    ancestors.set(s.id, set);
-  }
+  const ancestors = ancestorsOf(def.steps);
   const declared = INPUT_REFS(def.input);
   const checkRefs = (path: string, refs: string[][], upstream: Set<string> | null) => {
     for (const r of refs) {

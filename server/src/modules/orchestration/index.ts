@@ -4,7 +4,7 @@
 // anyone again. Not Flow OS "workflows" (checklists people work through): see docs/flows.md.
 import { z } from 'zod';
 import type { CommandRegistry } from '../../platform/commands.js';
-import { SYSTEM_ACTOR, inTenant, type Ctx } from '../../platform/context.js';
+import type { Ctx } from '../../platform/context.js';
 import { SharedBreakers } from '../../platform/shared-breakers.js';
 import { assertSafeUrl } from '../../platform/url-guard.js';
 import { defineModule, type Platform } from '../../platform/module.js';
@@ -153,8 +153,6 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     /** The sweeps, for tests and the CLI: fire due schedules, prune old journals. */
     fireSchedules: (now: Date) => fireSchedules({ db: p.db, ledger, versions, announce }, now),
     pruneJournals: (now: Date) => pruneJournals(p.db, now),
-    /** A tenant transaction as the platform (tests). */
-    asSystem: <T>(tenantId: string, fn: (ctx: Ctx) => Promise<T>) => inTenant(p.db, { tenantId, actor: SYSTEM_ACTOR }, fn),
   };
 }
 

@@ -4,7 +4,7 @@
 // longer be taken is skipped, and so is what only follows it.
 import type { Json } from '../../platform/schema.js';
 import { compileExpression } from '../../platform/expressions.js';
-import { branchesOf, LIMITS, parseEdge, topoOrder, type FlowDefinition, type InnerStep, type StepDef } from './definition.js';
+import { ancestorsOf, branchesOf, LIMITS, parseEdge, topoOrder, type FlowDefinition, type InnerStep, type StepDef } from './definition.js';
 import type { StepStatus } from './schema.js';
 
 export type StepState = {
@@ -49,6 +49,14 @@ export function scopeOf(input: Json, states: States, run: Json): Scope {
 export function unhandledErrorBranch(def: FlowDefinition, step: StepDef, branch: string | null): boolean {
   if (branch === null || !branchesOf(step).error.includes(branch)) return false;
   return !def.steps.some((s) => s.after.some((e) => { const p = parseEdge(e); return p.from === step.id && p.branch === branch; }));
+}
+
+const ancestry = new WeakMap<FlowDefinition, Map<string, Set<string>>>();
+/** A definition's ancestors per step, computed once per (immutable, cached) version. */
+export function ancestryOf(def: FlowDefinition): Map<string, Set<string>> {
+  let a = ancestry.get(def);
+  if (!a) { a = ancestorsOf(def.steps); ancestry.set(def, a); }
+  return a;
 }
 
 const orders = new WeakMap<FlowDefinition, StepDef[]>();

@@ -4,11 +4,11 @@
 import { sql, type Selectable } from 'kysely';
 import type { Ctx } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
-import { AppError, errors } from '../../platform/errors.js';
+import { errors } from '../../platform/errors.js';
 import { compileExpression } from '../../platform/expressions.js';
 import { validatorFor } from '../../platform/json-schema.js';
 import { newId } from '../../platform/ids.js';
-import type { Json, JsonObject } from '../../platform/schema.js';
+import type { Json } from '../../platform/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import { definitionSchema, type FlowDefinition } from './definition.js';
 import type { OrchestrationTables, RunTrigger } from './schema.js';
@@ -142,8 +142,3 @@ export function runView(r: RunRow, flowKey?: string) {
   };
 }
 
-export function notFoundRun(): AppError {
-  return errors.notFound('Run');
-}
-
-export type { JsonObject };

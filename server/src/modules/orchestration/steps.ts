@@ -2,7 +2,7 @@
 // timer waits, sub_flow) run inside the transaction that journals them, so their effect and
 // their journal row commit together or not at all; steps that call out (http, llm) run first and
 // are journalled after, with an idempotency key (run:step:attempt) a receiver can dedupe on.
-import { createHmac } from 'node:crypto';
+import { parseRetryAfter, sign } from '../../platform/outbound.js';
 import type { Ctx, CtxSource } from '../../platform/context.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { AppError } from '../../platform/errors.js';
@@ -135,6 +135,23 @@ export async function executeInTx(d: StepDeps, ctx: Ctx, run: RunInfo, step: Ste
   }
 }
 
+/**
+ * A command held by a require_approval rule, recorded as a pending approval (the rules module's
+ * hold handler, through the registry): the step then waits for that approval's decision diff.
+ * Null when no approval could be recorded (no module takes holds).
+ */
+export async function heldOutcome(d: StepDeps, run: RunInfo, err: ChangeHeld, command: string): Promise<Outcome | null> {
+  let approval: unknown;
+  try {
+    approval = ((await d.commands.hold(err, { principal: asPrincipal(run) })).data as { id?: unknown } | null)?.id;
+  } catch {
+    return null;
+  }
+  if (typeof approval !== 'string') return null;
+  const spec = { held: true, filter: { path: 'after.status', op: 'in', value: ['approved', 'rejected'] } };
+  return { kind: 'waiting', input: { command, held: true }, output: { approval_id: approval }, dueAt: null, wait: { kind: 'event', namespace: 'rules', event: null, entity_id: approval, spec, until: null } };
+}
+
 /** A thrown step error as an outcome. */
 export function failedOutcome(err: unknown): Outcome & { kind: 'failed' } {
   const f = classify(err);
@@ -178,10 +195,7 @@ async function httpStep(d: StepDeps, run: RunInfo, step: Extract<StepDef | Inner
   const body = step.body === undefined || step.method === 'GET' ? undefined : JSON.stringify(render(step.body, scope));
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': `${run.id}:${key}:${attempt}`, 'user-agent': 'Atrium-Flows/1' };
   for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = text(v, scope);
-  if (step.secret) {
-    const ts = Math.floor(Date.now() / 1000);
-    headers['atrium-signature'] = `t=${ts},v1=${createHmac('sha256', step.secret).update(`${ts}.${body ?? ''}`).digest('hex')}`;
-  }
+  if (step.secret) headers['atrium-signature'] = sign(step.secret, Math.floor(Date.now() / 1000), body ?? '');
   const input: JsonObject = { method: step.method, url, ...(body !== undefined && { body: JSON.parse(body) as Json }) };
   let res: Response;
   try {
@@ -199,9 +213,8 @@ async function httpStep(d: StepDeps, run: RunInfo, step: Extract<StepDef | Inner
   try { parsed = raw === '' ? null : (JSON.parse(raw) as Json); } catch { /* a text answer stays text */ }
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
     breaker.failure();
-    const ra = res.headers.get('retry-after');
-    const secs = ra === null ? null : Number.isFinite(Number(ra)) ? Number(ra) : Math.max(0, (Date.parse(ra) - Date.now()) / 1000);
-    throw new StepFailure({ code: 'HTTP_ERROR', message: `${target.host} answered ${res.status}`, status: res.status }, true, secs !== null && Number.isFinite(secs) ? secs * 1000 : undefined);
+    const secs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+    throw new StepFailure({ code: 'HTTP_ERROR', message: `${target.host} answered ${res.status}`, status: res.status }, true, secs === null ? undefined : secs * 1000);
   }
   breaker.success();
   if (res.status >= 400) throw new StepFailure({ code: 'HTTP_ERROR', message: `${target.host} answered ${res.status}`, status: res.status }, false);

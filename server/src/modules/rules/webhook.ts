@@ -2,7 +2,7 @@
 // "<timestamp>.<body>" (header `Atrium-Signature: t=<unix>,v1=<hex>`), so a receiver can
 // verify origin and refuse replays older than a few minutes. `webhook-id` is stable across
 // retries: receivers deduplicate on it (delivery is at least once).
-import { createHmac } from 'node:crypto';
+import { parseRetryAfter, sign } from '../../platform/outbound.js';
 import type { Json, JsonObject } from '../../platform/schema.js';
 import { assertSafeDestination, type UrlPolicy } from '../../platform/url-guard.js';
 
@@ -21,9 +21,8 @@ export function cloudEvent(input: { runId: string; ruleId: string; event: string
   };
 }
 
-export function sign(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
+// Signing and Retry-After are every outbound call's (platform/outbound.ts).
+export { parseRetryAfter, sign };
 
 /**
  * Exponential backoff with jitter: base·2^(attempt-1), capped at an hour, scaled by a random
@@ -35,13 +34,6 @@ export function retryDelaySeconds(attempt: number, baseSeconds: number, retryAft
   return Math.max(exp, retryAfter ?? 0);
 }
 
-export function parseRetryAfter(header: string | null, now: number): number | null {
-  if (!header) return null;
-  const secs = Number(header);
-  if (Number.isFinite(secs)) return Math.max(0, secs);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, (at - now) / 1000);
-}
 
 export type DeliveryResult = { ok: boolean; statusCode: number | null; error: string | null; durationMs: number; retryAfter: number | null };
 
