@@ -6,9 +6,9 @@
 // dies with the process (the harder case: the database itself is killed mid-write).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumClient } from '../../sdk/src/index.js';
-import { freshDatabase, serverDatabaseUrl } from './testing/harness.js';
+import { serverDatabaseUrl } from './testing/harness.js';
 import {
-  freePort, killAllChildren, openDirect, provisionTenant, runAtrium, storeEnv, tempDir, type DirectSql, type Store,
+  freePort, killAllChildren, openDirect, freshStore, provisionTenant, runAtrium, storeEnv, type DirectSql, type Store,
 } from './testing/processes.js';
 
 const CONCURRENCY = 8;
@@ -41,15 +41,7 @@ const writes: Write[] = [];
 let committed: Array<{ id: number; entity_id: string }> = [];
 
 beforeAll(async () => {
-  const dir = tempDir('atrium-crash-');
-  cleanups.push(dir.remove);
-  if (serverUrl) {
-    const db = await freshDatabase(serverUrl);
-    cleanups.push(db.drop);
-    store = { kind: 'postgres', url: db.url, dataDir: dir.path };
-  } else {
-    store = { kind: 'pglite', dataDir: dir.path };
-  }
+  store = await freshStore('atrium-crash-', cleanups);
   ({ token, tenantId } = await provisionTenant(store, 'Crash Test Co'));
   port = await freePort();
 });

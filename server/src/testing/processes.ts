@@ -13,6 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
+import { freshDatabase, serverDatabaseUrl } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'atrium.mjs');
@@ -251,6 +252,21 @@ export function tempDir(prefix = 'atrium-test-'): { path: string; remove: () => 
 
 /** Where a child's data lives: a fresh database on the Postgres server, or an embedded PGlite data dir. */
 export type Store = { kind: 'postgres'; url: string; dataDir: string } | { kind: 'pglite'; dataDir: string };
+
+/**
+ * A store of its own for a process test: a fresh database on the Postgres server when the
+ * suite runs against one (ATRIUM_TEST_DATABASE_URL), else an embedded data dir; what removes
+ * it is pushed onto `cleanups`.
+ */
+export async function freshStore(prefix: string, cleanups: (() => Promise<void> | void)[]): Promise<Store> {
+  const dir = tempDir(prefix);
+  cleanups.push(dir.remove);
+  const server = serverDatabaseUrl();
+  if (!server) return { kind: 'pglite', dataDir: dir.path };
+  const db = await freshDatabase(server);
+  cleanups.push(db.drop);
+  return { kind: 'postgres', url: db.url, dataDir: dir.path };
+}
 
 /** The environment that points `atrium` at the store. */
 export function storeEnv(store: Store): Record<string, string> {

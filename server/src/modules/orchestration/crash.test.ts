@@ -6,8 +6,8 @@
 // (the embedded database dies with it) is SIGKILLed and started again on the same data dir.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumClient } from '../../../../sdk/src/index.js';
-import { freshDatabase, serverDatabaseUrl } from '../../testing/harness.js';
-import { freePort, killAllChildren, openDirect, provisionTenant, runAtrium, storeEnv, tempDir, type AtriumProcess, type Store } from '../../testing/processes.js';
+import { serverDatabaseUrl } from '../../testing/harness.js';
+import { freePort, killAllChildren, openDirect, freshStore, provisionTenant, runAtrium, storeEnv, type AtriumProcess, type Store } from '../../testing/processes.js';
 
 // The 500 on server Postgres; the embedded database (one connection) does 200 in the same time.
 const RUNS = serverDatabaseUrl() ? 500 : 200;
@@ -21,15 +21,7 @@ let tenantId: string;
 let port: number;
 
 beforeAll(async () => {
-  const dir = tempDir('atrium-flow-crash-');
-  cleanups.push(dir.remove);
-  if (serverUrl) {
-    const db = await freshDatabase(serverUrl);
-    cleanups.push(db.drop);
-    store = { kind: 'postgres', url: db.url, dataDir: dir.path };
-  } else {
-    store = { kind: 'pglite', dataDir: dir.path };
-  }
+  store = await freshStore('atrium-flow-crash-', cleanups);
   ({ token, tenantId } = await provisionTenant(store, 'Flow Crash Co'));
   port = await freePort();
 }, CHILD_TIMEOUT.timeout);
