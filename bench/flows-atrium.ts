@@ -3,35 +3,28 @@
 // database. Each command step writes an ordinary diff through the command registry
 // (`ledger.record_event`), journalled in the transaction of that diff; a run is started with
 // the start command and counts as done when the executor reports it completed.
-import type { Contestant } from './flows-peers.js';
-import pg from 'pg';
 import { createApp, type App } from '../server/src/app.js';
 import { loadConfig } from '../server/src/config.js';
 import { inTenant } from '../server/src/platform/context.js';
+import { dropDatabase, recreateDatabase, type Contestant } from './flows-peers.js';
 
-const SERVER = process.env.ATRIUM_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-/** The app in role `all` (HTTP not listening): the executor advances the runs it starts. */
-async function startAll(inFlight: number, db: string): Promise<{ app: App; close(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`drop database if exists ${db} with (force)`);
-  await admin.query(`create database ${db}`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${db}`;
-  const config = loadConfig({}, { port: 0, databaseUrl: url.href, logLevel: 'silent', seedDemo: false, jobs: false, poolMax: inFlight + 8, flowSlots: inFlight * 2 });
+/** The app in role `all` (HTTP not listening) on a database: its executor advances the runs it starts. */
+export async function startExecutingApp(databaseUrl: string, sizes: { poolMax: number; flowSlots: number }): Promise<App> {
+  const config = loadConfig({}, { port: 0, databaseUrl, logLevel: 'silent', seedDemo: false, jobs: false, ...sizes });
   const app = await createApp(config);
   await app.migrate();
   await app.start('all', { listen: false });
+  return app;
+}
+
+/** The same on a scratch database of its own, dropped on close. */
+async function startAll(inFlight: number, db: string): Promise<{ app: App; close(): Promise<void> }> {
+  const app = await startExecutingApp(await recreateDatabase(db), { poolMax: inFlight + 8, flowSlots: inFlight * 2 });
   return {
     app,
     async close() {
       await app.stop();
-      const c = new pg.Client({ connectionString: SERVER });
-      await c.connect();
-      await c.query(`drop database if exists ${db} with (force)`);
-      await c.end();
+      await dropDatabase(db);
     },
   };
 }

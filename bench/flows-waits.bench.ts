@@ -23,8 +23,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
-import { createApp, type App } from '../server/src/app.js';
-import { loadConfig } from '../server/src/config.js';
+import type { App } from '../server/src/app.js';
+import { startExecutingApp } from './flows-atrium.js';
 import { inTenant } from '../server/src/platform/context.js';
 import { freshDatabase } from '../server/src/testing/harness.js';
 import { freePort, killAllChildren, provisionTenant, runAtrium, storeEnv, tempDir, type AtriumProcess, type Store } from '../server/src/testing/processes.js';
@@ -375,10 +375,7 @@ async function bench(): Promise<void> {
   const fresh = await freshDatabase(SERVER);
   let app: App | null = null;
   try {
-    const config = loadConfig({}, { port: 0, databaseUrl: fresh.url, logLevel: 'silent', seedDemo: false, jobs: false, poolMax: 40, flowSlots: 64 });
-    app = await createApp(config);
-    await app.migrate();
-    await app.start('all', { listen: false });
+    app = await startExecutingApp(fresh.url, { poolMax: 40, flowSlots: 64 });
     const owner = await app.identity.createTenantWithOwner({ name: 'Bench waits', plan: 'enterprise', owner: { email: 'bench-waits@example.test', name: 'Bench' } });
     const c: Ctx = { app, tenantId: owner.tenantId, userId: owner.userId };
     for (const def of [chainFlow('bench_chain_command', 'command'), chainFlow('bench_chain_transform', 'transform'), WAIT_FLOW]) {
