@@ -1,5 +1,6 @@
 // The modules of this build, one line each (their order here does not matter: app.ts creates
 // and starts them after what they depend on, and stops them in reverse).
+import { agentsModule } from './modules/agents/index.js';
 import { aiModule } from './modules/ai/index.js';
 import { identityModule } from './modules/identity/index.js';
 import { ledgerModule } from './modules/ledger/index.js';
@@ -8,4 +9,4 @@ import { orchestrationModule } from './modules/orchestration/index.js';
 import { rulesModule } from './modules/rules/index.js';
 import { workModule } from './modules/work/index.js';
 
-export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule, orchestrationModule] as const;
+export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule, orchestrationModule, agentsModule] as const;

@@ -83,6 +83,14 @@ export class CommandRegistry {
     return this.#defs.has(name);
   }
 
+  /**
+   * Checks an input against a command's schema without running it (an agent's proposal, a
+   * person's edit of it): the parsed input, or 400 with each problem's path under `at`.
+   */
+  check(name: string, input: unknown, at = 'input'): unknown {
+    return parse(this.#get(name), input, at);
+  }
+
   /** The scope a command needs (undefined for an unknown one). */
   scopeOf(name: string): Scope | undefined {
     return this.#defs.get(name)?.scope;
@@ -147,9 +155,9 @@ export class CommandRegistry {
   }
 }
 
-function parse(def: CommandDef, input: unknown): unknown {
+function parse(def: CommandDef, input: unknown, at = 'input'): unknown {
   const r = def.input.safeParse(input);
-  if (!r.success) throw errors.validation(r.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })));
+  if (!r.success) throw errors.validation(r.error.issues.map((i) => ({ path: [at, ...i.path].join('.'), message: i.message })));
   return r.data;
 }
 

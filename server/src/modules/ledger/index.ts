@@ -11,6 +11,7 @@ import { errors } from '../../platform/errors.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { RealtimeHub } from '../../platform/realtime.js';
+import type { Json } from '../../platform/schema.js';
 import { WhyPolicy, type CriticalEvent } from './policy.js';
 import { createRecorder, DIFF_CHANNEL, type BeforeRecord, type DiffInput, type RecordedDiff, type Sentiment } from './record.js';
 import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './replay.js';
@@ -104,6 +105,11 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
       return row.n;
     },
 
+    /** The newest diff of an entity (its id and after), or null: staleness checks of held proposals. */
+    async latestOf(tx: Tx, ref: EntityRef): Promise<{ id: number; after: Json | null } | null> {
+      const row = await tx.selectFrom('diffs').select(['id', 'value_after']).where('entity_type', '=', ref.entityType).where('entity_id', '=', ref.entityId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row ? { id: Number(row.id), after: row.value_after } : null;
+    },
     /** An entity's state as of `at`, inside the caller's transaction. */
     stateIn: (tx: Tx, ref: EntityRef, at: Date) => stateAt(tx, ref, at),
     /** Entities of a type whose latest diff is older than `olderThan` (scheduled rules). */

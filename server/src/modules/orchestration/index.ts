@@ -19,7 +19,10 @@ import { ORCHESTRATION_CONFIG } from './config.js';
 import { ORCHESTRATION_EVENTS } from './events.js';
 import { Executor, FLOW_CHANNEL } from './executor.js';
 import { registerOrchestrationRoutes } from './routes.js';
-import { startRun, Versions, type RunRow } from './runs.js';
+import { runView, startRun, Versions, type RunRow } from './runs.js';
+import { pendingApprovals } from './approvals-list.js';
+import type { FlowDefinition } from './definition.js';
+import type { Tx } from '../../platform/db/index.js';
 import type { LlmCall, StepDeps } from './steps.js';
 import { fireSchedules, onDiffs, pruneJournals } from './triggers.js';
 export type { OrchestrationTables } from './schema.js';
@@ -119,13 +122,31 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
     versions,
     /** Breakers per http target (`http:<host:port>`), shared through the database. */
     breakers,
-    /** Starts a run for another module (agents) in its transaction, as its actor. */
-    startRun: async (ctx: Ctx, flowRef: string, input: Json) => {
+    /** Starts a run for another module (agents) in its transaction, as its actor (the same key → the same run). */
+    startRun: async (ctx: Ctx, flowRef: string, input: Json, opts: { idempotencyKey?: string } = {}) => {
       const flow = await findFlow(ctx, flowRef);
-      const started = await startRun({ ledger, versions }, ctx, { flow, input, trigger: 'api', scopes: ['write'] });
+      const started = await startRun({ ledger, versions }, ctx, { flow, input, trigger: 'api', scopes: ['write'], ...(opts.idempotencyKey && { idempotencyKey: opts.idempotencyKey }) });
       ctx.onCommit(announce);
       return started.run;
     },
+    /**
+     * Makes sure a flow another module runs (the agents' work loop) exists at this version or a
+     * later one, in the caller's transaction: created, or the new version published.
+     */
+    async ensureFlow(ctx: Ctx, definition: FlowDefinition): Promise<void> {
+      const known = await ctx.tx.selectFrom('flows').select(['id', 'latest_version']).where('key', '=', definition.key).executeTakeFirst();
+      if (!known) await commands.run(ctx, 'orchestration.create_flow', { definition });
+      else if (semverAbove(definition.version, known.latest_version)) await commands.run(ctx, 'orchestration.publish_version', { flow: known.id, definition });
+    },
+    /** Runs started by an actor (an agent's loops), newest first. */
+    runsBy: async (tx: Tx, actor: { type: string; id: string }, limit: number) => {
+      const rows = await tx.selectFrom('flow_runs').selectAll().where('actor_type', '=', actor.type).where('actor_id', '=', actor.id).orderBy('created_at', 'desc').limit(limit).execute();
+      return rows.map((r) => runView(r));
+    },
+    /** A run's status (null for an unknown run). */
+    runStatus: async (tx: Tx, runId: string) => (await tx.selectFrom('flow_runs').select('status').where('id', '=', runId).executeTakeFirst())?.status ?? null,
+    /** Approval steps waiting for a decision that this person may take (the one inbox). */
+    pendingApprovalsFor: (tx: Tx, p: { userId: string | null; role: string | null }) => pendingApprovals(tx, p),
     ruleActions: [startFlowAction],
     registerRoutes(r: RouteRegistry): void {
       registerOrchestrationRoutes(r, { db: p.db, commands, versions, urlCheck });
@@ -157,6 +178,13 @@ export function createOrchestration(p: Platform, { ledger, identity, ai }: Needs
 }
 
 export type Orchestration = ReturnType<typeof createOrchestration>;
+
+function semverAbove(a: string, b: string): boolean {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+  return false;
+}
 
 export const orchestrationModule = defineModule({
   id: 'orchestration', namespace: 'orchestration', deps: ['ledger', 'identity', 'ai'],

@@ -9,7 +9,8 @@ import type { Db } from '../../platform/db/index.js';
 import { errors } from '../../platform/errors.js';
 import type { RouteRegistry } from '../../platform/http/route.js';
 import type { Json } from '../../platform/schema.js';
-import { callerScopes, isApprover, ORCHESTRATION_COMMANDS as C } from './commands.js';
+import { callerScopes, ORCHESTRATION_COMMANDS as C } from './commands.js';
+import { pendingApprovals } from './approvals-list.js';
 import { checkDefinition, definitionSchema, STEP_TYPES, type Problem, type UrlCheck } from './definition.js';
 import { runView, type FlowRow, type RunRow, type Versions } from './runs.js';
 
@@ -194,16 +195,7 @@ export function registerOrchestrationRoutes(r: RouteRegistry, d: RouteDeps): voi
     query: z.strictObject({ mine: z.enum(['true', 'false']).optional() }),
     response: z.array(z.object({ run_id: z.string(), step: z.string(), title: z.string() }).loose()),
     handler: async ({ principal, query }) => d.db.tenantTx(principal.tenantId, async (tx) => {
-      const rows = await tx.selectFrom('flow_waits').innerJoin('flow_runs', 'flow_runs.id', 'flow_waits.run_id').innerJoin('flows', 'flows.id', 'flow_runs.flow_id')
-        .select(['flow_waits.run_id', 'flow_waits.step_key', 'flow_waits.spec', 'flow_waits.decisions', 'flow_waits.until', 'flow_waits.created_at', 'flows.key as flow_key', 'flows.name as flow_name'])
-        .where('flow_waits.kind', '=', 'approval').orderBy('flow_waits.created_at').limit(500).execute();
-      const me = principal.userId;
-      const out = rows.map((w) => {
-        const spec = w.spec as { approvers: string[]; required: number; exclude_starter: boolean; starter: string | null; title: string; description: string };
-        const decided = (w.decisions as { user_id: string }[]).some((x) => x.user_id === me);
-        const may = !!me && !decided && !(spec.exclude_starter && spec.starter === me) && isApprover(spec.approvers, me, principal.role);
-        return { run_id: w.run_id, step: w.step_key, flow_key: w.flow_key, flow_name: w.flow_name, title: spec.title, description: spec.description, approvers: spec.approvers, required: spec.required, decisions: w.decisions, until: w.until?.toISOString() ?? null, created_at: w.created_at.toISOString(), can_decide: may };
-      });
+      const out = await pendingApprovals(tx, principal);
       return { data: query.mine === 'true' ? out.filter((x) => x.can_decide) : out };
     }),
   });

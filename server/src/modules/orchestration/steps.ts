@@ -165,9 +165,10 @@ export async function executeOutside(d: StepDeps, run: RunInfo, step: StepDef | 
     if (step.type === 'llm') {
       if (!d.llm) throw new StepFailure({ code: 'NO_GATEWAY', message: 'no AI gateway in this build' }, false);
       const prompt = text(step.prompt, scope);
-      const input = { alias: step.alias, prompt, ...(step.system !== undefined && { system: text(step.system, scope) }), ...(step.schema && { schema: step.schema }), ...(step.max_tokens && { max_tokens: step.max_tokens }) };
+      // The alias may be a template (`{{ steps.plan.output.alias }}`): an agent's loop picks its model per agent.
+      const input = { alias: text(step.alias, scope), prompt, ...(step.system !== undefined && { system: text(step.system, scope) }), ...(step.schema && { schema: step.schema }), ...(step.max_tokens && { max_tokens: step.max_tokens }) };
       const c = await withTimeout(d.llm({ tenantId: run.tenantId, actor: run.actor as CtxSource['actor'] }, { ...input, feature: 'flow' }), timeoutMs);
-      return { kind: 'completed', input: input as unknown as Json, output: { text: c.text, ...(c.json !== undefined && { json: c.json as Json }), provider: c.provider, model: c.model, cached: c.cached } };
+      return { kind: 'completed', input: input as unknown as Json, output: { text: c.text, ...(c.json !== undefined && { json: c.json as Json }), provider: c.provider, model: c.model, cached: c.cached, usage: (c.usage ?? null) as Json } };
     }
     if (step.type === 'http') return await httpStep(d, run, step, key, attempt, scope, timeoutMs);
     throw new Error(`step type ${step.type} runs in a transaction`);

@@ -30,7 +30,7 @@ export const WORK_COMMANDS = {
   createTask: 'work.create_task', updateTask: 'work.update_task', deleteTask: 'work.delete_task',
   createWorkflow: 'work.create_workflow', updateWorkflow: 'work.update_workflow', archiveWorkflow: 'work.archive_workflow',
   restoreWorkflow: 'work.restore_workflow', cloneWorkflow: 'work.clone_workflow', saveAsTemplate: 'work.save_as_template',
-  getWorkflow: 'work.get_workflow', getTemplate: 'work.get_template', trackRecord: 'work.track_record',
+  getWorkflow: 'work.get_workflow', getTemplate: 'work.get_template', trackRecord: 'work.track_record', listTasks: 'work.list_tasks',
 } as const;
 
 export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): void {
@@ -108,6 +108,26 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     name: c.getTemplate, scope: 'read', summary: 'A template, built-in or this workspace’s (404 unless it exists)',
     input: z.strictObject({ id }),
     run: (ctx, input) => findTemplate(ctx.tx, input.id),
+  });
+  commands.register({
+    name: c.listTasks, scope: 'read', summary: 'Tasks across active workflows (filters: status, assignee, due on or before a date), each with its workflow’s name, department and owner',
+    input: z.strictObject({
+      status: z.array(z.enum(['todo', 'in_progress', 'blocked', 'done', 'failed'])).max(5).optional(),
+      assignee_id: id.optional(), due_before: calendarDate.optional(), open: z.boolean().optional(),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+    run: async (ctx, input) => {
+      let q = ctx.tx.selectFrom('tasks').innerJoin('workflows', 'workflows.id', 'tasks.workflow_id').selectAll('tasks')
+        .select(['workflows.name as workflow_name', 'workflows.department as department', 'workflows.owner_id as owner_id'])
+        .where('workflows.archived_at', 'is', null).orderBy('tasks.due_date', 'asc').orderBy('tasks.id').limit(input.limit);
+      if (input.status) q = q.where('tasks.status', 'in', input.status);
+      if (input.open) q = q.where('tasks.status', 'not in', ['done', 'failed']);
+      if (input.assignee_id) q = q.where('tasks.assignee_id', '=', input.assignee_id);
+      if (input.due_before) q = q.where('tasks.due_date', '<=', input.due_before);
+      const rows = await q.execute();
+      const now = d.now();
+      return rows.map(({ workflow_name, department, owner_id, ...t }) => ({ ...taskView(t, 0, now), workflow: { name: workflow_name, department, owner_id } }));
+    },
   });
   commands.register({
     name: c.trackRecord, scope: 'read', summary: 'Finished workflows (for completion estimates) or, given a person, only their record as an assignee (for slip risk)',
