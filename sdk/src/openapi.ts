@@ -1591,6 +1591,316 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/gallery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in agents to enable (Ops coordinator, Reviewer, Knowledge curator, value persona slots) */
+        get: operations["get_v1_agents_gallery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commands an agent can be given as tools, and whether you may give each (your rights bound the agent’s) */
+        get: operations["get_v1_agents_tools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roster: agents with status, last and next heartbeat, budget used and proposals waiting */
+        get: operations["get_v1_agents"];
+        put?: never;
+        /** Create an agent, by hand or from the gallery (`template`); 403 TOOL_BEYOND_RIGHTS for a tool you may not use */
+        post: operations["post_v1_agents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One agent */
+        get: operations["get_v1_agents_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an agent: settings, tools, budget, heartbeat; a new persona or manual is a new version */
+        patch: operations["patch_v1_agents_id"];
+        trace?: never;
+    };
+    "/v1/agents/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive an agent */
+        post: operations["post_v1_agents_id_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/wake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Wake now": the agent looks for work (optionally given `text`); none → it sleeps again, no model call */
+        post: operations["post_v1_agents_id_wake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the agent’s persona and manual, newest first */
+        get: operations["get_v1_agents_id_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent’s memory: working buffer and long-term facts (`tier`, `status`, `q` searches) */
+        get: operations["get_v1_agents_id_memory"];
+        put?: never;
+        /** Teach the agent a fact (merged when known; a contradiction waits for a person in the inbox) */
+        post: operations["post_v1_agents_id_memory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agent-memories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit or forget a memory (a diff with the before: revertible) */
+        patch: operations["patch_v1_agent_memories_id"];
+        trace?: never;
+    };
+    "/v1/agents/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent’s daily log (`day`, default today) as entries and as markdown, with the days that have one */
+        get: operations["get_v1_agents_id_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent’s dialogue: messages and handoffs it sent or received, newest last */
+        get: operations["get_v1_agents_id_messages"];
+        put?: never;
+        /** Message an agent (it is woken by it); `thread` ties it to a task or run */
+        post: operations["post_v1_agents_id_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent’s work loops (orchestration runs), newest first */
+        get: operations["get_v1_agents_id_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents’ proposals (default: waiting for a person), oldest first */
+        get: operations["get_v1_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/proposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One proposal with its reviews */
+        get: operations["get_v1_proposals_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/proposals/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (optionally after editing `input`: the correction is learned) or reject with a reason; 409 ALREADY_DECIDED or PROPOSAL_STALE */
+        post: operations["post_v1_proposals_id_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything waiting for my decision: proposals, rule-held changes, flow approval steps, budgets, memory conflicts — by priority, then age */
+        get: operations["get_v1_inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject several items with one why; each result says done or why not */
+        post: operations["post_v1_inbox_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My open tasks ranked by deadline, priority and blockage, each with the reasons (the Ops coordinator’s ranking) */
+        get: operations["get_v1_my_day"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1633,10 +1943,10 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","INVALID_FLOW":"The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).","FLOW_KEY_TAKEN":"A flow with this key exists in the workspace.","VERSION_EXISTS":"Versions are immutable: publish a higher one.","FLOW_PAUSED":"The flow is paused: runs cannot start until it is resumed.","FLOW_ARCHIVED":"The flow is archived.","RUN_FINISHED":"The run already ended.","RUN_NOT_FINISHED":"Only a finished run is replayed or forked.","JOURNAL_PRUNED":"The run’s journal was pruned by retention.","ALREADY_DECIDED":"You already decided this approval.","STEP_FAILED":"Step error: a step failed for good.","STEP_ERROR":"Step error: an unexpected error (retried by the step’s policy).","STEP_TIMEOUT":"Step error: no answer within the step’s timeout.","EXPRESSION_FAILED":"Step error: an expression of the step could not be evaluated.","FOR_EACH_NOT_A_LIST":"Step error: a for_each’s items are not a list.","FOR_EACH_TOO_MANY":"Step error: more items than the for_each’s limit (100 unless set, at most 10 000).","UNHANDLED_BRANCH":"Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.","TIMEOUT":"Step error: a wait passed its deadline and no step follows its timeout branch.","RUN_TIMEOUT":"Run error: the run passed its time limit.","COMPENSATION_FAILED":"Run error: a compensation failed; the run needs a person.","CANCELLED":"Run error: the run was cancelled.","CHANGE_HELD":"Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).","NO_GATEWAY":"Step error: this build has no AI gateway.","BAD_INSTANT":"Step error: a wait’s `until` is not an instant.","CIRCUIT_OPEN":"Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.","HTTP_UNREACHABLE":"Step error: the http step’s target did not answer.","HTTP_ERROR":"Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).","OUTPUT_MISMATCH":"Step error: the step’s output does not match its output schema.","STARTER_EXCLUDED":"The run’s starter may not decide its approval."}
+         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","INVALID_FLOW":"The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).","FLOW_KEY_TAKEN":"A flow with this key exists in the workspace.","VERSION_EXISTS":"Versions are immutable: publish a higher one.","FLOW_PAUSED":"The flow is paused: runs cannot start until it is resumed.","FLOW_ARCHIVED":"The flow is archived.","RUN_FINISHED":"The run already ended.","RUN_NOT_FINISHED":"Only a finished run is replayed or forked.","JOURNAL_PRUNED":"The run’s journal was pruned by retention.","ALREADY_DECIDED":"You already decided this approval.","STEP_FAILED":"Step error: a step failed for good.","STEP_ERROR":"Step error: an unexpected error (retried by the step’s policy).","STEP_TIMEOUT":"Step error: no answer within the step’s timeout.","EXPRESSION_FAILED":"Step error: an expression of the step could not be evaluated.","FOR_EACH_NOT_A_LIST":"Step error: a for_each’s items are not a list.","FOR_EACH_TOO_MANY":"Step error: more items than the for_each’s limit (100 unless set, at most 10 000).","UNHANDLED_BRANCH":"Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.","TIMEOUT":"Step error: a wait passed its deadline and no step follows its timeout branch.","RUN_TIMEOUT":"Run error: the run passed its time limit.","COMPENSATION_FAILED":"Run error: a compensation failed; the run needs a person.","CANCELLED":"Run error: the run was cancelled.","CHANGE_HELD":"Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).","NO_GATEWAY":"Step error: this build has no AI gateway.","BAD_INSTANT":"Step error: a wait’s `until` is not an instant.","CIRCUIT_OPEN":"Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.","HTTP_UNREACHABLE":"Step error: the http step’s target did not answer.","HTTP_ERROR":"Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).","OUTPUT_MISMATCH":"Step error: the step’s output does not match its output schema.","STARTER_EXCLUDED":"The run’s starter may not decide its approval.","UNKNOWN_TOOL":"An agent’s tool must be a command of the registry (GET /v1/agents/tools); `details` names each unknown one.","TOOL_BEYOND_RIGHTS":"An agent never has more rights than the person who configures it: you may not give it this tool.","AGENT_ARCHIVED":"The agent is archived.","PROPOSAL_DECIDED":"This proposal was already approved or rejected.","PROPOSAL_NOT_READY":"The proposal is not waiting for a person (its reviewer agent has it, or it is being revised).","PROPOSAL_STALE":"What the proposal is about changed since the agent proposed it; `details.current` is the new state.","NOT_CONTRADICTED":"This memory is not a contradiction waiting for a person.","NEEDS_A_BUDGET":"A budget item is decided by setting a new budget on the agent, not by approving it."}
          * @enum {string}
          */
-        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "INVALID_FLOW" | "FLOW_KEY_TAKEN" | "VERSION_EXISTS" | "FLOW_PAUSED" | "FLOW_ARCHIVED" | "RUN_FINISHED" | "RUN_NOT_FINISHED" | "JOURNAL_PRUNED" | "ALREADY_DECIDED" | "STEP_FAILED" | "STEP_ERROR" | "STEP_TIMEOUT" | "EXPRESSION_FAILED" | "FOR_EACH_NOT_A_LIST" | "FOR_EACH_TOO_MANY" | "UNHANDLED_BRANCH" | "TIMEOUT" | "RUN_TIMEOUT" | "COMPENSATION_FAILED" | "CANCELLED" | "CHANGE_HELD" | "NO_GATEWAY" | "BAD_INSTANT" | "CIRCUIT_OPEN" | "HTTP_UNREACHABLE" | "HTTP_ERROR" | "OUTPUT_MISMATCH" | "STARTER_EXCLUDED";
+        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "INVALID_FLOW" | "FLOW_KEY_TAKEN" | "VERSION_EXISTS" | "FLOW_PAUSED" | "FLOW_ARCHIVED" | "RUN_FINISHED" | "RUN_NOT_FINISHED" | "JOURNAL_PRUNED" | "ALREADY_DECIDED" | "STEP_FAILED" | "STEP_ERROR" | "STEP_TIMEOUT" | "EXPRESSION_FAILED" | "FOR_EACH_NOT_A_LIST" | "FOR_EACH_TOO_MANY" | "UNHANDLED_BRANCH" | "TIMEOUT" | "RUN_TIMEOUT" | "COMPENSATION_FAILED" | "CANCELLED" | "CHANGE_HELD" | "NO_GATEWAY" | "BAD_INSTANT" | "CIRCUIT_OPEN" | "HTTP_UNREACHABLE" | "HTTP_ERROR" | "OUTPUT_MISMATCH" | "STARTER_EXCLUDED" | "UNKNOWN_TOOL" | "TOOL_BEYOND_RIGHTS" | "AGENT_ARCHIVED" | "PROPOSAL_DECIDED" | "PROPOSAL_NOT_READY" | "PROPOSAL_STALE" | "NOT_CONTRADICTED" | "NEEDS_A_BUDGET";
         ErrorEnvelope: {
             data: null;
             meta: components["schemas"]["Meta"];
@@ -5526,6 +5836,11 @@ export interface operations {
                         input?: {
                             [key: string]: string;
                         };
+                    } | {
+                        /** @constant */
+                        type: "wake_agent";
+                        agent: string;
+                        text: string;
                     })[];
                 };
             };
@@ -5758,6 +6073,11 @@ export interface operations {
                         input?: {
                             [key: string]: string;
                         };
+                    } | {
+                        /** @constant */
+                        type: "wake_agent";
+                        agent: string;
+                        text: string;
                     })[];
                     version?: number;
                     why?: string;
@@ -6084,6 +6404,11 @@ export interface operations {
                             input?: {
                                 [key: string]: string;
                             };
+                        } | {
+                            /** @constant */
+                            type: "wake_agent";
+                            agent: string;
+                            text: string;
                         })[];
                     };
                     /** Format: date-time */
@@ -7323,6 +7648,813 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_agents_gallery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_agents_tools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            command: string;
+                            module: string;
+                            summary: string;
+                            scope: string;
+                            allowed: boolean;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_agents: {
+        parameters: {
+            query?: {
+                archived?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    template?: string;
+                    name?: string;
+                    colour?: string;
+                    avatar?: string;
+                    department?: string | null;
+                    persona?: string;
+                    manual?: string;
+                    model_alias?: string;
+                    tools?: {
+                        command: string;
+                        /** @enum {string} */
+                        mode: "direct" | "approval";
+                        review?: boolean;
+                    }[];
+                    reviewer_id?: string | null;
+                    monthly_tokens?: number | null;
+                    monthly_cost_usd?: number | null;
+                    every_minutes?: number;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_agents_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    patch_v1_agents_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_agents_id_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_agents_id_wake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_agents_id_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_agents_id_memory: {
+        parameters: {
+            query?: {
+                tier?: "working" | "fact";
+                status?: "active" | "contradicted" | "archived";
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_agents_id_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    value: string;
+                    confidence?: number;
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    patch_v1_agent_memories_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    value?: string;
+                    confidence?: number;
+                    forget?: boolean;
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_agents_id_log: {
+        parameters: {
+            query?: {
+                day?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            day: string;
+                            days: string[];
+                            entries: {
+                                [key: string]: unknown;
+                            }[];
+                            markdown: string;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_agents_id_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_agents_id_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                    thread?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_agents_id_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_proposals: {
+        parameters: {
+            query?: {
+                status?: "reviewing" | "pending" | "revising" | "approved" | "rejected" | "superseded";
+                agent?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_proposals_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_proposals_id_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                    why: string;
+                    input?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            proposal: {
+                                [key: string]: unknown;
+                            };
+                            result: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_inbox: {
+        parameters: {
+            query?: {
+                kind?: "proposal" | "rule_approval" | "flow_step" | "budget" | "memory";
+                agent?: string;
+                department?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_inbox_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        /** @enum {string} */
+                        kind: "proposal" | "rule_approval" | "flow_step" | "budget" | "memory";
+                        id: string;
+                    }[];
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                    why: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_my_day: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            day: string;
+                            tasks: {
+                                task: {
+                                    [key: string]: unknown;
+                                };
+                                score: number;
+                                reasons: string[];
+                            }[];
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
                 };
             };
         };

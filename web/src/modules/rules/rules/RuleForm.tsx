@@ -9,7 +9,7 @@ import type { Condition, ConditionLeaf, RuleAction, RuleInput } from '../../../.
 import { groupDraft, itemsKeyOf, keyOf, leafDraft, outerKeyOf, LIST_OPS, MAX_GROUP_DEPTH, NO_VALUE, treeOf, updateAt, whenOf, type CondDraft, type GroupDraft, type LeafDraft, type NodePath } from './conditions';
 
 export const OPERATORS: ConditionLeaf['op'][] = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'changed', 'changed_to', 'changed_from'];
-export const ACTION_TYPES: RuleAction['type'][] = ['notify', 'tag', 'create_task', 'start_workflow', 'webhook', 'predict', 'guard', 'require_approval', 'start_flow'];
+export const ACTION_TYPES: RuleAction['type'][] = ['notify', 'tag', 'create_task', 'start_workflow', 'webhook', 'predict', 'guard', 'require_approval', 'start_flow', 'wake_agent'];
 const PLACEHOLDERS = '{{after.name}}, {{entity.status}}, {{why}}, {{rule.name}}';
 
 export type Draft = {
@@ -69,6 +69,7 @@ export function defaultAction(type: RuleAction['type']): RuleAction {
     case 'guard': return { type, message: '' };
     case 'require_approval': return { type, approvers: 'role:admin', not_by_requester: true, message: '' };
     case 'start_flow': return { type, flow: '', input: {} };
+    case 'wake_agent': return { type, agent: '', text: '' };
   }
 }
 
@@ -265,6 +266,13 @@ export function RuleForm({ draft, onChange, errors, templates }: Props) {
             {text(k('input'), t('rules.f.flowInput'), Object.entries(a.input ?? {}).map(([key, v]) => `${key}=${v}`).join('\n'),
               (v) => setAction(i, { ...a, input: Object.fromEntries(v.split('\n').map((l) => l.split('=')).filter((p) => p[0]?.trim()).map(([key, ...rest]) => [key!.trim(), rest.join('=')])) }),
               { long: true, hint: t('rules.f.flowInputHint', { list: PLACEHOLDERS }) })}
+          </div>
+        );
+      case 'wake_agent':
+        return (
+          <div className="grid grid-2">
+            {text(k('agent'), t('rules.f.agent'), a.agent, (v) => setAction(i, { ...a, agent: v }), { required: true, hint: t('rules.f.agentHint') })}
+            {text(k('text'), t('rules.f.agentText'), a.text, (v) => setAction(i, { ...a, text: v }), { long: true, required: true, hint: t('rules.f.placeholders', { list: PLACEHOLDERS }) })}
           </div>
         );
       case 'require_approval':
