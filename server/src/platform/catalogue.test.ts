@@ -37,7 +37,7 @@ describe('catalogues', () => {
     const { data } = await expectOk<{ type: string; module: string; summary: string; schema: { properties?: Record<string, unknown>; required?: string[] } }[]>(res);
     expect(data.map((x) => [x.type, x.module])).toEqual([
       ['create_task', 'work'], ['guard', 'rules'], ['notify', 'notifications'], ['predict', 'work'],
-      ['require_approval', 'rules'], ['start_flow', 'orchestration'], ['start_workflow', 'work'], ['tag', 'work'], ['webhook', 'rules'],
+      ['require_approval', 'rules'], ['start_flow', 'orchestration'], ['start_workflow', 'work'], ['tag', 'work'], ['wake_agent', 'agents'], ['webhook', 'rules'],
     ]);
     const notify = data.find((x) => x.type === 'notify')!;
     expect(notify.summary).not.toBe('');

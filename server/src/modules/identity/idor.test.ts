@@ -79,6 +79,13 @@ const REQUESTS: Record<string, Request> = {
   'POST /v1/runs/{id}/replay': { body: {}, prepare: (owner, { id }) => data(owner.client, 'POST', `/v1/runs/${id}/cancel`, { why: 'ended by its owner' }) },
   'POST /v1/runs/{id}/fork': { body: { step: 'w' }, prepare: (owner, { id }) => data(owner.client, 'POST', `/v1/runs/${id}/cancel`, { why: 'ended by its owner' }) },
   'POST /v1/runs/{id}/steps/{step}/decision': { body: { decision: 'approve', why: WHY } },
+  'PATCH /v1/agents/{id}': { body: { name: 'renamed agent', why: WHY } },
+  'POST /v1/agents/{id}/archive': { body: { why: WHY } },
+  'POST /v1/agents/{id}/wake': { body: {} },
+  'POST /v1/agents/{id}/memory': { body: { key: 'planted', value: 'a planted fact' } },
+  'POST /v1/agents/{id}/messages': { body: { body: 'a planted message' } },
+  'PATCH /v1/agent-memories/{id}': { body: { value: 'rewritten', why: WHY } },
+  'POST /v1/proposals/{id}/decide': { body: { decision: 'reject', why: WHY } },
 };
 
 const mark = (what: string) => `${what}-${randomBytes(5).toString('hex')}`;
@@ -243,6 +250,30 @@ const FIXTURES: Record<string, Fixture> = {
   '/v1/runs/{id}/steps/{step}': async (owner) => {
     const { id, marker } = await waitingRun(owner, { id: 'ok', type: 'approval', title: 'Approve?', approvers: ['role:admin'], exclude_starter: false });
     return { params: { id, step: 'ok' }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/runs/${id}`) };
+  },
+  // Disabled: no heartbeat changes it between the reads.
+  '/v1/agents/{id}': async (owner) => {
+    const marker = mark('agent');
+    const agent = await data<{ id: string }>(owner.client, 'POST', '/v1/agents', { name: marker, persona: `persona ${marker}`, enabled: false });
+    return { params: { id: agent.id }, marks: [marker], read: async () => ({ agent: await data<unknown>(owner.client, 'GET', `/v1/agents/${agent.id}`), memory: await data<unknown>(owner.client, 'GET', `/v1/agents/${agent.id}/memory`) }) };
+  },
+  '/v1/agent-memories/{id}': async (owner) => {
+    const marker = mark('memory');
+    const agent = await data<{ id: string }>(owner.client, 'POST', '/v1/agents', { name: `agent ${marker}`, enabled: false });
+    const fact = await data<{ memory: { id: string } }>(owner.client, 'POST', `/v1/agents/${agent.id}/memory`, { key: 'secret', value: marker });
+    return { params: { id: fact.memory.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/agents/${agent.id}/memory`) };
+  },
+  // A proposal of the Ops coordinator about a blocked task (its loop runs to the inbox).
+  '/v1/proposals/{id}': async (owner) => {
+    const marker = mark('blocked');
+    const workflowId = await newWorkflow(owner, `${marker} flow`);
+    const task = await data<{ id: string }>(owner.client, 'POST', `/v1/workflows/${workflowId}/tasks`, { name: marker, assignee_id: owner.userId });
+    await data(owner.client, 'PATCH', `/v1/tasks/${task.id}`, { status: 'blocked', why: 'waiting' });
+    const agent = await data<{ id: string }>(owner.client, 'POST', '/v1/agents', { template: 'ops_coordinator' });
+    const woke = await data<{ run_id: string | null }>(owner.client, 'POST', `/v1/agents/${agent.id}/wake`, {});
+    const proposal = await waitFor('a proposal for the person', async () => (await data<{ id: string; entity: { id: string } | null }[]>(owner.client, 'GET', `/v1/proposals?agent=${agent.id}`)).find((p) => p.entity?.id === task.id), 30_000);
+    if (!woke.run_id) throw new Error('the Ops coordinator found no work');
+    return { params: { id: proposal.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/proposals/${proposal.id}`) };
   },
   '/v1/ai/prompts/{id}': async (owner) => {
     const marker = mark('prompt');
