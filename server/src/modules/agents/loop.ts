@@ -196,7 +196,9 @@ export function registerLoopCommands(commands: CommandRegistry, d: LoopDeps): vo
         await logLine(ctx, d, agent.id, 'review', `${v.verdict === 'praise' ? 'Praised' : 'Refuted'} by the reviewer: ${p.summary} — ${v.reasons.join('; ')}`, { runId });
       }
       const acted = act.results.some((r) => r['status'] === 'done' || r['status'] === 'proposed');
-      const done = offline ? acted : (modelVerdict?.done ?? acted);
+      // Proposals waiting for a person (praised, or disputed after a second refute) are the person's to finish.
+      const withPerson = act.proposals.length > 0 && revising === 0;
+      const done = withPerson || (offline ? acted : (modelVerdict?.done ?? acted));
       let next: 'done' | 'again' | 'escalated' = revising > 0 || !done ? 'again' : 'done';
       if (!done && !offline && modelVerdict && revising === 0) feedback.push(...(modelVerdict.reasons ?? []));
       if (next === 'again' && (input.last || (offline && revising === 0))) next = 'escalated';
