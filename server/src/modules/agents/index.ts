@@ -17,6 +17,8 @@ import { registerLoopCommands } from './loop.js';
 import type { Recall } from './memory.js';
 import { registerAgentRoutes } from './routes.js';
 import { wakeDue } from './wake.js';
+import { onMentions } from './mentions.js';
+import type { Subscription } from '../ledger/index.js';
 export type { AgentsTables } from './schema.js';
 export { TEMPLATES as AGENT_TEMPLATES } from './templates.js';
 
@@ -42,6 +44,7 @@ export function createAgents(p: Platform, { ledger, identity, rules, orchestrati
   registerLoopCommands(p.commands, base);
   registerAgentCommands(p.commands, base);
   let tick: NodeJS.Timeout | null = null;
+  let mentions: Subscription | null = null;
   let sweeping: Promise<unknown> | null = null;
 
   const wakeAgentAction = ruleAction({
@@ -69,6 +72,9 @@ export function createAgents(p: Platform, { ledger, identity, rules, orchestrati
     },
     async start(role: 'serve' | 'worker' | 'all'): Promise<void> {
       if (role === 'serve') return;
+      // Only diffs with a why can mention anyone; the subscription reads whys in its own batch.
+      mentions = ledger.subscribe('agents-mentions', onMentions(ledger, now), { batchSize: 500, pollMs: 500, minIntervalMs: 100 });
+      await mentions.start();
       tick = setInterval(() => {
         if (sweeping) return;
         sweeping = sweep().catch((err: unknown) => p.log.warn({ err }, 'agent heartbeats not swept')).finally(() => { sweeping = null; });
@@ -77,6 +83,7 @@ export function createAgents(p: Platform, { ledger, identity, rules, orchestrati
     },
     async stop(): Promise<void> {
       if (tick) clearInterval(tick);
+      await mentions?.stop();
       await sweeping;
     },
   };
