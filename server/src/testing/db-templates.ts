@@ -23,7 +23,7 @@ function templateKey(): string {
   const h = createHash('sha256');
   const migrations = projectPath('server', 'migrations');
   for (const f of readdirSync(migrations).sort()) h.update(f).update(readFileSync(join(migrations, f)));
-  for (const pkg of ['@electric-sql/pglite', 'pg-boss']) h.update(readFileSync(projectPath('node_modules', pkg, 'package.json')));
+  for (const pkg of ['@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'pg-boss']) h.update(readFileSync(projectPath('node_modules', pkg, 'package.json')));
   for (const src of ['platform/jobs.ts', 'platform/db/index.ts', 'platform/db/migrate.ts']) h.update(readFileSync(projectPath('server', 'src', src)));
   return h.digest('hex').slice(0, 16);
 }

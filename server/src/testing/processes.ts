@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { PGLITE_EXTENSIONS } from '../platform/db/index.js';
 import pg from 'pg';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -317,7 +318,7 @@ export async function openDirect(store: Store): Promise<DirectSql> {
       close: () => client.end(),
     };
   }
-  const db = await PGlite.create(store.dataDir);
+  const db = await PGlite.create(store.dataDir, { extensions: PGLITE_EXTENSIONS });
   return {
     query: async <R extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await db.query<R>(text, params)).rows,
     close: () => db.close(),

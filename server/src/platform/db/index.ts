@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { listenResilient, type Listening } from './listener.js';
@@ -111,6 +112,15 @@ const parseDate = (v: string) => v;
 export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 
 /**
+ * Extensions every embedded database loads: pgvector (semantic recall, migration 0019 creates it
+ * when `pg_available_extensions` lists it). Loaded at every open, not only where a migration
+ * created it, since a database whose catalogue has the extension cannot use it without the
+ * library (the test template and data dirs migrated with it); loading it costs ~50 kB and no
+ * measurable start time. Decision 0070.
+ */
+export const PGLITE_EXTENSIONS = { vector };
+
+/**
  * A fresh data directory is initialised (initdb) in a short-lived child process: PGlite runs
  * initdb in a second WASM instance whose memory this process would keep (~470 MB more RSS
  * for the life of the process); the child exits and the server then opens an existing database.
@@ -151,6 +161,7 @@ async function openPGlite(dataDir: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir, {
     parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate },
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ['-c', s])],
+    extensions: PGLITE_EXTENSIONS,
     ...(template && { loadDataDir: template }),
   });
   const mutex = new Mutex();
