@@ -140,6 +140,21 @@ describe('the Ops coordinator, offline', () => {
   });
 });
 
+describe('memory in prompts', () => {
+  it('chooses facts by relevance under a token budget, not all memory every time', async () => {
+    const agent = await post<Agent>(a, '/v1/agents', { name: 'Librarian' }, 201);
+    const filler = 'routine note about office supplies, meeting rooms, printer toner and the parking rota'.repeat(4);
+    for (let i = 0; i < 40; i++) await post(a, `/v1/agents/${agent.id}/memory`, { key: `note ${i}`, value: `${filler} (${i})` }, 201);
+    const key = await post<{ memory: { id: string } }>(a, `/v1/agents/${agent.id}/memory`, { key: 'client Rabe invoices', value: 'Rabe wants every invoice in ariary, sent to the accounts address' }, 201);
+    const woke = await post<{ run_id: string }>(a, `/v1/agents/${agent.id}/wake`, { text: 'Prepare the invoice for the client Rabe' });
+    const run = await runSettled(a, woke.run_id);
+    const prepared = (run as unknown as { steps: { key: string; output: { facts_used: string[]; memory_tokens: number } }[] }).steps.find((x) => x.key === 'prepare_1')!.output;
+    expect(prepared.facts_used[0]).toBe(key.memory.id);
+    expect(prepared.facts_used.length).toBeLessThan(41);
+    expect(prepared.memory_tokens).toBeLessThanOrEqual(1500);
+  });
+});
+
 describe('bad input', () => {
   it('refuses unknown tools, tools beyond the configurer’s rights, long personas and fast heartbeats', async () => {
     let env = await expectError(await a.client.raw('POST', '/v1/agents', { body: { name: 'X', tools: [{ command: 'work.nope', mode: 'direct' }] } }), 400, 'UNKNOWN_TOOL');

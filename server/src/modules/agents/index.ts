@@ -15,6 +15,9 @@ import { AGENT_COMMANDS, registerAgentCommands } from './commands.js';
 import { AGENT_EVENTS } from './events.js';
 import { registerLoopCommands } from './loop.js';
 import type { Recall } from './memory.js';
+import { forgetMemories, indexMemories, recall } from './recall.js';
+import type { Ai } from '../ai/index.js';
+import type { Ctx } from '../../platform/context.js';
 import { registerAgentRoutes } from './routes.js';
 import { wakeDue } from './wake.js';
 import { onMentions } from './mentions.js';
@@ -33,14 +36,30 @@ export const AGENT_ERRORS = {
   NEEDS_A_BUDGET: 'A budget item is decided by setting a new budget on the agent, not by approving it.',
 } as const;
 
-type Needs = { ledger: Ledger; identity: Pick<Identity, 'directory' | 'requireFreshStepUp'>; rules: Pick<Rules, 'approvals'>; orchestration: Orchestration };
+type Needs = { ledger: Ledger; identity: Pick<Identity, 'directory' | 'requireFreshStepUp'>; rules: Pick<Rules, 'approvals'>; orchestration: Orchestration; ai: Pick<Ai, 'embed'> };
 
 /** How often a worker looks for due heartbeats (a wake is due to the second). */
 const TICK_MS = 1000;
 
-export function createAgents(p: Platform, { ledger, identity, rules, orchestration }: Needs, opts: { recall?: Recall | null } = {}) {
+/** Semantic recall over an agent's facts: embeddings through the gateway's `embed` alias (offline by default). */
+function semanticRecall(ai: Pick<Ai, 'embed'>): Recall {
+  const vectors = async (ctx: Ctx, texts: string[]) => (await ai.embed(ctx, texts, { feature: 'agent_memory' })).embeddings;
+  return {
+    async index(ctx, items) {
+      const embeddings = await vectors(ctx, items.map((i) => i.text));
+      await indexMemories(ctx, items.map((i, n) => ({ ...i, embedding: embeddings[n]! })));
+    },
+    forget: (ctx, ids) => forgetMemories(ctx, ids),
+    async search(ctx, agentId, query, k) {
+      const [q] = await vectors(ctx, [query.slice(0, 4000)]);
+      return q ? recall(ctx, agentId, q, k) : [];
+    },
+  };
+}
+
+export function createAgents(p: Platform, { ledger, identity, rules, orchestration, ai }: Needs) {
   const now = p.now;
-  const base = { db: p.db, ledger, commands: p.commands, identity, orchestration, now, log: p.log, recall: opts.recall ?? null };
+  const base = { db: p.db, ledger, commands: p.commands, identity, orchestration, now, log: p.log, recall: semanticRecall(ai) };
   registerLoopCommands(p.commands, base);
   registerAgentCommands(p.commands, base);
   let tick: NodeJS.Timeout | null = null;
@@ -92,8 +111,8 @@ export function createAgents(p: Platform, { ledger, identity, rules, orchestrati
 export type Agents = ReturnType<typeof createAgents>;
 
 export const agentsModule = defineModule({
-  id: 'agents', namespace: 'agents', deps: ['ledger', 'identity', 'rules', 'orchestration'],
-  tables: ['agents', 'agent_versions', 'agent_memories', 'agent_log', 'agent_proposals', 'agent_messages', 'agent_wakes'],
+  id: 'agents', namespace: 'agents', deps: ['ledger', 'identity', 'rules', 'orchestration', 'ai'],
+  tables: ['agents', 'agent_versions', 'agent_memories', 'agent_log', 'agent_proposals', 'agent_messages', 'agent_wakes', 'agent_recall'],
   errors: AGENT_ERRORS, events: AGENT_EVENTS,
   create: (p, needs: Needs) => createAgents(p, needs),
 });
