@@ -18,7 +18,15 @@ import { inTenant } from '../server/src/platform/context.js';
 import { freshDatabase } from '../server/src/testing/harness.js';
 import { nextWake } from '../server/src/modules/agents/model.js';
 import pg from 'pg';
+import { startFakeProvider } from '../server/src/modules/ai/fake-providers.js';
 import { DEFAULT_DATABASE_URL, emit, latency, main, progress, round, usePGlite } from './lib.js';
+
+// Re-run under --expose-gc (npm run bench does not pass it) so the heap figures are after GC.
+if ((globalThis as { gc?: () => void }).gc === undefined && process.env.ATRIUM_BENCH_AGENTS_CHILD !== '1') {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', new URL(import.meta.url).pathname, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ATRIUM_BENCH_AGENTS_CHILD: '1' } });
+  process.exit(r.status ?? 1);
+}
 
 const AGENTS = 100;
 const STEPS = 600;
@@ -46,11 +54,9 @@ main(async () => {
     : async (text: string, values?: unknown[]) => (await app.db.ownerExecutor.executeSql(text, values)).rows;
   try {
     const owner = await app.identity.createTenantWithOwner({ name: 'Bench agents', plan: 'enterprise', owner: { email: 'bench-agents@example.test', name: 'Bench' } });
-    const schedule: { every: number }[] = [];
-    await inTenant(app.db, { tenantId: owner.tenantId, actor: { type: 'user', id: owner.userId } }, async (ctx) => {
+        await inTenant(app.db, { tenantId: owner.tenantId, actor: { type: 'user', id: owner.userId } }, async (ctx) => {
       for (let i = 0; i < AGENTS; i += 1) {
         const every = 1 + (i % 15);
-        schedule.push({ every });
         await app.commands.run(ctx, 'agents.create_agent', { name: `Agent ${i + 1}`, every_minutes: every });
       }
     });
@@ -111,13 +117,14 @@ main(async () => {
     const usage = Number(((await raw('select count(*)::int as n from ai_usage')) as { n: number }[])[0]!.n);
     const runs = Number(((await raw('select count(*)::int as n from flow_runs')) as { n: number }[])[0]!.n);
     const woke = Number(((await raw(`select count(*)::int as n from diffs where event = 'agent.woke'`)) as { n: number }[])[0]!.n);
-    const expected = schedule.reduce((n, a) => n + Math.floor(600 / (a.every * 60)), 0);
+    let expected = 0;
+    for (const a of agents) for (let t = nextWake(new Date(start), a.every_minutes, a.offset_minutes); t.getTime() <= start + STEPS * 1000; t = nextWake(t, a.every_minutes, a.offset_minutes)) expected += 1;
     const d = latency(ours.drifts);
     const pd = latency(peer.drifts);
     const w = latency(ours.wall);
     const pw = latency(peer.wall);
     emit({
-      bench: 'agents.heartbeat.drift', agents: AGENTS, simulated_s: STEPS, tick_ms: 1000, wakes: ours.drifts.length, wakes_expected_about: expected, woke_diffs: woke,
+      bench: 'agents.heartbeat.drift', agents: AGENTS, simulated_s: STEPS, tick_ms: 1000, wakes: ours.drifts.length, wakes_by_schedule: expected, woke_diffs: woke,
       drift_p50_ms: d.p50_ms, drift_p99_ms: d.p99_ms, drift_max_ms: d.max_ms,
       sweep_wall_p50_ms: w.p50_ms, sweep_wall_p99_ms: w.p99_ms, sweep_wall_max_ms: w.max_ms,
       deployed_drift_p99_bound_ms: round(1000 + w.p99_ms, 1), target_drift_p99_ms: 1000,
@@ -132,4 +139,83 @@ main(async () => {
     await app.stop();
     await fresh?.drop();
   }
+  await stepOverhead();
 });
+
+// The agent step overhead: the `think` llm step of an agent's loop (its journal row's
+// started_at → finished_at) against a bare `ai.complete` to the same loopback OpenAI-compatible
+// provider (in process), same alias, cache off; LOOPS of each, sequential, after a warm-up.
+const LOOPS = 100;
+async function stepOverhead(): Promise<void> {
+  const fake = await startFakeProvider('openai', { keepAliveMs: 65_000 });
+  const plan = { text: JSON.stringify({ summary: 'Nothing to change', calls: [] }), usage: { input: 12, output: 9 } };
+  const verdict = { text: JSON.stringify({ verdict: 'praise', reasons: ['fine'], confidence: 0.9, done: true }), usage: { input: 12, output: 9 } };
+  fake.fallback = plan;
+  setInterval(() => void fake.seen.splice(0), 1000).unref();
+  try {
+    const openai = { baseUrl: fake.baseUrl, apiKey: 'sk-bench', model: 'fake-gpt', embedModel: undefined };
+    const pglite = usePGlite();
+    const fresh = pglite ? null : await freshDatabase(process.env.ATRIUM_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL);
+    const config = loadConfig({}, { port: 0, databaseUrl: fresh?.url ?? 'memory://', logLevel: 'silent', seedDemo: false, jobs: false, ai: { ...loadConfig({}).ai, openai } });
+    const app = await createApp(config);
+    await app.migrate();
+    // Role all: its executor advances the loops (the worker's part).
+    await app.start('all', { listen: false });
+    const pool = fresh ? new pg.Pool({ connectionString: fresh.url, max: 2 }) : null;
+    const env = {
+      db: app.db.kind,
+      raw: pool
+        ? async (text: string, values?: unknown[]) => (await pool.query(text, values)).rows as unknown[]
+        : async (text: string, values?: unknown[]) => (await app.db.ownerExecutor.executeSql(text, values)).rows,
+    };
+    try {
+      const owner = await app.identity.createTenantWithOwner({ name: 'Bench agent steps', plan: 'enterprise', owner: { email: 'bench-agent-steps@example.test', name: 'Bench' } });
+      const user = { tenantId: owner.tenantId, actor: { type: 'user' as const, id: owner.userId } };
+      const agentId = await inTenant(app.db, user, async (ctx) => {
+        await app.commands.run(ctx, 'ai.update_settings', { aliases: { agent: { chain: [{ provider: 'openai' }] } } });
+        const a = await app.commands.run<{ id: string }>(ctx, 'agents.create_agent', { name: 'Stepper', model_alias: 'agent', every_minutes: 10_080 });
+        return a.id;
+      });
+      const loop = async (i: number) => {
+        fake.script(plan, verdict);
+        const out = await inTenant(app.db, user, (ctx) => app.commands.run<{ kind: string; run_id: string }>(ctx, 'agents.wake_agent', { id: agentId, text: `Look at item ${i}` }));
+        if (out.kind !== 'working') throw new Error(`wake ${i}: ${out.kind}`);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const st = ((await env.raw('select status from flow_runs where id = $1', [out.run_id])) as { status: string }[])[0]?.status;
+          if (st === 'completed') return out.run_id;
+          if (st && ['failed', 'cancelled', 'compensated'].includes(st)) throw new Error(`loop ${i} ${st}`);
+          if (Date.now() > deadline) throw new Error(`loop ${i} not done (${st})`);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      };
+      progress(`step overhead: ${LOOPS} agent loops vs ${LOOPS} bare ai.complete`);
+      for (let i = 0; i < 10; i += 1) await loop(-i);
+      const runIds: string[] = [];
+      for (let i = 0; i < LOOPS; i += 1) runIds.push(await loop(i));
+      fake.fallback = plan;
+      const bare: number[] = [];
+      for (let i = 0; i < 10 + LOOPS; i += 1) {
+        const t0 = performance.now();
+        const r = await app.ai.complete(user, { prompt: `Look at item ${i}`, alias: 'agent', cache: false } as Parameters<typeof app.ai.complete>[1]);
+        if (i >= 10) bare.push(performance.now() - t0);
+        if ((r as { provider: string }).provider !== 'openai') throw new Error(`bare call served by ${(r as { provider: string }).provider}`);
+      }
+      const rows = (await env.raw(`select extract(epoch from (finished_at - started_at)) * 1000 as ms, step_key from flow_steps where run_id = any($1) and step_key like 'think_%' and status = 'completed'`, [runIds])) as { ms: string }[];
+      const think = latency(rows.map((r) => Number(r.ms)));
+      const peer = latency(bare);
+      emit({
+        bench: 'agents.step_overhead', loops: LOOPS, think_steps: think.n, think_p50_ms: think.p50_ms, think_p99_ms: think.p99_ms,
+        peer: 'bare app.ai.complete(), same alias and loopback provider, cache off', peer_p50_ms: peer.p50_ms, peer_p99_ms: peer.p99_ms,
+        overhead_p50_ms: round(think.p50_ms - peer.p50_ms, 2), overhead_p99_ms: round(think.p99_ms - peer.p99_ms, 2), target_overhead_p99_ms: 5,
+        ratio_p99: round(think.p99_ms / Math.max(0.001, peer.p99_ms), 2), timing: 'think: flow_steps.finished_at − started_at (journal, ms resolution)', db: env.db,
+      });
+    } finally {
+      await pool?.end();
+      await app.stop();
+      await fresh?.drop();
+    }
+  } finally {
+    await fake.close();
+  }
+}
