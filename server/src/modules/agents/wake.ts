@@ -43,8 +43,7 @@ async function opsDuties(ctx: Ctx, d: WakeDeps, agent: AgentRow, now: Date): Pro
  * Wakes one agent now, in the caller's tenant transaction (its row locked by the caller or here).
  * `force`: "wake now" — also when paused by its schedule (never when over budget or disabled).
  */
-export async function wake(ctx: Ctx, d: WakeDeps, agent: AgentRow, reason: 'heartbeat' | 'manual'): Promise<WakeOutcome> {
-  const now = d.now();
+export async function wake(ctx: Ctx, d: WakeDeps, agent: AgentRow, reason: 'heartbeat' | 'manual', now: Date = d.now()): Promise<WakeOutcome> {
   const at = now.toISOString();
   const next = nextWake(now, agent.every_minutes, agent.offset_minutes);
   const settle = async (o: WakeOutcome, status: AgentRow['status']) => {
@@ -96,7 +95,7 @@ export async function wakeDue(d: WakeDeps, now: Date, limit = 200): Promise<numb
     const drift = await inTenant(d.db, { tenantId: a.tenant_id, actor: { type: 'agent', id: a.id } }, async (ctx) => {
       const agent = await ctx.tx.selectFrom('agents').selectAll().where('id', '=', a.id).where('next_wake_at', '<=', now).forUpdate().skipLocked().executeTakeFirst();
       if (!agent) return null;
-      await wake(ctx, d, agent, 'heartbeat');
+      await wake(ctx, d, agent, 'heartbeat', now);
       return d.now().getTime() - agent.next_wake_at!.getTime();
     }).catch((err: unknown) => {
       d.log.warn({ err, agent: a.id }, 'agent heartbeat failed; retried at its next tick');
