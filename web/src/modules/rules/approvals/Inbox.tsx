@@ -116,8 +116,8 @@ export function Inbox() {
                 return (
                   <li key={k} className="glass panel row" data-inbox={k} aria-current={cur === it} style={{ alignItems: 'flex-start' }}>
                     <input type="checkbox" aria-label={t('inbox.select', { title: it.title })} checked={selected.has(k)} onChange={() => toggle(k)} />
-                    <button type="button" id={`inbox-${k}`} className="link-button" style={{ flex: 1, textAlign: 'left', background: 'none', border: 'none', padding: 0 }} onClick={() => setCurrent(k)}>
-                      <span className="chip">{t(`inbox.kinds.${it.kind}`)}</span> <strong>{it.title}</strong>
+                    <button type="button" id={`inbox-${k}`} className="inbox-open" onClick={() => setCurrent(k)}>
+                      <span className="chip">{t(`inbox.kinds.${it.kind}`)}</span> <strong style={{ display: 'block', marginTop: 4 }}>{it.title}</strong>
                       <span className="muted small" style={{ display: 'block' }}>{it.agent ? `${t('inbox.by', { agent: it.agent.name })} · ` : ''}{fmtRelative(it.created_at, i18n.language)}</span>
                     </button>
                   </li>

@@ -10,11 +10,13 @@ import type { Diff } from '../../../../../sdk/src/index.js';
 import type { Approval } from '../../../../../sdk/src/rules.js';
 import { AtriumError } from '../../../api';
 import { inbox, type InboxItem, type Proposal } from '../../agents/api';
+import { fmtDateTime } from '../../../lib/format';
 import { useQuery } from '../../../lib/query';
 import { ErrorText, Loading, useToast } from '../../../ui/feedback';
 import type { useStepUp } from '../../../ui/StepUp';
 import { WhyDialog } from '../../../ui/WhyDialog';
 import { DiffViewer } from '../../ledger/DiffDetail';
+import type { FlowApproval } from './FlowApprovals';
 
 export type DetailHandle = { approve: () => void; reject: () => void; edit: () => void };
 type Props = { item: InboxItem; stepUp: ReturnType<typeof useStepUp>; onDone: () => Promise<void>; ref?: Ref<DetailHandle> };
@@ -100,7 +102,8 @@ export function InboxDetail({ item, stepUp, onDone, ref }: Props) {
       {item.kind === 'memory' && d && (
         <dl className="agent-facts small"><dt>{t('inbox.known')}</dt><dd>{String(d['known'] ?? '—')}</dd><dt>{t('inbox.newValue')}</dt><dd>{String(d['new'] ?? '')}</dd></dl>
       )}
-      {(item.kind === 'flow_step' || item.kind === 'budget') && <Link href={item.link}>{t('inbox.openLink')}</Link>}
+      {item.kind === 'flow_step' && d && <FlowStep a={d as unknown as FlowApproval} />}
+      {item.kind === 'budget' && <Link href={item.link}>{t('inbox.openLink')}</Link>}
       {stale && <p className="alert" role="alert">{t('inbox.stale', { current: stale })}</p>}
       <div className="row">
         <button type="button" className="btn-primary" disabled={badJson} onClick={() => setDeciding('approve')}>{t('inbox.approve')}</button>
@@ -116,5 +119,18 @@ export function InboxDetail({ item, stepUp, onDone, ref }: Props) {
         />
       )}
     </article>
+  );
+}
+
+function FlowStep({ a }: { a: FlowApproval }) {
+  const { t, i18n } = useTranslation();
+  const approvals = (a.decisions ?? []).filter((x) => x.decision === 'approve' || x.decision === 'approved').length;
+  return (
+    <div className="muted small">
+      {t('approvals.flow.flow', { name: a.flow_name })}
+      {' · '}<span data-testid="flow-approval-count">{t('approvals.flow.count', { approvals, required: a.required })}</span>
+      {a.until && <> · {t('approvals.flow.until', { when: fmtDateTime(a.until, i18n.language) })}</>}
+      {' · '}<Link href={`/runs/${encodeURIComponent(a.run_id)}`}>{t('approvals.flow.openRun')}</Link>
+    </div>
   );
 }
