@@ -1,6 +1,6 @@
-// End to end in a real browser: an approval step of a flow run shows on Approvals under
-// "Flow steps waiting for you" (title, flow, approvals/required, a link to the run); approved
-// there with a why, it leaves the list and the run completes. Fails on any console error.
+// End to end in a real browser: an approval step of a flow run shows in the one inbox
+// (Approvals) with its flow, approvals/required and a link to the run; approved there with a
+// why, it leaves the list and the run completes. Fails on any console error.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../server/src/testing/harness.js';
@@ -15,7 +15,7 @@ const watch = (page: Page): Page => watchConsole(page, consoleErrors);
 beforeAll(async () => void ({ server, browser, context } = await openBrowserSuite()));
 afterAll(() => closeBrowserSuite({ server, browser }));
 
-describe('flow approvals on the Approvals screen', () => {
+describe('flow approvals in the inbox', () => {
   it('flow run waits → listed on /approvals → approved there → the run completes', async () => {
     const page = watch(await context.newPage());
     await signUp(page, server, { organization: 'Ship & Co', name: 'Grace Hopper', email: `grace-${Date.now()}@example.test`, password: 'amber-lantern-quarry-2719' });
@@ -37,22 +37,24 @@ describe('flow approvals on the Approvals screen', () => {
     }, { timeout: 15_000 }).toBe(1);
 
     await page.goto(`${server.baseUrl}/approvals`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Approvals');
-    const section = page.getByTestId('flow-approvals');
-    await section.getByRole('heading', { name: 'Flow steps waiting for you' }).waitFor();
-    const item = section.locator(`li[data-flow-approval="${runId}/ok"]`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Inbox');
+    const item = page.getByTestId('inbox-list').locator(`li[data-inbox="flow_step:${runId}:ok"]`);
     await item.waitFor();
     expect(await item.textContent()).toContain('Ship it?');
-    expect(await item.textContent()).toContain('Flow: Ship it');
-    expect(await item.getByTestId('flow-approval-count').textContent()).toBe('0/1 approvals');
-    expect(await item.getByRole('link', { name: 'Open the run' }).getAttribute('href')).toBe(`/runs/${runId}`);
+    await item.getByRole('button').click();
+    const detail = page.getByTestId('inbox-detail');
+    await expect.poll(() => detail.textContent()).toContain('Flow: Ship it');
+    expect(await detail.getByTestId('flow-approval-count').textContent()).toBe('0/1 approvals');
+    expect(await detail.getByRole('link', { name: 'Open the run' }).getAttribute('href')).toBe(`/runs/${runId}`);
     await shot(page, 'flow-approvals-1440', true);
 
-    await item.getByLabel('Why (optional)').fill('Tested on staging');
-    await item.getByRole('button', { name: 'Approve “Ship it?”' }).click();
-    await page.getByText('“Ship it?” approved.').first().waitFor();
+    await detail.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Why?').fill('Tested on staging');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('Approved.').first().waitFor();
     await expect.poll(() => item.count()).toBe(0);
-    await section.getByText('No flow step is waiting for your decision.').waitFor();
+    await page.getByText('Nothing is waiting for you.').waitFor();
 
     await page.goto(`${server.baseUrl}/runs/${runId}`);
     await expect.poll(() => page.locator('.page-head [data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');

@@ -81,24 +81,26 @@ describe('rules, approvals, notifications and AI in a real browser', () => {
     expect(await page.getByRole('button', { name: 'Archive' }).count()).toBe(1); // still active
     await expect.poll(() => page.getByTestId('nav-pending').textContent(), { timeout: 10_000 }).toContain('1');
 
-    // The Pulse shows the pending count; Approvals shows the proposed change.
+    // The Pulse shows the pending count; the inbox (Approvals) shows the proposed change.
     await page.getByRole('link', { name: 'Pulse' }).click();
     await expect.poll(() => page.getByTestId('pulse-pending').textContent()).toBe('Pending approvals: 1');
     await page.getByTestId('pulse-pending').click();
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Approvals');
-    const item = page.getByTestId('approvals-list').locator('li[data-approval]').first();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Inbox');
+    const item = page.getByTestId('inbox-list').locator('li[data-inbox^="rule_approval:"]').first();
     await item.waitFor();
-    expect(await item.locator('[data-changed=true]').first().textContent()).toMatch(/Status.*active.*archived/);
+    await item.getByRole('button').click();
+    const detail = page.getByTestId('inbox-detail');
+    await expect.poll(() => detail.locator('[data-changed=true]').first().textContent()).toMatch(/Status.*active.*archived/);
     await shot(page, 'approvals-1440', true);
 
-    // Approve: a why is required.
-    await item.getByRole('button', { name: 'Approve' }).click();
+    // Approve (from the inbox's detail pane): a why is required.
+    await detail.getByRole('button', { name: 'Approve' }).click();
     await dialog.getByRole('button', { name: 'Approve' }).click();
     expect(await dialog.getByRole('alert').textContent()).toContain('A why is required');
     await dialog.getByLabel('Why?').fill('Confirmed with the account manager');
     await dialog.getByRole('button', { name: 'Approve' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(() => page.getByText('Nothing is waiting for approval.').count()).toBe(1);
+    await expect.poll(() => page.getByText('Nothing is waiting for you.').count()).toBe(1);
     await expect.poll(() => page.getByTestId('nav-pending').count()).toBe(0);
     await page.getByRole('tab', { name: 'Decided' }).click();
     await expect.poll(() => page.getByTestId('approvals-list').textContent()).toContain('Confirmed with the account manager');

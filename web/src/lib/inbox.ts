@@ -1,5 +1,5 @@
-// The counts the shell shows everywhere: unread notifications (bell) and pending approvals
-// (nav badge, Pulse). One shared store, refreshed by the live diffs that concern them
+// The counts the shell shows everywhere: unread notifications (bell) and what waits in the one
+// inbox (nav badge, Pulse). One shared store, refreshed by the live diffs that concern them
 // (a `notification.sent` for me, any `approval.*`) — over the stream, or over the live
 // module's polling with backoff in low-bandwidth mode — and on demand by the screens.
 import { useEffect, useSyncExternalStore } from 'react';
@@ -25,14 +25,12 @@ export function refreshInbox(): Promise<void> {
     return inflight;
   }
   inflight = (async () => {
-    // Pending: rule approvals, and the flow approval steps this person may decide.
-    const [n, a, f] = await Promise.allSettled([
-      rules.notifications({ limit: 8 }), rules.approvals({ status: 'pending', limit: 200 }),
-      api.request<unknown[]>('GET', '/v1/flow-approvals', { query: { mine: 'true' } }),
-    ]);
+    // Pending: everything in the one inbox (GET /v1/inbox: proposals, rule approvals, the flow
+    // steps this person may decide, budgets, memory conflicts).
+    const [n, a] = await Promise.allSettled([rules.notifications({ limit: 8 }), api.request<unknown[]>('GET', '/v1/inbox')]);
     set({
       ...(n.status === 'fulfilled' ? { unread: n.value.unread, latest: n.value.items } : {}),
-      ...(a.status === 'fulfilled' ? { pending: a.value.length + (f.status === 'fulfilled' ? f.value.data.length : 0) } : {}),
+      ...(a.status === 'fulfilled' ? { pending: a.value.data.length } : {}),
       loaded: true,
     });
   })().finally(() => {
@@ -54,6 +52,8 @@ export const concernsInbox = (d: Diff, me: string | undefined): boolean =>
   (d.event === 'notification.sent' && (d.after as { user_id?: string } | null)?.user_id === me) ||
   (d.namespace === 'notifications' && d.event !== 'notification.sent') ||
   d.event.startsWith('approval.') ||
+  // Agents' proposals, budgets and memory conflicts land in the inbox too.
+  d.namespace === 'agents' ||
   // A flow run that starts to wait may be waiting for this person (decisions are approval.*).
   (d.namespace === 'orchestration' && d.event === 'run.waiting');
 

@@ -3,6 +3,7 @@
 // dictionaries; see docs/web.md "Adding a screen or a module". Routes are matched in this order.
 import type { NavItem, SettingsTab, WebModule } from '../app/manifest';
 import ai from './ai/module';
+import agents from './agents/module';
 import identity from './identity/module';
 import ledger from './ledger/module';
 import notifications from './notifications/module';
@@ -10,7 +11,7 @@ import orchestration from './orchestration/module';
 import rules from './rules/module';
 import work from './work/module';
 
-export const MODULES: readonly WebModule[] = [work, orchestration, ledger, rules, notifications, identity, ai];
+export const MODULES: readonly WebModule[] = [work, orchestration, ledger, rules, notifications, agents, identity, ai];
 
 const byOrder = (a: { order: number }, b: { order: number }) => a.order - b.order;
 /** The sidebar, which is also the palette's list of pages. */

@@ -12,6 +12,8 @@ type Props = {
   onCancel: () => void;
   /** Resolves when done; a rejection is shown in the dialog, which keeps what was typed. */
   onConfirm: (why: string, sentiment: Sentiment) => Promise<void>;
+  /** Fields shown above the why (e.g. the new value of what is edited). */
+  children?: React.ReactNode;
 };
 
 export function SentimentPicker({ value, onChange, name }: { value: Sentiment; onChange: (s: Sentiment) => void; name: string }) {
@@ -33,7 +35,7 @@ export function SentimentPicker({ value, onChange, name }: { value: Sentiment; o
   );
 }
 
-export function WhyDialog({ title, description, confirmLabel, onCancel, onConfirm }: Props) {
+export function WhyDialog({ title, description, confirmLabel, onCancel, onConfirm, children }: Props) {
   const { t } = useTranslation();
   const [why, setWhy] = useState('');
   const [sentiment, setSentiment] = useState<Sentiment>(0);
@@ -59,6 +61,7 @@ export function WhyDialog({ title, description, confirmLabel, onCancel, onConfir
   return (
     <Dialog title={title} description={description} onClose={onCancel}>
       <form className="form" onSubmit={submit} noValidate>
+        {children}
         <div className="field">
           <label htmlFor="why-text">{t('why.label')}</label>
           <textarea id="why-text" value={why} onChange={(e) => setWhy(e.target.value)} aria-invalid={tried && missing} aria-describedby="why-hint" autoFocus maxLength={5000} />

@@ -1,6 +1,7 @@
-// Approvals: changes held by a require_approval rule, each with its proposed before/after
-// (the audit diff viewer), approve with a why / reject with a reason, batch approve of the
-// selected ones; a step-up 2FA prompt when the approver has 2FA. Decided items in a tab.
+// Approvals, now the one inbox: the Pending tab is the Inbox (agents' proposals, rule-held
+// changes, flow steps, budgets, memory conflicts; Inbox.tsx). /approvals/:id still shows one
+// rule-held change with its proposed before/after (approve with a why / reject with a reason,
+// a step-up 2FA prompt when the approver has 2FA); decided rule approvals are in a tab.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useParams, useSearch } from 'wouter';
@@ -9,7 +10,7 @@ import type { Approval } from '../../../../../sdk/src/rules.js';
 import { rules } from '../../../api';
 import { useActorName, useSession } from '../../../app/session';
 import { fmtDateTime, fmtNumber } from '../../../lib/format';
-import { refreshInbox } from '../../../lib/inbox';
+import { refreshInbox, useInbox } from '../../../lib/inbox';
 import { useDebounced, useQuery } from '../../../lib/query';
 import { useLive } from '../../../live';
 import { Dialog } from '../../../ui/Dialog';
@@ -17,7 +18,7 @@ import { ErrorText, Loading, useToast } from '../../../ui/feedback';
 import { useStepUp } from '../../../ui/StepUp';
 import { WhyDialog } from '../../../ui/WhyDialog';
 import { DiffViewer } from '../../ledger/DiffDetail';
-import { FlowApprovals } from './FlowApprovals';
+import { Inbox } from './Inbox';
 
 type Decision = { kind: 'approve' | 'reject'; items: Approval[] };
 
@@ -29,6 +30,7 @@ export default function Approvals() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
   const actorName = useActorName();
+  const waiting = useInbox().pending;
   const [, navigate] = useLocation();
   const params = useParams<{ id?: string }>();
   const tab = new URLSearchParams(useSearch()).get('status') === 'decided' ? 'decided' : 'pending';
@@ -79,16 +81,16 @@ export default function Approvals() {
   return (
     <div className="stack">
       <div className="page-head">
-        <h1>{t('approvals.title')}</h1>
+        <h1>{t('inbox.title')}</h1>
         {params.id && <Link href="/approvals">{t('approvals.all')}</Link>}
       </div>
       <div className="tabs" role="tablist" aria-label={t('approvals.title')}>
         <button type="button" role="tab" aria-selected={tab === 'pending'} onClick={() => navigate('/approvals', { replace: true })}>
-          {t('approvals.pending')} {pending.length > 0 && <span className="badge" data-testid="pending-count">{fmtNumber(pending.length, i18n.language)}</span>}
+          {t('approvals.pending')} {waiting > 0 && <span className="badge" data-testid="pending-count">{fmtNumber(waiting, i18n.language)}</span>}
         </button>
         <button type="button" role="tab" aria-selected={tab === 'decided'} onClick={() => navigate('/approvals?status=decided', { replace: true })}>{t('approvals.decided')}</button>
       </div>
-      {!q.data ? (q.error ? <ErrorText error={q.error} onRetry={() => void q.reload()} /> : <Loading />) : (
+      {tab === 'pending' && !params.id ? <Inbox /> : !q.data ? (q.error ? <ErrorText error={q.error} onRetry={() => void q.reload()} /> : <Loading />) : (
         <>
           {tab === 'pending' && can('write') && pending.length > 1 && (
             <div className="row glass panel" style={{ flexWrap: 'wrap' }}>
@@ -159,7 +161,6 @@ export default function Approvals() {
           )}
         </>
       )}
-      {tab === 'pending' && !params.id && <FlowApprovals />}
       {decision && decision.kind === 'approve' && (
         <WhyDialog
           title={decision.items.length === 1 ? t('approvals.approveTitle', { name: decision.items[0]!.summary }) : t('approvals.approveManyTitle', { n: decision.items.length })}

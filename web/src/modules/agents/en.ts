@@ -1,0 +1,50 @@
+// Agents (gallery, roster, an agent's page, my day) and the one inbox: English. The reference
+// for fr.ts and mg.ts (same keys, same {{placeholders}}).
+const en = {
+  nav: { agents: 'Agents', myDay: 'My day' },
+  palette: { page: { '/agents': 'Agents', '/my-day': 'My day' } },
+  agents: {
+    title: 'Agents', hint: 'AI teammates that wake on a heartbeat, look for work and propose changes for you to approve.',
+    gallery: 'Gallery', enable: 'Enable', enabled: 'Enabled', enabledToast: '{{name}} is enabled.', slot: 'Coming with the value module',
+    roster: 'Your agents', none: 'No agent yet: enable one from the gallery.', name: 'Agent', status: 'Status', lastBeat: 'Last heartbeat',
+    nextBeat: 'Next heartbeat', budget: 'Budget used', waiting: 'Proposals waiting', never: 'never', noBudget: 'no limit',
+    wake: 'Wake now', waking: 'Waking…', every: 'every {{n}} min', open: 'Open',
+    outcome: {
+      slept: 'Nothing to do — no model call.', working: 'Working…', paused: 'Paused: it does not wake.', over_budget: 'Over budget: paused until the budget is raised.',
+      busy: 'Already working.', worked: 'Worked: it made proposals.', seeRun: 'See the run',
+    },
+    statusName: { idle: 'Idle', error: 'Error', active: 'Active', sleeping: 'Sleeping', working: 'Working', paused: 'Paused', over_budget: 'Over budget', archived: 'Archived' },
+  },
+  agent: {
+    back: 'All agents', tabs: 'Agent sections',
+    tab: { overview: 'Overview', persona: 'Persona & manual', tools: 'Tools', memory: 'Memory', log: 'Daily log', dialogue: 'Dialogue', runs: 'Runs', costs: 'Costs' },
+    lastOutcome: 'Last outcome', heartbeat: 'Heartbeat', version: 'version {{n}}',
+    persona: 'Persona (markdown)', manual: 'Manual (markdown)', save: 'Save as a new version', saved: 'Saved: version {{n}}.', versions: 'Versions',
+    versionBy: 'version {{n}} · {{when}}',
+    mode: { direct: 'Acts directly', approval: 'Asks for approval' }, modeLabel: 'Mode of {{command}}', remove: 'Remove',
+    addTool: 'Add a tool', pickTool: 'Command', add: 'Add', notAllowed: 'You may not use this command yourself, so you cannot give it.', noTools: 'No tools yet.',
+    working: 'Working memory', facts: 'Facts', contradicted: 'Contradicted facts', search: 'Search the memory', noMemory: 'Nothing here.',
+    confidence: 'confidence {{n}} %', edit: 'Edit', forget: 'Forget', editTitle: 'Edit “{{key}}”', forgetTitle: 'Forget “{{key}}”',
+    forgetBody: 'The agent no longer uses this fact. The audit log keeps it, so it can be restored.', value: 'Value', conflict: 'Contradicted',
+    editBody: 'The correction is kept with its why; the agent uses it from its next wake.',
+    day: 'Day', noLog: 'Nothing logged this day.',
+    noMessages: 'No message yet.', message: 'Message the agent', send: 'Send', sent: 'Sent: the agent wakes to read it.', fromYou: 'You',
+    noRuns: 'No run yet.',
+    tokens: 'Monthly tokens', usd: 'Monthly cost (USD)', budgetHint: 'Empty: no limit. 0 pauses the agent.', saveBudget: 'Save the budget',
+    used: '{{tokens}} tokens, ${{usd}} used this month', budgetSaved: 'Budget saved.',
+  },
+  inbox: {
+    title: 'Inbox', hint: 'Everything waiting for your decision, most urgent first.', filters: 'Inbox filters', kind: 'Kind', agent: 'Agent', department: 'Department', any: 'All',
+    kinds: { proposal: 'Agent proposal', rule_approval: 'Held by a rule', flow_step: 'Flow step', budget: 'Budget', memory: 'Memory conflict' },
+    none: 'Nothing is waiting for you.', select: 'Select “{{title}}”', selectAll: 'Select all', selected: '{{n}} selected',
+    approveSelected: 'Approve selected ({{n}})', rejectSelected: 'Reject selected ({{n}})', batchTitle: '{{decision}} {{n}} items',
+    why: 'Why', whyHint: 'Kept with each decision in the audit log.', whyRequired: 'Say why.', result: '{{ok}} done, {{failed}} not done.',
+    keys: 'Keys: j / k move · a approve · e edit · r reject · x select', pickOne: 'Pick an item to see it here.',
+    by: 'by {{agent}}', reviews: 'Reviews', praise: 'Praise', refute: 'Refute', noReviews: 'Not reviewed.', input: 'What it will do (JSON, editable)',
+    edited: 'Edited: your correction is approved and the agent learns it.', inputInvalid: 'The input must be a JSON object.', reset: 'Undo my edits',
+    approve: 'Approve', reject: 'Reject', rejectReason: 'Reason for rejecting', approved: 'Approved.', rejected: 'Rejected.', stale: 'The thing it is about has changed since: now {{current}}.',
+    openLink: 'Open', known: 'Known', newValue: 'New', decidedHistory: 'Decided rule approvals',
+  },
+  myDay: { title: 'My day', hint: 'Your open tasks, ranked by deadline, priority and blockage.', none: 'No open task for you today.', score: 'score {{n}}' },
+};
+export default en;
