@@ -2,7 +2,9 @@
 // workflow holding a blocked and an overdue task → the Ops coordinator enabled from the gallery
 // on Agents → "Wake now" says it is working → the inbox lists its proposal with the Reviewer's
 // praise → the message body is edited and the proposal approved → the notification's diff has
-// the agent as its actor, and the agent's Memory tab shows the correction. Screenshots of
+// the agent as its actor, and the agent's Memory tab shows the correction; the other proposal is
+// selected with the keyboard and rejected in a batch; the screens in French and Malagasy in
+// low-bandwidth mode. Screenshots of
 // Agents, the agent page and the inbox at 1440 and 390 px go to /tmp/shots/. Fails on any
 // console error.
 import { mkdirSync } from 'node:fs';
@@ -102,6 +104,18 @@ describe('agents in a real browser', () => {
     await page.getByText('Approved.').first().waitFor();
     await expect.poll(() => page.getByTestId('inbox-list').locator('li[data-inbox]').filter({ hasText: 'welcome pack' }).count()).toBe(0);
 
+    // The other proposal (the blocked task): j/k move, x selects it, then a batch reject with one why.
+    const other = page.getByTestId('inbox-list').locator('li[data-inbox]').filter({ hasText: 'signed contract' });
+    await other.waitFor();
+    await page.locator('body').press('k');
+    await page.locator('body').press('x');
+    expect(await other.getByRole('checkbox').isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Reject selected (1)' }).click();
+    await dialog.getByLabel(/why/i).first().fill('I already called the client');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText('1 done, 0 not done.').first().waitFor();
+    await page.getByText('Nothing is waiting for you.').waitFor();
+
     // The diff: the notification went out with the edited body, the agent as its actor.
     const diffs = await api<Array<{ event: string; actor: { type: string; id: string }; after: unknown }>>('GET', '/v1/diffs?namespace=notifications&limit=10');
     const sent = diffs.find((d) => d.event === 'notification.sent');
@@ -115,6 +129,22 @@ describe('agents in a real browser', () => {
     await page.goto(`${server.baseUrl}/agents/${agentId}`);
     await page.getByRole('button', { name: 'Wake now — Ops coordinator' }).waitFor();
     await shots(page, 'agent');
+
+    // Low-bandwidth mode (polling, no stream), in French and Malagasy: the new screens render
+    // translated, without horizontal overflow.
+    for (const [lang, title] of [['fr', 'Agents IA'], ['mg', 'Mpiasa AI']] as const) {
+      await page.evaluate((l) => { localStorage.setItem('atrium.lang', l); localStorage.setItem('atrium.prefs', JSON.stringify({ lowBandwidth: true })); }, lang);
+      await page.goto(`${server.baseUrl}/agents`);
+      await page.getByRole('heading', { level: 1, name: title }).waitFor();
+      await expect.poll(() => page.locator('[data-live]').getAttribute('data-live')).toBe('polling');
+      await shots(page, `agents-${lang}-lowbw`);
+      for (const path of [`/agents/${agentId}?tab=costs`, '/approvals', '/my-day']) {
+        await page.goto(`${server.baseUrl}${path}`);
+        await page.locator('main h1').first().waitFor();
+        await shots(page, `${lang}${path.replace(/[^a-z]+/gi, '-').replace(/-$/, '')}`);
+      }
+    }
+    await page.evaluate(() => { localStorage.setItem('atrium.lang', 'en'); localStorage.removeItem('atrium.prefs'); });
     await page.close();
     expect(consoleErrors.join('\n')).toBe('');
   }, 120_000);

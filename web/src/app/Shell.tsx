@@ -27,9 +27,9 @@ export function LiveIndicator() {
   const status = useLiveStatus();
   useLive(() => {}); // keeps the shared stream open while signed in
   return (
-    <span className="chip" role="status" aria-live="polite" data-live={status}>
+    <span className="chip live-chip" role="status" aria-live="polite" data-live={status} title={t(`live.${status}`)}>
       <span className={`live-dot ${status}`} aria-hidden="true" />
-      {t(`live.${status}`)}
+      <span className="live-text">{t(`live.${status}`)}</span>
     </span>
   );
 }
