@@ -12,7 +12,7 @@ import type { Ledger } from '../ledger/index.js';
 import { editMemory, memoryView, NS, resolveContradiction, writeFact, type MemoryDeps } from './memory.js';
 import { agentFacts, agentView, nextWake, toolSchema, type AgentRow, type Tool } from './model.js';
 import { checkTools, loadAgent, scopesOf } from './store.js';
-import { templateOf, TEMPLATES } from './templates.js';
+import { templateOf } from './templates.js';
 import { wake, type WakeDeps } from './wake.js';
 
 export type CommandDeps = MemoryDeps & WakeDeps & { ledger: Ledger; identity: Pick<Identity, 'directory'> };
@@ -216,4 +216,3 @@ export function registerAgentCommands(commands: CommandRegistry, d: CommandDeps)
   });
 }
 
-export { TEMPLATES };

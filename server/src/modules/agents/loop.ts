@@ -10,7 +10,7 @@ import type { Json, JsonObject } from '../../platform/schema.js';
 import type { Identity } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { offlineReview, opsPlan, type Plan, type PlannedCall, type Verdict, type WorkItem } from './behaviours.js';
-import { CRITIQUE_SCHEMA, MAX_ITERATIONS, PLAN_SCHEMA } from './loop-flow.js';
+import { MAX_ITERATIONS } from './loop-flow.js';
 import { clearWorking, forPrompt, logLine, NS, remember, type MemoryDeps } from './memory.js';
 import { agentFacts, budgetOf, dayOf, monthOf, overBudget, type AgentRow, type Tool } from './model.js';
 import { applyReview, propose, type ProposalRow, type Review } from './proposals.js';
@@ -220,4 +220,3 @@ export function registerLoopCommands(commands: CommandRegistry, d: LoopDeps): vo
   });
 }
 
-export { CRITIQUE_SCHEMA, PLAN_SCHEMA };
