@@ -21,7 +21,12 @@ export type { Block, DocType, ParsedDocument, ParseErrorCode, ParseLimits } from
 export { detectType } from './detect.js';
 export { parseHtml } from './html.js';
 
-const MB = 1024 * 1024;
+/** A size for a person: 512 bytes, 12 KB, 3.4 MB. */
+function size(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+}
 
 export type ParseOptions = { limits?: Partial<ParseLimits>; onProgress?: (fraction: number) => void; signal?: AbortSignal };
 
@@ -30,7 +35,7 @@ export async function parseDocument(bytes: Uint8Array, type: DocType, opts: Pars
   const limits: ParseLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   if (bytes.length === 0) throw new ParseError('EMPTY', 'This file is empty (0 bytes).');
   if (bytes.length > limits.maxBytes) {
-    throw new ParseError('TOO_LARGE', `This file is ${(bytes.length / MB).toFixed(1)} MB; files up to ${(limits.maxBytes / MB).toFixed(0)} MB can be read.`);
+    throw new ParseError('TOO_LARGE', `This file is ${size(bytes.length)}; files up to ${size(limits.maxBytes)} can be read.`);
   }
   // One controller for the time limit and the caller's signal: parsers watch only ctx.signal.
   const controller = new AbortController();

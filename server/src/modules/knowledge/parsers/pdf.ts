@@ -62,7 +62,7 @@ function pageBlocks(lines: Line[], page: number, startSection: string | null): {
   let para: Line[] = [];
   const push = () => {
     if (!para.length) return;
-    const text = cleanText(para.map((l) => l.text).join('\n'));
+    const text = cleanText(para.map((l) => l.text).join(' ')); // line breaks inside a paragraph are layout
     if (text) blocks.push({ anchor: `p${page}.b${blocks.length + 1}`, page, section, kind: 'paragraph', text });
     para = [];
   };
