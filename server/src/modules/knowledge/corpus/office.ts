@@ -1,7 +1,7 @@
 // DOCX and PPTX written by hand as zips (fflate): the smallest parts Word/PowerPoint files carry,
 // so the test knows exactly what is inside. XLSX through exceljs's writer (formulas with cached results).
 import ExcelJS from 'exceljs';
-import { strToU8, zipSync, type Zippable } from 'fflate';
+import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
@@ -10,10 +10,12 @@ const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const RELS = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const REL_DOC = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument';
 
+const FIXED = new Date(Date.UTC(2026, 0, 15));
+
 /** Fixed timestamps: the same corpus bytes on every run. */
 const zip = (files: Record<string, string>): Uint8Array => {
   const z: Zippable = {};
-  for (const [k, v] of Object.entries(files)) z[k] = [strToU8(v), { mtime: new Date(Date.UTC(2026, 0, 15)) }];
+  for (const [k, v] of Object.entries(files)) z[k] = [strToU8(v), { mtime: FIXED }];
   return zipSync(z, { level: 6 });
 };
 
@@ -214,7 +216,11 @@ export async function salesWorkbookXlsx(): Promise<Uint8Array> {
   staff.addRow(['Ines Duarte', 'Logistics', '2024-05-02']);
   staff.addRow(['Tomas Novak', 'Finance', '2025-11-17']);
   const buf = await wb.xlsx.writeBuffer();
-  return new Uint8Array(buf as ArrayBuffer);
+  // exceljs stamps the zip entries with the current time: re-zip with fixed times (deterministic bytes).
+  const files = unzipSync(new Uint8Array(buf as ArrayBuffer));
+  const z: Zippable = {};
+  for (const name of Object.keys(files).sort()) z[name] = [files[name]!, { mtime: FIXED }];
+  return zipSync(z, { level: 6 });
 }
 
 const P = 'http://schemas.openxmlformats.org/presentationml/2006/main';

@@ -108,6 +108,8 @@ export async function parsePdf(bytes: Uint8Array, ctx: ParseContext): Promise<Pa
         return [];
       },
     );
+    // Handled here so an early exit (a timeout in the page loop) leaves no unhandled rejection.
+    tablesJob.catch(() => undefined);
     let title: string | null = null;
     try {
       const meta = await pdf.getMetadata();

@@ -25,7 +25,8 @@ export function cellText(v: ExcelJS.CellValue): string {
 }
 
 export async function parseXlsx(bytes: Uint8Array, ctx: ParseContext): Promise<ParsedDocument> {
-  guardZip(bytes, ctx.limits.maxUnzippedBytes);
+  const entries = guardZip(bytes, ctx.limits.maxUnzippedBytes);
+  if (!entries.has('xl/workbook.xml')) throw asParseError(new Error('no xl/workbook.xml'), 'spreadsheet');
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
