@@ -224,7 +224,35 @@ export async function makeBadInputs(): Promise<BadInput[]> {
     { name: 'not-a-zip.docx', type: 'docx', bytes: enc('PK\u0003\u0004 this is not a real zip at all'), code: 'CORRUPT' },
     { name: 'not-a-zip.xlsx', type: 'xlsx', bytes: enc('just some text pretending to be a workbook'), code: 'CORRUPT' },
     { name: 'big.txt', type: 'text', bytes: enc('x'.repeat(2048)), code: 'TOO_LARGE', limits: { maxBytes: 1024 } },
+    { name: 'truncated-scan.png', type: 'image', bytes: truncatedPng(), code: 'CORRUPT' },
+    { name: 'poster-40000x40000.png', type: 'image', bytes: hugeHeaderPng(40_000, 40_000), code: 'TOO_LARGE' },
+    { name: 'not-an-image.jpg', type: 'image', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8]), code: 'CORRUPT' },
+    { name: 'password.docx', type: 'docx', bytes: oleWith('EncryptedPackage'), code: 'ENCRYPTED' },
+    { name: 'legacy.doc-as.docx', type: 'docx', bytes: oleWith('WordDocument'), code: 'UNSUPPORTED' },
   ];
+}
+
+/** A real scan cut short: the header is fine, the pixel data ends early. */
+function truncatedPng(): Uint8Array {
+  const png = renderTextPng(['CUT SHORT']);
+  return png.slice(0, Math.floor(png.length / 2));
+}
+
+/** Only a PNG header claiming a huge picture: refused by its size before any pixel is decoded. */
+function hugeHeaderPng(width: number, height: number): Uint8Array {
+  const png = renderTextPng(['X']).slice();
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  v.setUint32(16, width);
+  v.setUint32(20, height);
+  return png;
+}
+
+/** The start of an OLE compound file naming one stream (UTF-16), as Office writes encrypted or legacy files. */
+function oleWith(stream: string): Uint8Array {
+  const out = new Uint8Array(1536);
+  out.set([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+  [...stream].forEach((c, i) => (out[1024 + i * 2] = c.charCodeAt(0)));
+  return out;
 }
 
 /** A PNG named .pdf: detectType must say 'image' from its bytes. */

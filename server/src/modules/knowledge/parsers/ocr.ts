@@ -25,6 +25,9 @@ function getWorker(): Promise<Worker> {
       gzip: true,
       // Nothing written next to the process (tesseract.js would cache the model in the cwd).
       cacheMethod: 'none',
+      // Without a handler tesseract.js rethrows a failed job from its message listener, where nothing
+      // can catch it (an uncaught exception takes the process down); the job's promise rejects anyway.
+      errorHandler: () => undefined,
     }).catch((err: unknown) => {
       workerPromise = null;
       throw err;
@@ -54,7 +57,8 @@ export function ocrImage(image: Uint8Array, signal?: AbortSignal): Promise<strin
       return result.data.text;
     } catch (err) {
       if (err instanceof ParseError) throw err;
-      throw new ParseError('CORRUPT', `This image could not be read by the text recogniser (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
+      // tesseract.js rejects with a bare string ("Error: Error attempting to read image."): not for a person.
+      throw new ParseError('CORRUPT', 'This image could not be read: it looks damaged or truncated.', { cause: err });
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }

@@ -4,6 +4,7 @@
 import { extractImages, getDocumentProxy } from 'unpdf';
 import { extractPdfTables } from './pdf-tables.js';
 import { encodePng } from './png.js';
+import { MAX_IMAGE_PIXELS } from './image.js';
 import { ocrImage } from './ocr.js';
 import { asParseError, checkAborted, cleanText, ParseError, tableText, type Block, type ParseContext, type ParsedDocument } from './types.js';
 
@@ -89,6 +90,7 @@ async function pageImagePng(pdf: PdfDoc, pageNum: number): Promise<Uint8Array | 
   const images = await extractImages(pdf, pageNum);
   const big = images.filter((i) => i.width >= 32 && i.height >= 16).sort((a, b) => b.width * b.height - a.width * a.height)[0];
   if (!big) return null;
+  if (big.width * big.height > MAX_IMAGE_PIXELS) throw new Error(`its image is too large to recognise (${big.width} × ${big.height} pixels)`);
   return encodePng(big.data, big.width, big.height, big.channels);
 }
 

@@ -58,6 +58,17 @@ function tooBig(limit: number, declared: boolean): ParseError {
 
 /** Checks the zip and returns its entries inflated; throws ZIP_BOMB over `maxUnzippedBytes`, CORRUPT when it is not a zip. */
 export function guardZip(buf: Uint8Array, maxUnzippedBytes: number): ZipEntries {
+  // A password-protected DOCX/XLSX/PPTX is not a zip at all but an OLE compound file holding an
+  // "EncryptedPackage" stream; a legacy .doc/.xls/.ppt is the same container without it.
+  if (buf.length >= 8 && buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0) {
+    const marker = new TextEncoder().encode('EncryptedPackage');
+    const utf16 = new Uint8Array(marker.length * 2);
+    marker.forEach((c, i) => (utf16[i * 2] = c));
+    if (Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).indexOf(utf16) >= 0) {
+      throw new ParseError('ENCRYPTED', 'This document is password-protected; remove the password and upload it again.');
+    }
+    throw new ParseError('UNSUPPORTED', 'This is an old-format (97–2003) Office file; save it as .docx, .xlsx or .pptx and upload it again.');
+  }
   const entries = readCentralDirectory(buf);
   if (entries.length === 0) throw corrupt('it is empty');
   const declared = entries.reduce((s, e) => s + e.size, 0);
