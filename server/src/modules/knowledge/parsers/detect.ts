@@ -10,13 +10,9 @@ function startsWith(head: Uint8Array, sig: number[], at = 0): boolean {
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
-/** Index of `needle` in `hay`, or -1. */
-function indexOf(hay: Uint8Array, needle: number[], from = 0): number {
-  outer: for (let i = from; i <= hay.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
+/** Index of `needle` in `hay`, or -1 (Buffer's native search: `head` may be a whole 50 MB file). */
+function indexOf(hay: Uint8Array, needle: number[]): number {
+  return Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(Uint8Array.from(needle));
 }
 
 /**
@@ -51,6 +47,10 @@ function looksLikeText(head: Uint8Array): boolean {
   return bad / n < 0.05;
 }
 
+/**
+ * `head`: the first bytes of the file — at least 64 KB for Office files, whose part names sit in
+ * the local headers near the start — or the whole file.
+ */
 export function detectType(head: Uint8Array, filename: string, mime?: string | null): DocType | null {
   // %PDF may follow a little junk (the spec allows it within the first 1024 bytes).
   const pdfAt = indexOf(head.subarray(0, 1024), ascii('%PDF-'));
@@ -66,6 +66,12 @@ export function detectType(head: Uint8Array, filename: string, mime?: string | n
     if (ext === 'xlsx') return 'xlsx';
     if (ext === 'pptx') return 'pptx';
     return null;
+  }
+  // An OLE compound file named as a new-format Office file: a password-protected one (or a renamed
+  // legacy file). Handed to that parser, which says which, clearly, rather than "unsupported".
+  if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
+    const ext = extOf(filename);
+    return ext === 'docx' || ext === 'xlsx' || ext === 'pptx' ? ext : null;
   }
   if (!looksLikeText(head)) return null;
   const ext = extOf(filename);

@@ -248,6 +248,13 @@ describe('options', () => {
     expect(err.message).toContain('10');
   });
 
+  it('closeParsers frees the OCR worker; the next OCR starts a new one', async () => {
+    const png = corpus.find((x) => x.type === 'image')!;
+    await closeParsers();
+    const p = await parseDocument(png.bytes, 'image');
+    expect(ocrAccuracy(png.ocr!.text, p.blocks.map((b) => b.text).join('\n'))).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('the table worker file is found', () => {
     expect(tablesWorkerPath()).toMatch(/pdf-tables-worker\.mjs$/);
   });
@@ -306,5 +313,9 @@ describe('detectType', () => {
     expect(detectType(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), 'photo.jpg')).toBe('image');
     expect(detectType(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]), 'program')).toBeNull();
     expect(detectType(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]), 'archive.zip')).toBeNull();
+    // A password-protected DOCX is an OLE file: sent to the DOCX parser, which says ENCRYPTED.
+    const locked = bad.find((b) => b.name === 'password.docx')!;
+    expect(detectType(locked.bytes, 'locked.docx')).toBe('docx');
+    expect(detectType(locked.bytes, 'old.doc')).toBeNull();
   });
 });
