@@ -3,24 +3,27 @@
 // TypeScript source without a loader, and esbuild does not bundle `new URL(..., import.meta.url)`
 // workers). A worker because pdf-parse ships its own pdf.js, which clashes with unpdf's in one
 // process ("API version … does not match Worker …").
-// In:  workerData = { data: Uint8Array }
-// Out: one message { ok: true, pages: [{ num, tables: string[][][] }] } or { ok: false, error }
-import { parentPort, workerData } from 'node:worker_threads';
+// The worker lives across jobs (starting it and importing pdf.js costs ~0.5–1 s); the parent
+// sends one job at a time and ends the worker when idle (pdf-tables.ts).
+// In:  { id, data: Uint8Array }
+// Out: { id, ok: true, pages: [{ num, tables: string[][][] }] } or { id, ok: false, error }
+import { parentPort } from 'node:worker_threads';
 
-async function main() {
-  const { PDFParse } = await import('pdf-parse');
-  const parser = new PDFParse({ data: workerData.data, verbosity: 0 });
+const lib = import('pdf-parse');
+
+parentPort.on('message', async ({ id, data }) => {
+  let parser;
   try {
+    const { PDFParse } = await lib;
+    parser = new PDFParse({ data, verbosity: 0 });
     const result = await parser.getTable();
     const pages = result.pages
       .filter((p) => p.tables.length > 0)
       .map((p) => ({ num: p.num, tables: p.tables.map((t) => t.map((row) => row.map((c) => String(c ?? '')))) }));
-    parentPort.postMessage({ ok: true, pages });
+    parentPort.postMessage({ id, ok: true, pages });
+  } catch (err) {
+    parentPort.postMessage({ id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
   } finally {
-    await parser.destroy().catch(() => undefined);
+    await parser?.destroy().catch(() => undefined);
   }
-}
-
-main().catch((err) => {
-  parentPort.postMessage({ ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
 });
