@@ -90,13 +90,15 @@ export const twentyPageFact = (p: number) => `Inspection code for page ${p} is K
 export const SCAN_LINES = ['DELIVERY NOTE 5523 FOR ACME SUPPLIES', 'RECEIVED 14 PALLETS ON 2026-03-09', 'SIGNED BY WAREHOUSE CLERK J. RIVERA'];
 export const PNG_SCAN_LINES = ['INVOICE 4471 FROM NORTHWIND TRADING', 'TOTAL DUE: 1,250.00 EUR BY 2026-01-31', 'PAYMENT TERMS: NET 30 DAYS'];
 
-/** Page 1 has a text layer; page 2 is only an image of text (a scanned page). */
+/** Page 1 has a text layer; page 2 is an image of text (a scanned page) with only a stamped page number as text. */
 export function scannedPdf(): Promise<Uint8Array> {
   const png = Buffer.from(renderTextPng(SCAN_LINES));
   return pdfkitDoc((doc) => {
     doc.fontSize(14).text('Scanned delivery notes, March batch');
     doc.addPage();
     doc.image(png, 40, 60, { width: 515 });
+    // Scanners stamp a page number as real text: the page still counts as scanned.
+    doc.fontSize(8).text('2', 290, 790, { lineBreak: false });
   });
 }
 

@@ -113,7 +113,9 @@ describe('good documents', () => {
     const p = doc('quarterly-report.pdf');
     expect(p.pages).toBe(3);
     expect(p.title).toBe('Quarterly Operations Report');
-    expect(p.blocks.filter((b) => b.kind === 'table').map((b) => b.anchor)).toEqual(['p2.t1']);
+    // The table replaces the text-layer lines of its rows, in their place: each cell is there once.
+    expect(p.blocks.filter((b) => b.page === 2).map((b) => b.anchor)).toEqual(['p2.b1', 'p2.b2', 'p2.t1']);
+    expect(p.blocks.filter((b) => b.text.includes('Alice Moreau')).map((b) => b.kind)).toEqual(['table']);
     expect(p.blocks.find((b) => b.text.includes('2.4 million'))?.section).toBe('Outlook');
     const twenty = doc('manual-20-pages.pdf');
     expect(twenty.pages).toBe(20);

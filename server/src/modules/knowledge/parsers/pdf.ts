@@ -85,6 +85,51 @@ function pageBlocks(lines: Line[], page: number, startSection: string | null): {
   return { blocks, section };
 }
 
+const squash = (t: string) => t.replace(/\s+/g, ' ').trim();
+
+/**
+ * Puts a page's tables into its blocks. The text layer also holds every cell, read as lines
+ * ("North 120 400 131 900 Alice Moreau"): paragraphs made only of a table's rows are replaced by
+ * the table (at the first one's place), so a cell is not indexed twice. A table whose rows are not
+ * found as paragraphs goes at the end of the page. Anchors are numbered afterwards, in order:
+ * p3.b1, p3.b2 … for text, p3.t1 … for tables; the same input still gives the same anchors.
+ */
+function placeTables(blocks: Block[], page: number, tables: string[][][]): Block[] {
+  let out = [...blocks];
+  for (const rows of tables) {
+    const rowTexts = rows.map((r) => squash(r.filter((c) => c !== '').join(' '))).filter((t) => t !== '');
+    /** True when `text` is one or more consecutive rows of this table. */
+    const isRows = (text: string): boolean => {
+      let rest = squash(text);
+      if (!rest) return false;
+      for (let start = 0; start < rowTexts.length; start++) {
+        let r = rest;
+        for (let i = start; i < rowTexts.length && r; i++) {
+          if (r === rowTexts[i]) return true;
+          if (!r.startsWith(`${rowTexts[i]} `)) break;
+          r = r.slice(rowTexts[i]!.length + 1);
+        }
+      }
+      return false;
+    };
+    const section = [...out].reverse().find((b) => b.section)?.section ?? null;
+    const first = out.findIndex((b) => b.kind === 'paragraph' && isRows(b.text));
+    const table: Block = { anchor: '', page, section: first >= 0 ? out[first]!.section : section, kind: 'table', text: tableText(rows), rows };
+    if (first < 0) {
+      out.push(table);
+      continue;
+    }
+    out = out.flatMap((b, i) => (i === first ? [table] : i > first && b.kind === 'paragraph' && isRows(b.text) ? [] : [b]));
+  }
+  let b = 0;
+  let t = 0;
+  for (const block of out) {
+    if (block.kind === 'table') block.anchor = `p${page}.t${++t}`;
+    else if (block.kind !== 'ocr') block.anchor = `p${page}.b${++b}`;
+  }
+  return out;
+}
+
 /** The biggest image on a page as PNG bytes (a scanned page is one big picture), or null. */
 async function pageImagePng(pdf: PdfDoc, pageNum: number): Promise<Uint8Array | null> {
   const images = await extractImages(pdf, pageNum);
@@ -133,13 +178,15 @@ export async function parsePdf(bytes: Uint8Array, ctx: ParseContext): Promise<Pa
         const r = pageBlocks(toLines(items), n, section);
         blocks = r.blocks;
         section = r.section;
-        if (blocks.length === 0 && ctx.limits.ocr) {
-          // No text layer: a scanned page if it carries an image.
+        // No text layer, or next to none (a scan carrying only a stamped page number): OCR the page image.
+        const textLength = blocks.reduce((n, b) => n + b.text.length, 0);
+        if (textLength < 16 && ctx.limits.ocr) {
+          // A scanned page if it carries an image; kept only when it reads more than the text layer had.
           const png = await pageImagePng(pdf, n);
           if (png) {
             const text = cleanText(await ocrImage(png, ctx.signal));
             ocrPages++;
-            if (text) blocks.push({ anchor: `p${n}.ocr1`, page: n, section, kind: 'ocr', text });
+            if (text && text.length > textLength) blocks.push({ anchor: `p${n}.ocr1`, page: n, section, kind: 'ocr', text });
           }
         }
         page.cleanup();
@@ -155,12 +202,7 @@ export async function parsePdf(bytes: Uint8Array, ctx: ParseContext): Promise<Pa
     const tables = await tablesJob;
     for (const pt of tables) {
       const list = perPage[pt.num - 1];
-      if (!list) continue;
-      const sectionHere = [...list].reverse().find((b) => b.section)?.section ?? null;
-      pt.tables.forEach((rows, i) => {
-        const clean = rows.map((r) => r.map((c) => cleanText(c)));
-        list.push({ anchor: `p${pt.num}.t${i + 1}`, page: pt.num, section: sectionHere, kind: 'table', text: tableText(clean), rows: clean });
-      });
+      if (list) perPage[pt.num - 1] = placeTables(list, pt.num, pt.tables.map((rows) => rows.map((r) => r.map((c) => cleanText(c)))));
     }
     if (ocrPages) ctx.warnings.push(`${ocrPages} page${ocrPages > 1 ? 's' : ''} had no text layer and ${ocrPages > 1 ? 'were' : 'was'} read by OCR.`);
     const blocks = perPage.flat();
