@@ -13,7 +13,8 @@ type Node = { nodeType: number; textContent: string | null };
 const DROP = 'script, style, noscript, template, iframe, object, embed, svg, canvas';
 const BLOCKY = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'DT', 'DD', 'FIGCAPTION', 'CAPTION', 'ADDRESS']);
 const HEADINGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
-const SKIP = new Set(['NAV', 'FOOTER', 'ASIDE', 'FORM', 'BUTTON', 'SELECT', 'HEADER', 'MENU']);
+// Site chrome. Not HEADER: an article's <header> holds its title.
+const SKIP = new Set(['NAV', 'FOOTER', 'ASIDE', 'FORM', 'BUTTON', 'SELECT', 'MENU']);
 
 type Walk = { blocks: Block[]; section: string | null; page: number | null; prefix: string };
 

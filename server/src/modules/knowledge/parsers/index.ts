@@ -70,10 +70,10 @@ export async function parseDocument(bytes: Uint8Array, type: DocType, opts: Pars
   stopped.catch(() => undefined);
   try {
     const work = dispatch(bytes, type, ctx);
-    // A parser stuck inside a library call still gives way to the deadline.
-    const doc = await Promise.race([work, stopped]);
+    // If the deadline wins, the abandoned parse's own failure must not surface as an unhandled rejection.
     work.catch(() => undefined);
-    return doc;
+    // A parser stuck inside a library call still gives way to the deadline.
+    return await Promise.race([work, stopped]);
   } catch (err) {
     if (err instanceof ParseError) throw err;
     throw new ParseError('CORRUPT', `This file could not be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`, { cause: err });
