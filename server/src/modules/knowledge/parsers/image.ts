@@ -30,6 +30,12 @@ export function imageSize(b: Uint8Array): { width: number; height: number } | nu
   return null;
 }
 
+/** A PNG ends with its IEND chunk, a JPEG with the EOI marker (searched near the end: some writers pad after it). */
+function hasEnd(b: Uint8Array): boolean {
+  const tail = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(Math.max(0, b.length - 4096));
+  return b[0] === 0x89 ? tail.indexOf('IEND', 0, 'latin1') >= 0 : tail.indexOf(Uint8Array.from([0xff, 0xd9])) >= 0;
+}
+
 export async function parseImage(bytes: Uint8Array, ctx: ParseContext): Promise<ParsedDocument> {
   const blocks: Block[] = [];
   if (!ctx.limits.ocr) {
@@ -38,6 +44,7 @@ export async function parseImage(bytes: Uint8Array, ctx: ParseContext): Promise<
     // Checked before the recogniser sees it: a bad header is refused here, not deep inside tesseract.
     const size = imageSize(bytes);
     if (!size || size.width === 0 || size.height === 0) throw new ParseError('CORRUPT', 'This image could not be read: it is not a valid PNG or JPEG file.');
+    if (!hasEnd(bytes)) throw new ParseError('CORRUPT', 'This image could not be read: the file is cut short (incomplete upload or download?).');
     if (size.width * size.height > MAX_IMAGE_PIXELS) {
       throw new ParseError('TOO_LARGE', `This image is ${size.width} × ${size.height} pixels; images up to ${MAX_IMAGE_PIXELS / 1_000_000} megapixels can be read.`);
     }
