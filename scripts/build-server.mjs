@@ -20,7 +20,9 @@ export const SERVER_OUT_DIR = join(ROOT, '.build', 'server');
 export const SERVER_ENTRY = join(SERVER_OUT_DIR, 'main.mjs');
 const STAMP = join(SERVER_OUT_DIR, '.source-hash');
 /** Read by every build besides the sources esbuild reports. */
-const ALWAYS = ['tsconfig.json', 'scripts/build-server.mjs'];
+// The PDF-table worker runs in its own thread from a plain .mjs file, copied next to the bundle.
+const PDF_TABLES_WORKER = 'server/src/modules/knowledge/parsers/pdf-tables-worker.mjs';
+const ALWAYS = ['tsconfig.json', 'scripts/build-server.mjs', PDF_TABLES_WORKER];
 
 function hashOf(inputs) {
   const h = createHash('sha256');
@@ -101,6 +103,7 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
     // The map first, the code second, the stamp last: a reader that sees the new stamp sees the new code.
     const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
     for (const f of files) writeAtomic(f.path, f.contents);
+    writeAtomic(join(SERVER_OUT_DIR, 'pdf-tables-worker.mjs'), readFileSync(join(ROOT, PDF_TABLES_WORKER)));
     const inputs = [...new Set([...Object.keys(result.metafile.inputs).map((p) => relative(ROOT, join(ROOT, p))), ...ALWAYS])];
     writeAtomic(STAMP, JSON.stringify({ hash: hashOf(inputs), inputs }));
     if (!quiet) {

@@ -1901,6 +1901,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/knowledge/notebooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notebooks with their source counts (parsed, failed) and passages */
+        get: operations["get_v1_knowledge_notebooks"];
+        put?: never;
+        /** Create a notebook */
+        post: operations["post_v1_knowledge_notebooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One notebook with its sources */
+        get: operations["get_v1_knowledge_notebooks_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a notebook or change its description or tags */
+        patch: operations["patch_v1_knowledge_notebooks_id"];
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a notebook */
+        post: operations["post_v1_knowledge_notebooks_id_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload documents (multipart/form-data, field `file`, one or more): each is streamed into the blob store and parsed by a job. Answers the sources added and the files refused, each with its reason */
+        post: operations["post_v1_knowledge_notebooks_id_sources"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}/sources/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a web page or document by URL (fetched through the outbound-URL guard, then parsed) */
+        post: operations["post_v1_knowledge_notebooks_id_sources_url"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One source: status and progress, or its error */
+        get: operations["get_v1_knowledge_sources_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/sources/{id}/passages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A source’s passages in order, with page, section and anchor (what citations point at) */
+        get: operations["get_v1_knowledge_sources_id_passages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/sources/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The original file, streamed */
+        get: operations["get_v1_knowledge_sources_id_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/sources/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove a source from its notebook */
+        post: operations["post_v1_knowledge_sources_id_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/sources/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Parse a failed source again */
+        post: operations["post_v1_knowledge_sources_id_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hybrid search (full text + meaning, reciprocal rank fusion) across notebooks or in one, with highlighted snippets */
+        get: operations["get_v1_knowledge_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask a notebook: answered only from its sources, every claim cited, or “the sources do not say” */
+        post: operations["post_v1_knowledge_notebooks_id_ask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/notebooks/{id}/outputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notebook’s generated outputs (brief, Q&A, source map), newest version first */
+        get: operations["get_v1_knowledge_notebooks_id_outputs"];
+        put?: never;
+        /** Generate (or regenerate: a new version) a brief, Q&A set or source map; a durable job */
+        post: operations["post_v1_knowledge_notebooks_id_outputs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/outputs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One output (with its progress while it is generated) */
+        get: operations["get_v1_knowledge_outputs_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1943,10 +2184,10 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","INVALID_FLOW":"The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).","FLOW_KEY_TAKEN":"A flow with this key exists in the workspace.","VERSION_EXISTS":"Versions are immutable: publish a higher one.","FLOW_PAUSED":"The flow is paused: runs cannot start until it is resumed.","FLOW_ARCHIVED":"The flow is archived.","RUN_FINISHED":"The run already ended.","RUN_NOT_FINISHED":"Only a finished run is replayed or forked.","JOURNAL_PRUNED":"The run’s journal was pruned by retention.","ALREADY_DECIDED":"You already decided this approval.","STEP_FAILED":"Step error: a step failed for good.","STEP_ERROR":"Step error: an unexpected error (retried by the step’s policy).","STEP_TIMEOUT":"Step error: no answer within the step’s timeout.","EXPRESSION_FAILED":"Step error: an expression of the step could not be evaluated.","FOR_EACH_NOT_A_LIST":"Step error: a for_each’s items are not a list.","FOR_EACH_TOO_MANY":"Step error: more items than the for_each’s limit (100 unless set, at most 10 000).","UNHANDLED_BRANCH":"Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.","TIMEOUT":"Step error: a wait passed its deadline and no step follows its timeout branch.","RUN_TIMEOUT":"Run error: the run passed its time limit.","COMPENSATION_FAILED":"Run error: a compensation failed; the run needs a person.","CANCELLED":"Run error: the run was cancelled.","CHANGE_HELD":"Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).","NO_GATEWAY":"Step error: this build has no AI gateway.","BAD_INSTANT":"Step error: a wait’s `until` is not an instant.","CIRCUIT_OPEN":"Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.","HTTP_UNREACHABLE":"Step error: the http step’s target did not answer.","HTTP_ERROR":"Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).","OUTPUT_MISMATCH":"Step error: the step’s output does not match its output schema.","STARTER_EXCLUDED":"The run’s starter may not decide its approval.","UNKNOWN_TOOL":"An agent’s tool must be a command of the registry (GET /v1/agents/tools); `details` names each unknown one.","TOOL_BEYOND_RIGHTS":"An agent never has more rights than the person who configures it: you may not give it this tool.","AGENT_ARCHIVED":"The agent is archived.","PROPOSAL_DECIDED":"This proposal was already approved or rejected.","PROPOSAL_NOT_READY":"The proposal is not waiting for a person (its reviewer agent has it, or it is being revised).","PROPOSAL_STALE":"What the proposal is about changed since the agent proposed it; `details.current` is the new state.","NOT_CONTRADICTED":"This memory is not a contradiction waiting for a person.","NEEDS_A_BUDGET":"A budget item is decided by setting a new budget on the agent, not by approving it."}
+         * @description {"UNKNOWN_COMMAND":"No command with this name is registered.","UNKNOWN_RULE_ACTION":"A stored rule names an action type that no module registers.","BAD_JSON":"The body is not valid JSON.","VALIDATION_FAILED":"The request does not match the schema; details name each field.","UNAUTHENTICATED":"No valid credentials were given.","FORBIDDEN":"The credentials do not allow this action.","NOT_FOUND":"No such resource in this tenant (or no such route).","METHOD_NOT_ALLOWED":"The route exists but not with this method.","IDEMPOTENCY_KEY_REUSED":"The Idempotency-Key was already used with a different request.","IDEMPOTENCY_IN_PROGRESS":"A request with this Idempotency-Key is still being processed.","WHY_REQUIRED":"The change is critical and needs a why.","BAD_CURSOR":"The pagination cursor is malformed.","PAYLOAD_TOO_LARGE":"The request body exceeds the size limit.","UNSUPPORTED_MEDIA_TYPE":"The body must be application/json.","RATE_LIMITED":"Too many requests; retry after the given delay.","CSRF_FAILED":"A cookie-authenticated unsafe request lacked the matching x-csrf-token header.","STEP_UP_REQUIRED":"This sensitive action needs a TOTP code confirmed in the last 10 minutes (POST /v1/auth/step-up).","CONFLICT":"A concurrent request created or changed the same thing first; read it again and retry.","BAD_URL":"The URL is malformed (bad percent-encoding).","URI_TOO_LONG":"A path parameter is longer than the server accepts.","HEADERS_TOO_LARGE":"The request line or headers exceed the size limit.","REQUEST_TIMEOUT":"The request was not received in time.","BAD_REQUEST":"The HTTP request itself is malformed.","VERSION_CONFLICT":"The resource changed since the given version (optimistic concurrency).","DATABASE_UNAVAILABLE":"The database cannot be reached right now (restart, failover, network); retry after the Retry-After delay.","BLOCKED_BY_RULE":"A guard rule of the workspace refuses this change; the message says which and why.","UNSAFE_URL":"The URL points at a private, link-local or metadata address, or is not http(s).","INTERNAL":"An unexpected server error; the request id identifies it in the logs.","RESERVED_NAMESPACE":"The namespace belongs to an Atrium module and cannot be written by API clients.","INVALID_CREDENTIALS":"Wrong email or password (the same answer for an unknown email).","TOTP_REQUIRED":"Two-factor authentication is on: send totp_code.","INVALID_TOTP":"The TOTP or recovery code is wrong or was already used.","TOTP_ALREADY_ENABLED":"2FA is already on.","TOTP_NOT_ENABLED":"2FA is not on.","TOTP_NOT_STARTED":"2FA setup was not started.","EMAIL_TAKEN":"An account with this email exists.","ALREADY_MEMBER":"The person is already a member.","INVITATION_INVALID":"The invitation does not exist, was used, revoked or expired.","LAST_OWNER":"The last owner cannot be demoted or removed.","OIDC_STATE_INVALID":"The OIDC sign-in state is unknown, expired or was already used.","OIDC_EMAIL_UNVERIFIED":"The identity provider did not confirm the email.","OIDC_NO_ACCOUNT":"No account or invitation matches this email.","OIDC_DENIED":"The identity provider refused the sign-in.","OIDC_FAILED":"The identity provider’s answer could not be verified.","OIDC_UNAVAILABLE":"The identity provider cannot be reached.","ARCHIVED":"The workflow is archived; restore it first.","NOT_ARCHIVED":"The workflow is not archived.","NOT_TAGGABLE":"A rule action: only tasks carry tags.","NO_WORKFLOW":"A rule action: the triggering entity belongs to no workflow and the action names none.","UNKNOWN_ALIAS":"The AI model alias is not defined for this workspace; details list the valid ones.","INVALID_SCHEMA":"The JSON Schema given (structured output or tool parameters) is not a valid JSON Schema.","PROMPT_TOO_LONG":"The prompt exceeds the model’s context window; details give the counts (or ask for truncate: true).","BUDGET_EXCEEDED":"The workspace’s monthly AI budget is used up.","UNSAFE_PROVIDER_URL":"The provider URL points at a link-local or cloud-metadata address.","TEMPLATE_VARIABLES_MISSING":"The prompt template needs variables that were not given.","AI_UNAVAILABLE":"No provider in the alias’s chain could answer (the offline provider included).","METERING_BEHIND":"Recent AI calls of the workspace are still being written (the database is slow or unavailable); retry shortly.","PROMPT_EXISTS":"A prompt template with this name exists: add a version to it.","APPROVAL_DECIDED":"The held change was already approved or rejected.","APPROVAL_STALE":"The entity changed since the change was held: approving would not do what was asked.","APPROVAL_FAILED":"The approved change could not be applied; details carry the reason.","REQUESTER_GONE":"The person who asked for the held change is no longer a member.","INVALID_FLOW":"The flow definition is not valid; `details` names the path of each problem (a cycle, an unknown step type or command, a reference to an output that does not exist, a limit).","FLOW_KEY_TAKEN":"A flow with this key exists in the workspace.","VERSION_EXISTS":"Versions are immutable: publish a higher one.","FLOW_PAUSED":"The flow is paused: runs cannot start until it is resumed.","FLOW_ARCHIVED":"The flow is archived.","RUN_FINISHED":"The run already ended.","RUN_NOT_FINISHED":"Only a finished run is replayed or forked.","JOURNAL_PRUNED":"The run’s journal was pruned by retention.","ALREADY_DECIDED":"You already decided this approval.","STEP_FAILED":"Step error: a step failed for good.","STEP_ERROR":"Step error: an unexpected error (retried by the step’s policy).","STEP_TIMEOUT":"Step error: no answer within the step’s timeout.","EXPRESSION_FAILED":"Step error: an expression of the step could not be evaluated.","FOR_EACH_NOT_A_LIST":"Step error: a for_each’s items are not a list.","FOR_EACH_TOO_MANY":"Step error: more items than the for_each’s limit (100 unless set, at most 10 000).","UNHANDLED_BRANCH":"Step error: the step ended on an error branch (rejected, failed, timeout) that no step follows.","TIMEOUT":"Step error: a wait passed its deadline and no step follows its timeout branch.","RUN_TIMEOUT":"Run error: the run passed its time limit.","COMPENSATION_FAILED":"Run error: a compensation failed; the run needs a person.","CANCELLED":"Run error: the run was cancelled.","CHANGE_HELD":"Step error: a rule held the step’s command for approval (flows do not wait on rule approvals yet).","NO_GATEWAY":"Step error: this build has no AI gateway.","BAD_INSTANT":"Step error: a wait’s `until` is not an instant.","CIRCUIT_OPEN":"Step error: calls to this target are paused after repeated failures (5 in 60 s); retried after the cooldown.","HTTP_UNREACHABLE":"Step error: the http step’s target did not answer.","HTTP_ERROR":"Step error: the http step’s target answered an error status (5xx, 408 and 429 are retried).","OUTPUT_MISMATCH":"Step error: the step’s output does not match its output schema.","STARTER_EXCLUDED":"The run’s starter may not decide its approval.","UNKNOWN_TOOL":"An agent’s tool must be a command of the registry (GET /v1/agents/tools); `details` names each unknown one.","TOOL_BEYOND_RIGHTS":"An agent never has more rights than the person who configures it: you may not give it this tool.","AGENT_ARCHIVED":"The agent is archived.","PROPOSAL_DECIDED":"This proposal was already approved or rejected.","PROPOSAL_NOT_READY":"The proposal is not waiting for a person (its reviewer agent has it, or it is being revised).","PROPOSAL_STALE":"What the proposal is about changed since the agent proposed it; `details.current` is the new state.","NOT_CONTRADICTED":"This memory is not a contradiction waiting for a person.","NEEDS_A_BUDGET":"A budget item is decided by setting a new budget on the agent, not by approving it.","NOTEBOOK_ARCHIVED":"The notebook is archived: restore it before adding to it or generating from it.","TOO_MANY_SOURCES":"The notebook already holds its maximum of sources (`details.max_sources`).","EMPTY_FILE":"The uploaded file is empty (0 bytes).","UNSUPPORTED_TYPE":"The file is not a document Atrium reads (its type is detected from its content, not its name).","MULTIPART_REQUIRED":"Files are uploaded as multipart/form-data, one `file` field per document.","SOURCE_NOT_FAILED":"Only a source whose parsing failed can be retried.","NO_PARSED_SOURCES":"The notebook has no parsed source yet.","EMPTY":"Source: the document holds nothing (0 bytes, or no page).","CORRUPT":"Source: the document is damaged or is not what its content claims.","ENCRYPTED":"Source: the document is password-protected; upload an unprotected copy.","TOO_MANY_PAGES":"Source: the document has more pages than the limit (ATRIUM_KNOWLEDGE_MAX_PAGES).","ZIP_BOMB":"Source: the Office file unpacks to far more than the limit (a zip bomb, or an enormous file).","TOO_LARGE":"Source: the document is larger than the limit (ATRIUM_KNOWLEDGE_MAX_SOURCE_MB).","UNSUPPORTED":"Source: a format Atrium does not read (e.g. a Word 97–2003 .doc).","PARSE_TIMEOUT":"Source: reading the document took longer than allowed.","URL_UNREACHABLE":"Source: the web address did not answer, answered an error, or redirected too often.","NO_TEXT":"Source: no text was found (images without readable text).","PARSE_CRASHED":"Source: reading the document failed repeatedly; it may be damaged."}
          * @enum {string}
          */
-        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "INVALID_FLOW" | "FLOW_KEY_TAKEN" | "VERSION_EXISTS" | "FLOW_PAUSED" | "FLOW_ARCHIVED" | "RUN_FINISHED" | "RUN_NOT_FINISHED" | "JOURNAL_PRUNED" | "ALREADY_DECIDED" | "STEP_FAILED" | "STEP_ERROR" | "STEP_TIMEOUT" | "EXPRESSION_FAILED" | "FOR_EACH_NOT_A_LIST" | "FOR_EACH_TOO_MANY" | "UNHANDLED_BRANCH" | "TIMEOUT" | "RUN_TIMEOUT" | "COMPENSATION_FAILED" | "CANCELLED" | "CHANGE_HELD" | "NO_GATEWAY" | "BAD_INSTANT" | "CIRCUIT_OPEN" | "HTTP_UNREACHABLE" | "HTTP_ERROR" | "OUTPUT_MISMATCH" | "STARTER_EXCLUDED" | "UNKNOWN_TOOL" | "TOOL_BEYOND_RIGHTS" | "AGENT_ARCHIVED" | "PROPOSAL_DECIDED" | "PROPOSAL_NOT_READY" | "PROPOSAL_STALE" | "NOT_CONTRADICTED" | "NEEDS_A_BUDGET";
+        ErrorCode: "UNKNOWN_COMMAND" | "UNKNOWN_RULE_ACTION" | "BAD_JSON" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "WHY_REQUIRED" | "BAD_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "CSRF_FAILED" | "STEP_UP_REQUIRED" | "CONFLICT" | "BAD_URL" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "BAD_REQUEST" | "VERSION_CONFLICT" | "DATABASE_UNAVAILABLE" | "BLOCKED_BY_RULE" | "UNSAFE_URL" | "INTERNAL" | "RESERVED_NAMESPACE" | "INVALID_CREDENTIALS" | "TOTP_REQUIRED" | "INVALID_TOTP" | "TOTP_ALREADY_ENABLED" | "TOTP_NOT_ENABLED" | "TOTP_NOT_STARTED" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "INVITATION_INVALID" | "LAST_OWNER" | "OIDC_STATE_INVALID" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_NO_ACCOUNT" | "OIDC_DENIED" | "OIDC_FAILED" | "OIDC_UNAVAILABLE" | "ARCHIVED" | "NOT_ARCHIVED" | "NOT_TAGGABLE" | "NO_WORKFLOW" | "UNKNOWN_ALIAS" | "INVALID_SCHEMA" | "PROMPT_TOO_LONG" | "BUDGET_EXCEEDED" | "UNSAFE_PROVIDER_URL" | "TEMPLATE_VARIABLES_MISSING" | "AI_UNAVAILABLE" | "METERING_BEHIND" | "PROMPT_EXISTS" | "APPROVAL_DECIDED" | "APPROVAL_STALE" | "APPROVAL_FAILED" | "REQUESTER_GONE" | "INVALID_FLOW" | "FLOW_KEY_TAKEN" | "VERSION_EXISTS" | "FLOW_PAUSED" | "FLOW_ARCHIVED" | "RUN_FINISHED" | "RUN_NOT_FINISHED" | "JOURNAL_PRUNED" | "ALREADY_DECIDED" | "STEP_FAILED" | "STEP_ERROR" | "STEP_TIMEOUT" | "EXPRESSION_FAILED" | "FOR_EACH_NOT_A_LIST" | "FOR_EACH_TOO_MANY" | "UNHANDLED_BRANCH" | "TIMEOUT" | "RUN_TIMEOUT" | "COMPENSATION_FAILED" | "CANCELLED" | "CHANGE_HELD" | "NO_GATEWAY" | "BAD_INSTANT" | "CIRCUIT_OPEN" | "HTTP_UNREACHABLE" | "HTTP_ERROR" | "OUTPUT_MISMATCH" | "STARTER_EXCLUDED" | "UNKNOWN_TOOL" | "TOOL_BEYOND_RIGHTS" | "AGENT_ARCHIVED" | "PROPOSAL_DECIDED" | "PROPOSAL_NOT_READY" | "PROPOSAL_STALE" | "NOT_CONTRADICTED" | "NEEDS_A_BUDGET" | "NOTEBOOK_ARCHIVED" | "TOO_MANY_SOURCES" | "EMPTY_FILE" | "UNSUPPORTED_TYPE" | "MULTIPART_REQUIRED" | "SOURCE_NOT_FAILED" | "NO_PARSED_SOURCES" | "EMPTY" | "CORRUPT" | "ENCRYPTED" | "TOO_MANY_PAGES" | "ZIP_BOMB" | "TOO_LARGE" | "UNSUPPORTED" | "PARSE_TIMEOUT" | "URL_UNREACHABLE" | "NO_TEXT" | "PARSE_CRASHED";
         ErrorEnvelope: {
             data: null;
             meta: components["schemas"]["Meta"];
@@ -8451,6 +8692,608 @@ export interface operations {
                                 score: number;
                                 reasons: string[];
                             }[];
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_knowledge_notebooks: {
+        parameters: {
+            query?: {
+                archived?: "true" | "false";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_knowledge_notebooks_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    patch_v1_knowledge_notebooks_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks_id_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks_id_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            sources: {
+                                [key: string]: unknown;
+                            }[];
+                            refused: {
+                                name: string;
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks_id_sources_url: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_knowledge_sources_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_knowledge_sources_id_passages: {
+        parameters: {
+            query?: {
+                page?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_knowledge_sources_id_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+        };
+    };
+    post_v1_knowledge_sources_id_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    why?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_knowledge_sources_id_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_knowledge_search: {
+        parameters: {
+            query: {
+                q: string;
+                notebook_id?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks_id_ask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    question: string;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "mg";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    get_v1_knowledge_notebooks_id_outputs: {
+        parameters: {
+            query?: {
+                kind?: "brief" | "qa" | "source_map";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    post_v1_knowledge_notebooks_id_outputs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
+    get_v1_knowledge_outputs_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;

@@ -3,10 +3,11 @@
 import { agentsModule } from './modules/agents/index.js';
 import { aiModule } from './modules/ai/index.js';
 import { identityModule } from './modules/identity/index.js';
+import { knowledgeModule } from './modules/knowledge/index.js';
 import { ledgerModule } from './modules/ledger/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { orchestrationModule } from './modules/orchestration/index.js';
 import { rulesModule } from './modules/rules/index.js';
 import { workModule } from './modules/work/index.js';
 
-export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule, orchestrationModule, agentsModule] as const;
+export const MODULES = [ledgerModule, identityModule, workModule, notificationsModule, aiModule, rulesModule, orchestrationModule, agentsModule, knowledgeModule] as const;

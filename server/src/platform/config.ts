@@ -47,6 +47,8 @@ export type PlatformConfig = {
   mailFrom: string;
   /** How often the job engine expires stuck jobs (those of a killed worker) for retry. */
   jobMaintenanceSeconds: number;
+  /** Where uploaded files' bytes go: undefined → in Postgres (blob_parts); a path → that directory. */
+  blobDir: string | undefined;
 };
 
 export const PLATFORM_CONFIG = defineConfig(
@@ -66,6 +68,7 @@ export const PLATFORM_CONFIG = defineConfig(
     ATRIUM_SMTP_URL: z.string().url().optional(),
     ATRIUM_MAIL_FROM: z.string().default('Atrium <no-reply@atrium.local>'),
     ATRIUM_JOB_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+    ATRIUM_BLOB_DIR: z.string().min(1).optional(),
   },
   (c): PlatformConfig => ({
     port: c.ATRIUM_PORT,
@@ -83,6 +86,7 @@ export const PLATFORM_CONFIG = defineConfig(
     smtpUrl: c.ATRIUM_SMTP_URL,
     mailFrom: c.ATRIUM_MAIL_FROM,
     jobMaintenanceSeconds: c.ATRIUM_JOB_MAINTENANCE_SECONDS,
+    blobDir: c.ATRIUM_BLOB_DIR,
   }),
 );
 

@@ -4,6 +4,7 @@
 // actions uniformly; their configuration sections are composed by `loadConfigOf` (config.ts).
 // A new module is one folder plus one line in that list.
 import type { Logger } from 'pino';
+import type { BlobStore } from './blobs.js';
 import type { AtriumConfig, ConfigSection } from './config.js';
 import type { CommandRegistry } from './commands.js';
 import type { Db } from './db/index.js';
@@ -25,6 +26,8 @@ export type Platform = {
   log: Logger;
   db: Db;
   jobs: Jobs;
+  /** Uploaded files' bytes (Postgres or a directory). */
+  blobs: BlobStore;
   hub: RealtimeHub;
   mailer: Mailer;
   now: Clock;

@@ -40,7 +40,11 @@ const KNOWN = [
  */
 const GLOBAL = new Set(['/v1/rule-packs/{id}', '/v1/platform/tenants/{id}']);
 
-type Request = { body?: unknown; query?: Record<string, string>; prepare?: (owner: TestTenant, params: Record<string, string>) => Promise<unknown> };
+type Request = {
+  body?: unknown; query?: Record<string, string>; prepare?: (owner: TestTenant, params: Record<string, string>) => Promise<unknown>;
+  /** For a request the SDK client does not send (a multipart upload). */
+  send?: (who: TestTenant, url: string) => Promise<Response>;
+};
 const WHY = 'done by another tenant';
 /**
  * Valid request bodies (and query strings) per operation, so validation never answers first;
@@ -86,7 +90,30 @@ const REQUESTS: Record<string, Request> = {
   'POST /v1/agents/{id}/messages': { body: { body: 'a planted message' } },
   'PATCH /v1/agent-memories/{id}': { body: { value: 'rewritten', why: WHY } },
   'POST /v1/proposals/{id}/decide': { body: { decision: 'reject', why: WHY } },
+  'PATCH /v1/knowledge/notebooks/{id}': { body: { name: 'renamed notebook' } },
+  'POST /v1/knowledge/notebooks/{id}/archive': { body: { why: WHY } },
+  'POST /v1/knowledge/notebooks/{id}/sources': { send: (who, url) => uploadText(who, url, 'planted.txt', 'A planted document with a sentence or two in it.') },
+  'POST /v1/knowledge/notebooks/{id}/sources/url': { body: { url: 'https://example.com/planted' } },
+  'POST /v1/knowledge/notebooks/{id}/ask': { body: { question: 'What does the planted note say?' } },
+  'POST /v1/knowledge/notebooks/{id}/outputs': { body: { kind: 'source_map' } },
+  'POST /v1/knowledge/sources/{id}/remove': { body: { why: WHY } },
+  'POST /v1/knowledge/sources/{id}/retry': { body: {} },
 };
+
+function uploadText(who: TestTenant, url: string, name: string, text: string): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([text], { type: 'text/plain' }), name);
+  return fetch(`${t.baseUrl}${url}`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` }, body: form });
+}
+
+/** A notebook of the owner's with one source, once its job has settled (parsed or failed). */
+async function notebookWith(owner: TestTenant, marker: string, file: { name: string; text: string }): Promise<{ notebookId: string; sourceId: string }> {
+  const nb = await data<{ id: string }>(owner.client, 'POST', '/v1/knowledge/notebooks', { name: marker });
+  const res = await uploadText(owner, `/v1/knowledge/notebooks/${nb.id}/sources`, file.name, file.text);
+  const sourceId = ((await res.json()) as { data: { sources: { id: string }[] } }).data.sources[0]!.id;
+  await waitFor('the source settled', async () => ['parsed', 'failed'].includes((await data<{ status: string }>(owner.client, 'GET', `/v1/knowledge/sources/${sourceId}`)).status) || undefined, 30_000);
+  return { notebookId: nb.id, sourceId };
+}
 
 const mark = (what: string) => `${what}-${randomBytes(5).toString('hex')}`;
 
@@ -275,6 +302,27 @@ const FIXTURES: Record<string, Fixture> = {
     if (!woke.run_id) throw new Error('the Ops coordinator found no work');
     return { params: { id: proposal.id }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/proposals/${proposal.id}`) };
   },
+  '/v1/knowledge/notebooks/{id}': async (owner) => {
+    const marker = mark('notebook');
+    const { notebookId } = await notebookWith(owner, marker, { name: 'facts.txt', text: `The ${marker} warehouse holds 40 pallets of rice for the Toamasina depot.` });
+    return { params: { id: notebookId }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/knowledge/notebooks/${notebookId}`) };
+  },
+  // A failed source (a corrupt PDF), so retrying it is what its owner may do.
+  '/v1/knowledge/sources/{id}': async (owner) => {
+    const marker = mark('source');
+    const { sourceId } = await notebookWith(owner, mark('nb'), { name: `${marker}.pdf`, text: '%PDF-1.7\n1 0 obj << >> not a real PDF' });
+    return { params: { id: sourceId }, marks: [marker], read: () => data<unknown>(owner.client, 'GET', `/v1/knowledge/sources/${sourceId}`) };
+  },
+  '/v1/knowledge/outputs/{id}': async (owner) => {
+    const marker = mark('output');
+    const { notebookId } = await notebookWith(owner, mark('nb'), { name: 'facts.txt', text: `Hery Rakoto of ${marker} Logistics runs the Toamasina depot.` });
+    const out = await data<{ id: string }>(owner.client, 'POST', `/v1/knowledge/notebooks/${notebookId}/outputs`, { kind: 'source_map' });
+    const ready = await waitFor('the output ready', async () => {
+      const o = await data<{ status: string }>(owner.client, 'GET', `/v1/knowledge/outputs/${out.id}`);
+      return o.status === 'ready' ? o : undefined;
+    }, 30_000);
+    return { params: { id: out.id }, marks: [marker], read: async () => ready && data<unknown>(owner.client, 'GET', `/v1/knowledge/outputs/${out.id}`) };
+  },
   '/v1/ai/prompts/{id}': async (owner) => {
     const marker = mark('prompt');
     const prompt = await data<{ id: string }>(owner.client, 'POST', '/v1/ai/prompts', { name: marker, template: `Say ${marker}` });
@@ -337,9 +385,9 @@ describe('IDOR: tenant B on tenant A’s resources answers 404 and changes nothi
       const before = await resource.read();
       expect(before, 'the fixture must create a resource its owner can read').not.toBeNull();
       const url = fill(c.path, resource.params);
-      const send = (client: AtriumClient) => client.raw(c.method, url, { body: request.body, query: request.query });
+      const send = (who: TestTenant) => (request.send ? request.send(who, url) : who.client.raw(c.method, url, { body: request.body, query: request.query }));
 
-      const res = await send(b.client);
+      const res = await send(b);
       const text = await res.text();
       expect(res.status, `${name} as another tenant: ${text}`).toBe(404);
       const env = JSON.parse(text) as { data: unknown; error: { code: string } | null };
@@ -349,7 +397,7 @@ describe('IDOR: tenant B on tenant A’s resources answers 404 and changes nothi
 
       expect(await resource.read(), 'tenant A’s resource must be unchanged').toEqual(before);
 
-      const own = await send(a.client);
+      const own = await send(a);
       expect(own.status, `${name} as the owner must succeed (else the 404 above proves nothing): ${await own.clone().text()}`).toBeLessThan(300);
     });
   }

@@ -3,6 +3,7 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { AppError, fromUniqueViolation } from '../errors.js';
@@ -91,6 +92,8 @@ export function answerWrongMethodsFrom(app: FastifyInstance, methodsAt: (path: s
 
 /** At close, how long answers already under way may take to finish before their connections are cut. */
 export const CLOSE_GRACE_MS = 3_000;
+/** Most files one multipart request may carry (a notebook's upload of many documents at once). */
+export const MAX_FILES_PER_REQUEST = 50;
 
 const endedAtClose = new WeakSet<ServerResponse>();
 
@@ -182,6 +185,9 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
   });
 
   closePromptly(app, opts.closeGraceMs ?? CLOSE_GRACE_MS);
+  // multipart/form-data (file uploads): parts are streams the route consumes itself (into the blob
+  // store), never buffered into req.body; the route counts bytes against its own limit.
+  void app.register(multipart, { limits: { files: MAX_FILES_PER_REQUEST, fields: 20, fieldSize: 64 * 1024, parts: MAX_FILES_PER_REQUEST + 20 } });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -34,7 +34,7 @@ export const SRC = 'server/src/';
 /** Tables only the ledger module may touch. */
 export const LEDGER_TABLES = ['diffs', 'annotations'] as const;
 /** Tables of the platform, whichever schema.ts declares them (pg-boss's own schema is the platform's too). */
-export const PLATFORM_TABLES = ['idempotency_keys', 'rate_limit_windows', 'platform_secrets'] as const;
+export const PLATFORM_TABLES = ['idempotency_keys', 'rate_limit_windows', 'platform_secrets', 'blobs', 'blob_parts'] as const;
 export const PLATFORM_SCHEMAS = ['pgboss'];
 /** Root files that compose the modules: a platform file importing one depends on every module. */
 export const ROOT_COMPOSERS = ['schema.ts', 'app.ts', 'main.ts', 'seed.ts'];

@@ -84,5 +84,10 @@ export function detectType(head: Uint8Array, filename: string, mime?: string | n
   const start = new TextDecoder().decode(head.subarray(0, 512)).trimStart().toLowerCase();
   if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'html';
   if (ext === '' || m.startsWith('text/')) return 'text';
+  // A name that claims a binary format (report.pdf, scan.png) over bytes that are plain text: the
+  // content wins, as for any other lie about the type.
+  if (BINARY_EXTENSIONS.has(ext) || /^(application\/(pdf|msword|vnd\.)|image\/)/.test(m)) return 'text';
   return null;
 }
+
+const BINARY_EXTENSIONS = new Set(['pdf', 'docx', 'xlsx', 'pptx', 'doc', 'xls', 'ppt', 'png', 'jpg', 'jpeg', 'gif', 'tif', 'tiff', 'webp']);

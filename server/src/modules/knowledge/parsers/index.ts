@@ -40,11 +40,11 @@ export async function parseDocument(bytes: Uint8Array, type: DocType, opts: Pars
   // One controller for the time limit and the caller's signal: parsers watch only ctx.signal.
   const controller = new AbortController();
   const timer = setTimeout(
-    () => controller.abort(new ParseError('TIMEOUT', `Reading this document took longer than ${limits.timeoutMs >= 1000 ? `${Math.round(limits.timeoutMs / 1000)} s` : `${limits.timeoutMs} ms`} and was stopped.`)),
+    () => controller.abort(new ParseError('PARSE_TIMEOUT', `Reading this document took longer than ${limits.timeoutMs >= 1000 ? `${Math.round(limits.timeoutMs / 1000)} s` : `${limits.timeoutMs} ms`} and was stopped.`)),
     limits.timeoutMs,
   );
   // The caller's abort reason may be anything (a DOMException by default): the parse reports TIMEOUT, the one code for "stopped".
-  const onCallerAbort = () => controller.abort(opts.signal?.reason instanceof ParseError ? opts.signal.reason : new ParseError('TIMEOUT', 'Reading this document was cancelled.'));
+  const onCallerAbort = () => controller.abort(opts.signal?.reason instanceof ParseError ? opts.signal.reason : new ParseError('PARSE_TIMEOUT', 'Reading this document was cancelled.'));
   if (opts.signal?.aborted) onCallerAbort();
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
   let last = 0;

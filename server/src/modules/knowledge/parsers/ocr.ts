@@ -39,7 +39,7 @@ function getWorker(): Promise<Worker> {
 /** OCR one image (PNG/JPEG bytes) → its text. Serialised; a stop (timeout/abort) terminates the worker so the next call starts clean. */
 export function ocrImage(image: Uint8Array, signal?: AbortSignal): Promise<string> {
   const run = async (): Promise<string> => {
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new ParseError('TIMEOUT', 'The OCR was stopped.');
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new ParseError('PARSE_TIMEOUT', 'The OCR was stopped.');
     const worker = await getWorker();
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<never>((_, reject) => {
@@ -48,7 +48,7 @@ export function ocrImage(image: Uint8Array, signal?: AbortSignal): Promise<strin
         const w = workerPromise;
         workerPromise = null;
         void w?.then((x) => x.terminate()).catch(() => undefined);
-        reject(signal?.reason instanceof Error ? signal.reason : new ParseError('TIMEOUT', 'The OCR was stopped.'));
+        reject(signal?.reason instanceof Error ? signal.reason : new ParseError('PARSE_TIMEOUT', 'The OCR was stopped.'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });

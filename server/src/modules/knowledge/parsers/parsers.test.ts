@@ -234,10 +234,10 @@ describe('options', () => {
 
   it('a time limit or an aborted signal stops the parse with TIMEOUT', async () => {
     const d = corpus.find((x) => x.name === 'manual-20-pages.pdf')!;
-    expect((await refusal(parseDocument(d.bytes, d.type, { limits: { timeoutMs: 1 } }))).code).toBe('TIMEOUT');
+    expect((await refusal(parseDocument(d.bytes, d.type, { limits: { timeoutMs: 1 } }))).code).toBe('PARSE_TIMEOUT');
     const ac = new AbortController();
     ac.abort();
-    expect((await refusal(parseDocument(d.bytes, d.type, { signal: ac.signal }))).code).toBe('TIMEOUT');
+    expect((await refusal(parseDocument(d.bytes, d.type, { signal: ac.signal }))).code).toBe('PARSE_TIMEOUT');
   });
 
   it('a small maxUnzippedBytes refuses an ordinary DOCX as ZIP_BOMB, maxPages an ordinary PDF', async () => {

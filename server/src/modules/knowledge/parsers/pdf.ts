@@ -191,7 +191,7 @@ export async function parsePdf(bytes: Uint8Array, ctx: ParseContext): Promise<Pa
         }
         page.cleanup();
       } catch (err) {
-        if (err instanceof ParseError && (err.code === 'TIMEOUT' || ctx.signal.aborted)) throw err;
+        if (err instanceof ParseError && (err.code === 'PARSE_TIMEOUT' || ctx.signal.aborted)) throw err;
         if (ctx.signal.aborted) throw err;
         ctx.warnings.push(`Page ${n} could not be read (${err instanceof Error ? err.message : String(err)}).`);
       }

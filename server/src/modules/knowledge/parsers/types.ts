@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: ParseLimits = Object.freeze({
   timeoutMs: 120_000,
 });
 
-export type ParseErrorCode = 'EMPTY' | 'UNSUPPORTED' | 'CORRUPT' | 'ENCRYPTED' | 'TOO_LARGE' | 'TOO_MANY_PAGES' | 'ZIP_BOMB' | 'TIMEOUT';
+export type ParseErrorCode = 'EMPTY' | 'UNSUPPORTED' | 'CORRUPT' | 'ENCRYPTED' | 'TOO_LARGE' | 'TOO_MANY_PAGES' | 'ZIP_BOMB' | 'PARSE_TIMEOUT';
 
 /** The one error the parsers throw: `code` for the program, `message` for a person (never a library's stack). */
 export class ParseError extends Error {
@@ -52,7 +52,7 @@ export type ParseContext = {
 
 /** Throws the abort reason (a ParseError TIMEOUT, or the caller's reason) when the parse was stopped. */
 export function checkAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ParseError('TIMEOUT', 'The document parse was stopped.');
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ParseError('PARSE_TIMEOUT', 'The document parse was stopped.');
 }
 
 /** A library's error as a person-readable CORRUPT ParseError (a ParseError passes through unchanged). */
