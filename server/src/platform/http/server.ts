@@ -187,7 +187,8 @@ export function createHttpServer(opts: { logger: Logger; bodyLimit: number; trus
   closePromptly(app, opts.closeGraceMs ?? CLOSE_GRACE_MS);
   // multipart/form-data (file uploads): parts are streams the route consumes itself (into the blob
   // store), never buffered into req.body; the route counts bytes against its own limit.
-  void app.register(multipart, { limits: { files: MAX_FILES_PER_REQUEST, fields: 20, fieldSize: 64 * 1024, parts: MAX_FILES_PER_REQUEST + 20 } });
+  // fileSize: the routes count bytes against their own limits (a refused file is reported by name).
+  void app.register(multipart, { limits: { fileSize: 4 * 1024 ** 3, files: MAX_FILES_PER_REQUEST, fields: 20, fieldSize: 64 * 1024, parts: MAX_FILES_PER_REQUEST + 20 } });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
