@@ -62,6 +62,7 @@ function tableChunks(b: Block): string[] {
 export function chunkBlocks(blocks: readonly Block[]): Chunk[] {
   const chunks: Chunk[] = [];
   let open: Chunk | null = null;
+  let headingOnly = false;
   const close = () => {
     if (open && open.text.trim()) chunks.push(open);
     open = null;
@@ -72,12 +73,17 @@ export function chunkBlocks(blocks: readonly Block[]): Chunk[] {
     if (!text) continue;
     if (b.kind === 'table' || b.kind === 'notes') {
       close();
+      headingOnly = false;
       for (const t of b.kind === 'table' ? tableChunks(b) : cut(text)) push(b, t);
       continue;
     }
     // A heading starts a new chunk and leads it (its words help the passage be found).
     const current: Chunk | null = open;
-    if (current && (b.kind === 'heading' || current.page !== b.page || current.section !== b.section || current.text.length + text.length + 1 > TARGET_CHARS)) close();
+    // A chunk that is only a heading so far takes the text under it, whatever section the parser
+    // gave the heading itself (its own text, or the section above).
+    if (current && headingOnly && b.kind !== 'heading' && current.page === b.page) current.section = b.section;
+    else if (current && (b.kind === 'heading' || current.page !== b.page || current.section !== b.section || current.text.length + text.length + 1 > TARGET_CHARS)) close();
+    headingOnly = b.kind === 'heading' && (open === null || headingOnly);
     for (const piece of cut(text)) {
       const o: Chunk | null = open;
       if (o && o.text.length + piece.length + 1 <= MAX_CHARS) {

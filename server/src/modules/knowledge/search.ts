@@ -16,6 +16,8 @@ export const CHUNKS: VectorTable = { table: 'knowledge_chunks', key: 'id' };
 const RRF_K = 60;
 /** Candidates taken from each list before fusion. */
 const CANDIDATES = 50;
+/** Passages holding every query word that make the any-word query unnecessary. */
+const ENOUGH_TEXT_HITS = 10;
 const START = '\u0001';
 const STOP = '\u0002';
 
@@ -80,16 +82,22 @@ export async function search(ctx: Ctx, d: SearchDeps, input: SearchInput): Promi
   const words = queryWords(input.q);
   // A word of 4+ letters also finds its longer forms (renew → renews, renewal; livraison → livraisons):
   // 'simple' has no stemmer, and no one stemmer fits English, French and Malagasy.
-  const tsq = words.map((w) => (w.length >= 4 ? `${w}:*` : w)).join(' | ');
+  const terms = words.map((w) => (w.length >= 4 ? `${w}:*` : w));
+  const tsq = terms.join(' | ');
   const nb = input.notebook_id;
   const inScope = nb
     ? sql`r.tenant_id = ${ctx.tenantId} and r.notebook_id = ${nb}`
     : sql`r.tenant_id = ${ctx.tenantId} and r.notebook_id in (select id from notebooks where archived_at is null)`;
 
-  const textIds = words.length === 0 ? [] : (await sql<{ id: string }>`
-    select r.id from knowledge_chunks r, to_tsquery('simple', ${tsq}) q
+  // Passages holding every word first (selective: the index answers it cheaply, and they are the
+  // best matches); when those are few, passages holding any word — ranking those means scoring
+  // every match, which a common word makes many.
+  const textQuery = async (tsquery: string) => (await sql<{ id: string }>`
+    select r.id from knowledge_chunks r, to_tsquery('simple', ${tsquery}) q
     where ${inScope} and r.tsv @@ q
     order by ts_rank_cd(r.tsv, q, 1) desc, r.id limit ${CANDIDATES}`.execute(ctx.tx)).rows.map((r) => r.id);
+  let textIds = words.length === 0 ? [] : await textQuery(terms.join(' & '));
+  if (words.length > 1 && textIds.length < ENOUGH_TEXT_HITS) textIds = [...new Set([...textIds, ...(await textQuery(tsq))])].slice(0, CANDIDATES);
 
   let vectorIds: string[] = [];
   let vector = false;
