@@ -78,7 +78,7 @@ export function chunkBlocks(blocks: readonly Block[]): Chunk[] {
       continue;
     }
     // A heading starts a new chunk and leads it (its words help the passage be found).
-    const current: Chunk | null = open;
+    const current = open as Chunk | null;
     // A chunk that is only a heading so far takes the text under it, whatever section the parser
     // gave the heading itself (its own text, or the section above).
     if (current && headingOnly && b.kind !== 'heading' && current.page === b.page) current.section = b.section;
