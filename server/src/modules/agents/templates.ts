@@ -53,10 +53,10 @@ export const TEMPLATES: readonly Template[] = [
   },
   {
     key: 'knowledge_curator', name: 'Knowledge curator', colour: '#10b981', avatar: 'KC', department: null, behaviour: 'curator', every_minutes: 60,
-    summary: 'Tags and summarises new material (knowledge notebooks when that module is installed).',
+    summary: 'Searches the knowledge notebooks for what work needs, and proposes tags and descriptions for notebooks.',
     persona: '# Soul\n\nTidy and precise. I name things so that others find them.',
-    manual: '# Knowledge curator — operating manual\n\n## What I do\n- Tag and summarise new material.\n\n## Limits\n- Until the knowledge module is installed I have no material to curate and sleep.\n',
-    tools: [],
+    manual: '# Knowledge curator — operating manual\n\n## What I do\n- Search the notebooks (`knowledge.search`) for what a request needs, and answer with the passages and their pages.\n- Propose tags and a description for a notebook so others find it (a person approves).\n\n## Limits\n- I quote the sources; I never invent what they do not say.\n',
+    tools: [{ command: 'knowledge.search', mode: 'direct' }, { command: 'knowledge.update_notebook', mode: 'approval' }],
   },
   ...(['Opportunity', 'Target', 'Realization', 'Expansion', 'Integrity'] as const).map((name): Template => ({
     key: `value_${name.toLowerCase()}`, name: `${name} agent`, colour: '#f59e0b', avatar: name.slice(0, 2).toUpperCase(), department: 'Value', behaviour: 'none', every_minutes: 60, slot: true,

@@ -281,3 +281,12 @@ describe('bad input loses nothing', () => {
     await expectError(await a.client.raw('POST', `/v1/knowledge/notebooks/${nb.id}/outputs`, { body: { kind: 'poem' } }), 400, 'VALIDATION_FAILED');
   });
 });
+
+describe('agents', () => {
+  it('can be given knowledge search as a tool: the Knowledge curator has it from the gallery', async () => {
+    const tools = await get<{ command: string; allowed: boolean }[]>(a, '/v1/agents/tools');
+    expect(tools.find((x) => x.command === 'knowledge.search')).toMatchObject({ allowed: true });
+    const curator = await post<{ tools: { command: string; mode: string }[] }>(a, '/v1/agents', { template: 'knowledge_curator', enabled: false }, 201);
+    expect(curator.tools).toEqual(expect.arrayContaining([{ command: 'knowledge.search', mode: 'direct' }, { command: 'knowledge.update_notebook', mode: 'approval' }]));
+  });
+});
