@@ -14,6 +14,8 @@ export class AtriumError extends Error {
     message: string,
     readonly details: ApiErrorBody['details'],
     readonly requestId: string | undefined,
+    /** Seconds to wait before trying again, from `Retry-After` (429, 503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'AtriumError';
@@ -64,7 +66,8 @@ export class AtriumClient {
     const res = await this.raw(method, path, opts);
     const env = (await res.json()) as EnvelopeOf<T>;
     if (env.error) {
-      throw new AtriumError(res.status, env.error.code, env.error.message, env.error.details, env.meta?.request_id);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new AtriumError(res.status, env.error.code, env.error.message, env.error.details, env.meta?.request_id, retryAfter > 0 ? retryAfter : undefined);
     }
     return { data: env.data, meta: env.meta };
   }

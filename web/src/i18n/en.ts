@@ -67,6 +67,10 @@ const en = {
       approvals: "Show pending approvals",
     },
   },
+  sessionWait: {
+    busyTitle: 'Atrium is busy for a moment', unreachableTitle: 'Atrium cannot be reached for now',
+    body: 'You are still signed in. Trying again in {{n}} s…', now: 'Try again now',
+  },
   boundary: { title: 'This screen ran into a problem', body: 'Nothing you saved is lost. Try again, or go back to the Pulse.', home: 'Back to the Pulse' },
   notFound: { title: 'Page not found', body: 'This address does not lead anywhere in Atrium.' },
   errors: {

@@ -67,6 +67,10 @@ const fr: Resources = {
       approvals: "Afficher les approbations en attente",
     },
   },
+  sessionWait: {
+    busyTitle: 'Atrium est très sollicité, un instant', unreachableTitle: 'Atrium est injoignable pour le moment',
+    body: 'Vous êtes toujours connecté. Nouvel essai dans {{n}} s…', now: 'Réessayer maintenant',
+  },
   boundary: { title: 'Cet écran a rencontré un problème', body: 'Rien de ce que vous avez enregistré n’est perdu. Réessayez, ou revenez au Pouls.', home: 'Revenir au Pouls' },
   notFound: { title: 'Page introuvable', body: 'Cette adresse ne mène nulle part dans Atrium.' },
   errors: {

@@ -67,6 +67,10 @@ const mg: Resources = {
       approvals: "Asehoy ny fankatoavana miandry",
     },
   },
+  sessionWait: {
+    busyTitle: "Be loatra ny asan'i Atrium, miandrasa kely", unreachableTitle: "Tsy tratra i Atrium amin'izao fotoana izao",
+    body: 'Mbola tafiditra ihany ianao. Hanandrana indray afaka {{n}} s…', now: 'Andramo izao',
+  },
   boundary: { title: "Nisy olana teo amin'ity efijery ity", body: "Tsy very izay efa voatahirinao. Andramo indray, na miverena any amin'ny Fitepon'ny fo.", home: "Hiverina any amin'ny Fitepon'ny fo" },
   notFound: { title: "Tsy hita ny pejy", body: "Tsy mitondra na aiza na aiza ao amin'ny Atrium ity adiresy ity." },
   errors: {
