@@ -88,10 +88,11 @@ export function Shell({ children }: { children: ReactNode }) {
       <div className="main">
         <header className="topbar">
           <button type="button" className="menu-btn icon-btn" aria-expanded={menuOpen} aria-label={t('nav.menu')} onClick={() => setMenuOpen((o) => !o)}>☰</button>
-          <button type="button" className="btn-ghost" onClick={() => setPalette(true)} aria-keyshortcuts="Meta+K Control+K" aria-label={t('palette.open')}>
+          {/* Its accessible name is its visible text (on phones, where the text is hidden, the same words for screen readers). */}
+          <button type="button" className="btn-ghost search-btn" onClick={() => setPalette(true)} aria-keyshortcuts="Meta+K Control+K">
             <span aria-hidden="true">⌕</span>
-            <span className="hide-mobile muted">{t('palette.placeholder')}</span>
-            <kbd className="hide-mobile">{isMac ? '⌘' : 'Ctrl'} K</kbd>
+            <span className="sr-only-mobile muted">{t('palette.open')}</span>
+            <kbd className="hide-mobile" aria-hidden="true">{isMac ? '⌘' : 'Ctrl'} K</kbd>
           </button>
           <span className="spacer" />
           <LiveIndicator />

@@ -14,14 +14,15 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
   const [over, setOver] = useState<TaskStatus | null>(null);
 
   return (
-    <div className="board" role="list" aria-label={t('workflow.board')}>
+    // Columns are titled regions under the page's h1 (h2, no list roles over them: axe's heading
+    // order and ARIA role rules), each card an article named by its task.
+    <div className="board" role="group" aria-label={t('workflow.board')}>
       {STATUSES.map((status) => {
         const column = tasks.filter((x) => x.status === status);
         return (
           <section
             key={status}
-            role="listitem"
-            aria-label={t(`status.${status}`)}
+            aria-labelledby={`column-${status}`}
             data-column={status}
             className={`glass column ${over === status ? 'drop-target' : ''}`}
             onDragOver={(e) => {
@@ -38,16 +39,17 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
               if (task) onStatus(task, status);
             }}
           >
-            <h3>
+            <h2 id={`column-${status}`}>
               <span className={`status-${status}`}>{t(`status.${status}`)}</span>
               <span className="chip">{column.length}</span>
-            </h3>
+            </h2>
             {column.map((task) => (
               <article
                 key={task.id}
                 className="card"
                 draggable={!readOnly}
                 data-task={task.name}
+                aria-label={task.name}
                 aria-grabbed={dragging === task.id ? true : undefined}
                 onDragStart={(e) => {
                   setDragging(task.id);
