@@ -8,7 +8,7 @@ const en = {
     copy: 'Copy', copied: 'Copied', actions: 'Actions',
   },
   nav: {
-    label: 'Main navigation', skip: 'Skip to content', menu: 'Menu',
+    close: 'Close the menu', label: 'Main navigation', skip: 'Skip to content', menu: 'Menu',
   },
   live: { live: 'Live', polling: 'Updating every few seconds', offline: 'Reconnecting…' },
   fields: {

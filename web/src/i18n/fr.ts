@@ -8,7 +8,7 @@ const fr: Resources = {
     copy: 'Copier', copied: 'Copié', actions: 'Actions',
   },
   nav: {
-    label: 'Navigation principale', skip: 'Aller au contenu', menu: 'Menu',
+    close: 'Fermer le menu', label: 'Navigation principale', skip: 'Aller au contenu', menu: 'Menu',
   },
   live: { live: 'En direct', polling: 'Mise à jour toutes les quelques secondes', offline: 'Reconnexion…' },
   fields: {

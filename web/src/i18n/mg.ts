@@ -8,7 +8,7 @@ const mg: Resources = {
     copy: "Adikao", copied: "Voadika", actions: "Hetsika",
   },
   nav: {
-    label: "Fitetezana lehibe", skip: "Mankany amin'ny votoatiny", menu: "Menio",
+    close: "Hidio ny menio", label: "Fitetezana lehibe", skip: "Mankany amin'ny votoatiny", menu: "Menio",
   },
   live: { live: "Mivantana", polling: "Havaozina isaky ny segondra vitsivitsy", offline: "Miverina mifandray…" },
   fields: {

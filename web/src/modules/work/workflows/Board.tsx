@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { Task, TaskStatus } from '../../../../../sdk/src/index.js';
 import { useSession } from '../../../app/session';
 import { fmtDay } from '../../../lib/format';
+import { StatusSelect } from './StatusSelect';
 import { STATUSES } from './taskActions';
 
 export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: boolean; onStatus: (task: Task, status: TaskStatus) => void }) {
@@ -68,11 +69,7 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
                   {task.assignee_id && <> · {names.get(task.assignee_id)}</>}
                 </span>
                 {!readOnly && (
-                  <select aria-label={t('workflow.statusOf', { name: task.name })} value={task.status} onChange={(e) => onStatus(task, e.target.value as TaskStatus)}>
-                    {STATUSES.map((s) => (
-                      <option key={s} value={s}>{t(`status.${s}`)}</option>
-                    ))}
-                  </select>
+                  <StatusSelect id={`status-${task.id}`} aria-label={t('workflow.statusOf', { name: task.name })} value={task.status} onCommit={(status) => onStatus(task, status)} />
                 )}
               </article>
             ))}
