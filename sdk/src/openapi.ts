@@ -3719,6 +3719,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         }[];
                         meta: components["schemas"]["Meta"];
@@ -3811,6 +3812,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -3896,6 +3898,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -3981,6 +3984,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4082,6 +4086,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4174,6 +4179,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4269,6 +4275,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4524,6 +4531,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         }[];
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4587,6 +4595,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4642,6 +4651,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4746,6 +4756,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;

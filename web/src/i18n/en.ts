@@ -54,7 +54,7 @@ const en = {
     statusTitle: 'Move “{{name}}” to {{status}}', statusBody: 'Blocked and failed tasks need a why. The task does not move without one.',
     confirmStatus: 'Move to {{status}}',
   },
-  task: { due: 'due {{date}}', overdue: 'Overdue', unassigned: 'Unassigned' },
+  task: { blockedBecause: 'Why it is blocked', due: 'due {{date}}', overdue: 'Overdue', unassigned: 'Unassigned' },
   stepUp: { title: 'Confirm it is you', body: 'This action needs a fresh code from your authenticator app.' },
   palette: {
     title: 'Command palette', open: 'Search or run a command', placeholder: 'Search or type a command…', results: 'Results', none: 'Nothing found.',

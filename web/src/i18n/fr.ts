@@ -54,7 +54,7 @@ const fr: Resources = {
     statusTitle: 'Passer « {{name}} » à {{status}}', statusBody: 'Une tâche bloquée ou échouée demande un pourquoi. Sans lui, la tâche ne bouge pas.',
     confirmStatus: 'Passer à {{status}}',
   },
-  task: { due: 'échéance {{date}}', overdue: 'En retard', unassigned: 'Non assignée' },
+  task: { blockedBecause: 'Pourquoi elle est bloquée', due: 'échéance {{date}}', overdue: 'En retard', unassigned: 'Non assignée' },
   stepUp: { title: 'Confirmez votre identité', body: 'Cette action demande un code récent de votre application d’authentification.' },
   palette: {
     title: 'Palette de commandes', open: 'Chercher ou lancer une commande', placeholder: 'Chercher ou taper une commande…', results: 'Résultats', none: 'Aucun résultat.',

@@ -54,7 +54,7 @@ const mg: Resources = {
     statusTitle: "Afindra ho “{{status}}” ny “{{name}}”", statusBody: "Mila antony ny asa voasakana na tsy nahomby. Tsy hifindra ny asa raha tsy misy izany.",
     confirmStatus: "Afindra ho “{{status}}”",
   },
-  task: { due: "farany {{date}}", overdue: "Tara", unassigned: "Tsy misy tompony" },
+  task: { blockedBecause: "Antony nanakanana azy", due: "farany {{date}}", overdue: "Tara", unassigned: "Tsy misy tompony" },
   stepUp: { title: "Hamafiso fa ianao tokoa", body: "Mila kaody vaovao avy amin'ny rindranasa fanamarinanao ity hetsika ity." },
   palette: {
     title: "Takelaka baiko", open: "Hikaroka na hanatanteraka baiko", placeholder: "Hikaroka na soraty ny baiko…", results: "Valiny", none: "Tsy nahitana na inona na inona.",

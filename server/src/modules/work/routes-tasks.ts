@@ -20,7 +20,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
   r.add({
     method: 'GET', url: '/v1/workflows/:id/tasks', tags: ['work'], scope: 'read', summary: 'Tasks of a workflow in order',
     params: idParam, response: z.array(taskSchema),
-    handler: async ({ principal, params }) => ({ data: (await db.tenantTx(principal.tenantId, (tx) => workflowWithTasks(tx, params.id, d.now()))).tasks }),
+    handler: async ({ principal, params }) => ({ data: (await db.tenantTx(principal.tenantId, (tx) => workflowWithTasks(tx, params.id, d.now(), d.ledger))).tasks }),
   });
 
   r.add({
@@ -81,6 +81,7 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
           directory: await d.identity.directory(tx),
           recentDiffs: (await d.ledger.recent(tx, 20, principal.userId)).items,
           annotationCount: await d.ledger.annotationCount(tx),
+          ledger: d.ledger,
         }, query.department),
       ),
     }),

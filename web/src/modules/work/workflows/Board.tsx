@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { Task, TaskStatus } from '../../../../../sdk/src/index.js';
 import { useSession } from '../../../app/session';
 import { fmtDay } from '../../../lib/format';
+import { BlockedWhy } from '../../../ui/BlockedWhy';
 import { StatusSelect } from './StatusSelect';
 import { STATUSES } from './taskActions';
 
@@ -63,11 +64,13 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
                 }}
               >
                 <strong>{task.name}</strong>
+                {task.overdue && <span className="chip overdue-chip">{t('task.overdue')}</span>}
                 <span className="small muted">
                   {t(`priority.${task.priority}`)}
                   {task.due_date && <> · {fmtDay(task.due_date, i18n.language)}</>}
                   {task.assignee_id && <> · {names.get(task.assignee_id)}</>}
                 </span>
+                <BlockedWhy task={task} />
                 {!readOnly && (
                   <StatusSelect id={`status-${task.id}`} aria-label={t('workflow.statusOf', { name: task.name })} value={task.status} onCommit={(status) => onStatus(task, status)} />
                 )}

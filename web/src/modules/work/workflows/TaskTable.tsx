@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Member, Task } from '../../../../../sdk/src/index.js';
+import { BlockedWhy } from '../../../ui/BlockedWhy';
 import { StatusSelect } from './StatusSelect';
 import { PRIORITIES } from './taskActions';
 
@@ -87,6 +88,7 @@ export function TaskTable({ tasks, members, readOnly, highlight, onStatus, onPat
               <td>
                 <span>{task.name}</span>
                 {task.overdue && <span className="chip" style={{ marginLeft: 6 }}>{t('task.overdue')}</span>}
+                <BlockedWhy task={task} />
               </td>
               <td>
                 <StatusSelect
