@@ -113,11 +113,11 @@ export function Shell({ children }: { children: ReactNode }) {
         </main>
       </div>
       {/* After the content in the tab order (search and the screen come first); shown at the foot of the sidebar. */}
-      <div className={`sidebar-foot ${menuOpen ? 'open' : ''}`} onKeyDown={(e) => menuOpen && e.key === 'Escape' && closeMenu()}>
+      <footer className={`sidebar-foot ${menuOpen ? 'open' : ''}`} onKeyDown={(e) => menuOpen && e.key === 'Escape' && closeMenu()}>
         <span>{me?.user?.name}</span>
         <span>{me?.tenant.name}</span>
         <button type="button" className="btn-sm" onClick={() => void signOut()}>{t('auth.signOut')}</button>
-      </div>
+      </footer>
       {menuOpen && <div className="overlay" style={{ zIndex: 30 }} onClick={closeMenu} aria-hidden="true" />}
       {palette && (
         <Suspense fallback={null}>

@@ -85,8 +85,8 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
 
     /** Reads for other modules, inside their own tenant transaction. */
     /** The newest diffs, as `viewer` may see them. */
-    recent: async (tx: Tx, limit: number, viewer: string | null) => {
-      const page = await listDiffs(tx, {}, limit);
+    recent: async (tx: Tx, limit: number, viewer: string | null, opts: { exceptEvents?: readonly string[] } = {}) => {
+      const page = await listDiffs(tx, {}, limit, undefined, opts.exceptEvents);
       return { ...page, items: page.items.map((d) => visibleTo(d, viewer)) };
     },
     /** An aggregate's history (a workflow and its tasks), as `viewer` may see it. */
