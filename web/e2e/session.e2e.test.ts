@@ -86,3 +86,24 @@ describe('what a screen load costs against the rate limit', () => {
     await page.close();
   });
 });
+
+describe('a cold load', () => {
+  it('paints a skeleton of the shell before the JS bundle has run', async () => {
+    const page = watch(await context.newPage());
+    // Hold the app's JS: what shows meanwhile is what index.html and the stylesheet paint alone.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/assets\/.*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.baseUrl}/`, { waitUntil: 'commit' });
+    const skeleton = page.getByTestId('boot-skeleton');
+    await skeleton.waitFor();
+    await expect.poll(() => skeleton.evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(300);
+    release();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Pulse');
+    expect(await skeleton.count()).toBe(0);
+    await page.close();
+  });
+});
