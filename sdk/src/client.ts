@@ -1,7 +1,7 @@
 // Typed client for the Atrium API v1, used by the tests, the web app and the CLI.
 import type {
   AnnotationHit, Annotation, Diff, DiffFilters, EnvelopeOf, Meta, NewDiff, Page, ReplayedState, Sentiment, ApiErrorBody,
-  AcceptedInvitation, AcceptInvitationInput, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
+  AcceptedInvitation, AcceptInvitationInput, InvitationPreview, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
   NewApiKey, Role, Session, SignupInput, TotpSetup, AuthProviders, Tenant, Plan,
 } from './types.js';
 
@@ -163,6 +163,9 @@ export class AtriumClient {
     revokeInvitation: async (id: string): Promise<{ revoked: true }> =>
       (await this.request<{ revoked: true }>('DELETE', `/v1/invitations/${encodeURIComponent(id)}`)).data,
     /** Public: the invitation token is the credential. */
+    /** Public: the workspace and inviter of an invitation, before accepting it. */
+    preview: async (token: string): Promise<InvitationPreview> =>
+      (await this.request<InvitationPreview>('POST', '/v1/invitations/preview', { body: { token } })).data,
     accept: async (input: AcceptInvitationInput): Promise<AcceptedInvitation> =>
       (await this.request<AcceptedInvitation>('POST', '/v1/invitations/accept', { body: input })).data,
   };

@@ -468,6 +468,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Before accepting: the workspace an invitation is for, and who sent it */
+        post: operations["post_v1_invitations_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/accept": {
         parameters: {
             query?: never;
@@ -3281,6 +3298,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeldEnvelope"];
+                };
+            };
+        };
+    };
+    post_v1_invitations_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            tenant: {
+                                name: string;
+                            };
+                            invited_by: {
+                                name: string;
+                            } | null;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "member" | "viewer" | "integration";
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
                 };
             };
         };
