@@ -78,7 +78,7 @@ describe('accessibility (axe-core)', () => {
     expect(await page.getByRole('button', { name: 'Notifications', exact: true }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Notifications', exact: true }).count()).toBe(1);
     expect(consoleErrors).toEqual([]);
-  });
+  }, 360_000); // some 40 screens with axe each: minutes on a loaded 2-core machine
 
   it('the page has a meta description', async () => {
     const html = await (await fetch(`${server.baseUrl}/`, { headers: { accept: 'text/html' } })).text();
