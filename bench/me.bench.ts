@@ -72,7 +72,7 @@ async function bench(env: BenchEnv): Promise<void> {
 
   const tenant = await app.identity.createTenantWithOwner({ name: 'Bench', plan: 'enterprise', owner: { email: 'bench-me@example.test', name: 'Bench' } });
   const key = await app.identity.issueToken({ tenantId: tenant.tenantId, userId: null, kind: 'api_key', scopes: ['read'] });
-  PLAN_LIMITS_PER_MINUTE.enterprise = 1_000_000_000;
+  PLAN_LIMITS_PER_MINUTE.enterprise = { person: 1_000_000_000, workspace: 1_000_000_000 };
 
   const base = await app.http.listen({ port: 0, host: '127.0.0.1' });
   const me = { url: `${base}/v1/me`, headers: { authorization: `Bearer ${key.token}` } };

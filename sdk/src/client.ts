@@ -1,7 +1,7 @@
 // Typed client for the Atrium API v1, used by the tests, the web app and the CLI.
 import type {
   AnnotationHit, Annotation, Diff, DiffFilters, EnvelopeOf, Meta, NewDiff, Page, ReplayedState, Sentiment, ApiErrorBody,
-  AcceptedInvitation, AcceptInvitationInput, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
+  AcceptedInvitation, AcceptInvitationInput, InvitationPreview, ApiKey, CreatedApiKey, Invitation, InvitationCreated, LoginInput, Me, Member,
   NewApiKey, Role, Session, SignupInput, TotpSetup, AuthProviders, Tenant, Plan,
 } from './types.js';
 
@@ -14,6 +14,8 @@ export class AtriumError extends Error {
     message: string,
     readonly details: ApiErrorBody['details'],
     readonly requestId: string | undefined,
+    /** Seconds to wait before trying again, from `Retry-After` (429, 503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'AtriumError';
@@ -64,7 +66,8 @@ export class AtriumClient {
     const res = await this.raw(method, path, opts);
     const env = (await res.json()) as EnvelopeOf<T>;
     if (env.error) {
-      throw new AtriumError(res.status, env.error.code, env.error.message, env.error.details, env.meta?.request_id);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new AtriumError(res.status, env.error.code, env.error.message, env.error.details, env.meta?.request_id, retryAfter > 0 ? retryAfter : undefined);
     }
     return { data: env.data, meta: env.meta };
   }
@@ -160,6 +163,9 @@ export class AtriumClient {
     revokeInvitation: async (id: string): Promise<{ revoked: true }> =>
       (await this.request<{ revoked: true }>('DELETE', `/v1/invitations/${encodeURIComponent(id)}`)).data,
     /** Public: the invitation token is the credential. */
+    /** Public: the workspace and inviter of an invitation, before accepting it. */
+    preview: async (token: string): Promise<InvitationPreview> =>
+      (await this.request<InvitationPreview>('POST', '/v1/invitations/preview', { body: { token } })).data,
     accept: async (input: AcceptInvitationInput): Promise<AcceptedInvitation> =>
       (await this.request<AcceptedInvitation>('POST', '/v1/invitations/accept', { body: input })).data,
   };

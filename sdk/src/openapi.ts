@@ -468,6 +468,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Before accepting: the workspace an invitation is for, and who sent it */
+        post: operations["post_v1_invitations_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/accept": {
         parameters: {
             query?: never;
@@ -3526,6 +3543,46 @@ export interface operations {
             };
         };
     };
+    post_v1_invitations_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            tenant: {
+                                name: string;
+                            };
+                            invited_by: {
+                                name: string;
+                            } | null;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "member" | "viewer" | "integration";
+                        };
+                        meta: components["schemas"]["Meta"];
+                        error: null;
+                    };
+                };
+            };
+        };
+    };
     post_v1_invitations_accept: {
         parameters: {
             query?: never;
@@ -3960,6 +4017,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         }[];
                         meta: components["schemas"]["Meta"];
@@ -4052,6 +4110,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4137,6 +4196,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4222,6 +4282,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4323,6 +4384,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4415,6 +4477,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4510,6 +4573,7 @@ export interface operations {
                                 created_at: string;
                                 updated_at: string;
                                 version: number;
+                                blocked_why?: string | null;
                             }[];
                         };
                         meta: components["schemas"]["Meta"];
@@ -4765,6 +4829,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         }[];
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4828,6 +4893,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4883,6 +4949,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;
@@ -4987,6 +5054,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             version: number;
+                            blocked_why?: string | null;
                         };
                         meta: components["schemas"]["Meta"];
                         error: null;

@@ -37,6 +37,8 @@ export type RuleRun = Omit<RunView, 'status' | 'deliveries'> & {
 export type RulePack = Omit<Item<ResponseData<'/v1/rule-packs', 'get'>>, 'rule'> & { rule: RuleInput };
 type ApprovalView = ResponseData<'/v1/approvals/{id}', 'get'>;
 export type Approval = Pick<ApprovalView, 'id' | 'status' | 'summary'> & {
+  /** The why the requester gave with the change, null without one. */
+  requested_why: string | null;
   rule: { id: string; name: string | null; approvers: string; not_by_requester: boolean };
   requested_by: { type: string; id: string };
   change: { namespace: string; entity_type: string; entity_id: string; event: string; before: unknown; after: unknown };

@@ -43,6 +43,7 @@ export type Invitation = Item<ResponseData<'/v1/invitations', 'get'>>;
 export type InvitationCreated = ResponseData<'/v1/members', 'post'>;
 /** `totp_code` when the existing account has 2FA. */
 export type AcceptInvitationInput = RequestBody<'/v1/invitations/accept', 'post'>;
+export type InvitationPreview = ResponseData<'/v1/invitations/preview', 'post'>;
 /** `token` is null for integration members: they use API keys and never get a session. */
 export type AcceptedInvitation = ResponseData<'/v1/invitations/accept', 'post'>;
 

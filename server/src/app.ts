@@ -65,7 +65,7 @@ export async function createApp(config: AtriumConfig, opts: { logger?: Logger; d
     void app.register(cookie);
     const limits = {
       limiter: new RateLimiter(counterStoreFor(db), platform.now),
-      perTenant: (p: { plan: string }) => PLAN_LIMITS_PER_MINUTE[p.plan] ?? PLAN_LIMITS_PER_MINUTE.free!,
+      perPrincipal: (p: { plan: string }) => PLAN_LIMITS_PER_MINUTE[p.plan] ?? PLAN_LIMITS_PER_MINUTE.free!,
       perIpOnAuth: AUTH_REQUESTS_PER_IP_PER_MINUTE,
     };
     const registry = new RouteRegistry(app, (req, opts) => identity.authenticate(req, opts), new IdempotencyStore(db), limits);

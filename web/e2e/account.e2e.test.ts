@@ -174,6 +174,8 @@ describe('account flows in a real browser', () => {
     const other = watch(await guest.newPage());
     await other.goto(`${server.baseUrl}${url.pathname}${url.search}`);
     await expect.poll(() => heading(other)).toBe('Join your team');
+    // Which workspace, and who invited (issue 16, defect 8).
+    await expect.poll(() => other.getByTestId('invitation-preview').textContent()).toBe('Grace Hopper invited you to join Hopper Labs.');
     await other.getByLabel('Name').fill(inviteeName);
     await other.getByLabel('Password').fill('copper-meadow-violin-7730');
     await shotBoth(other, 'account-accept');

@@ -46,7 +46,7 @@ describe('the web app in a real browser', () => {
     await shot(page, 'signup-1440');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Pulse');
-    // A new workspace is on the free plan (100 requests a minute); this test browses faster
+    // A new workspace is on the free plan (120 requests a minute a person); this test browses faster
     // than a person, so lift the tenant to the enterprise limit as an operator would.
     await server.app.db.systemTx((tx) => tx.updateTable('tenants').set({ plan: 'enterprise' }).execute());
 

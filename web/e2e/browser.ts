@@ -49,7 +49,7 @@ export async function closeBrowserSuite(s: { server?: TestApp; browser?: Browser
 /**
  * Signs a new workspace up through the form and waits for the Pulse. The workspace is then
  * lifted to the enterprise plan, as an operator would: a test browses faster than a person and
- * the free plan's 100 requests a minute would refuse it.
+ * the free plan's 120 requests a minute a person would refuse it.
  */
 export async function signUp(page: Page, server: TestApp, who: { organization: string; name: string; email: string; password: string }): Promise<void> {
   await page.goto(`${server.baseUrl}/signup`);

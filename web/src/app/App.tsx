@@ -7,7 +7,7 @@ import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { MODULES } from '../modules';
 import { ErrorBoundary } from '../ui/ErrorBoundary';
 import { Loading, ToastProvider } from '../ui/feedback';
-import { SessionProvider, useSession } from './session';
+import { SessionProvider, useSession, type SessionWait } from './session';
 import { Shell } from './Shell';
 
 const routes = MODULES.flatMap((m) => m.routes ?? []);
@@ -22,9 +22,9 @@ const publicPaths = routes.filter((r) => r.session === 'signed-out' || r.session
 const switchOf = (children: ReactElement[]) => createElement(Switch, null, ...children);
 
 function Routes() {
-  const { me, ready } = useSession();
+  const { me, ready, waiting } = useSession();
   const [location] = useLocation();
-  if (!ready) return <Loading />;
+  if (!ready) return waiting ? <SessionWaiting wait={waiting} /> : <Loading />;
   if (!me && !publicPaths.includes(location)) {
     const next = location === '/' ? '' : `?next=${encodeURIComponent(location + window.location.search)}`;
     return <Redirect to={`/login${next}`} replace />;
@@ -51,6 +51,19 @@ function Routes() {
         </Suspense>
       </ErrorBoundary>
     </Shell>
+  );
+}
+
+/** Before we know who is signed in, `/v1/me` was refused for a while (never a sign-out). */
+function SessionWaiting({ wait }: { wait: SessionWait }) {
+  const { t } = useTranslation();
+  const { refresh } = useSession();
+  return (
+    <div className="glass panel session-wait" role="status" data-testid="session-waiting">
+      <h1>{t(wait.code === 'RATE_LIMITED' ? 'sessionWait.busyTitle' : 'sessionWait.unreachableTitle')}</h1>
+      <p>{t('sessionWait.body', { n: wait.seconds })}</p>
+      <button type="button" className="btn-sm" onClick={() => void refresh()}>{t('sessionWait.now')}</button>
+    </div>
   );
 }
 

@@ -104,7 +104,11 @@ export default function Palette({ onClose }: { onClose: () => void }) {
   const parsed = useMemo(() => parseCommand(text, { templates, workflows, pages: NAV }), [text, templates, workflows]);
   const results: Item[] = useMemo(() => {
     const found = text.trim() ? fuse.search(text, { limit: 30 }).map((r) => r.item) : items.filter((i) => i.kind === 'command' || i.kind === 'page');
-    return parsed ? [{ id: 'parsed', kind: 'command', label: describe(parsed), run: exec(parsed) }, ...found] : found;
+    const all: Item[] = parsed ? [{ id: 'parsed', kind: 'command', label: describe(parsed), run: exec(parsed) }, ...found] : found;
+    // One line per thing to do: the typed command, the same listed command and a template's
+    // "New workflow from …" all read alike, so only the first of each label is kept.
+    const seen = new Set<string>();
+    return all.filter((i) => !seen.has(i.label) && (seen.add(i.label), true));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text, fuse, items, parsed]);
   useEffect(() => setActive(0), [text]);

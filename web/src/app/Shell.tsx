@@ -1,6 +1,6 @@
 // The frame around every signed-in screen: navigation (the modules' `nav` entries, by `order`),
 // the search/command button (Cmd+K, Ctrl+K), live status, the person and sign-out.
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { useLive, useLiveStatus } from '../live';
@@ -56,11 +56,26 @@ export function Shell({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   useEffect(() => setMenuOpen(false), [location]);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const drawer = useRef<HTMLElement>(null);
+  const refocusMenu = useRef(false);
+  const closeMenu = () => {
+    refocusMenu.current = true;
+    setMenuOpen(false);
+  };
+  // The phone drawer is modal: focus moves into it, the page behind is inert, Escape closes it
+  // and gives the focus back to the menu button (once the page is no longer inert).
+  useEffect(() => {
+    if (menuOpen) drawer.current?.querySelector<HTMLElement>('a[href]')?.focus();
+    else if (refocusMenu.current) menuButton.current?.focus();
+    refocusMenu.current = false;
+  }, [menuOpen]);
 
   return (
     <div className="shell">
       <a className="skip-link" href="#main">{t('nav.skip')}</a>
-      <nav className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label={t('nav.label')}>
+      <nav ref={drawer} className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label={t('nav.label')} onKeyDown={(e) => menuOpen && e.key === 'Escape' && closeMenu()}>
+        <button type="button" className="icon-btn menu-close" aria-label={t('nav.close')} onClick={closeMenu}>✕</button>
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">A</span>
           <span>Atrium</span>
@@ -79,19 +94,15 @@ export function Shell({ children }: { children: ReactNode }) {
             </Link>
           ))}
         </div>
-        <div className="sidebar-foot">
-          <span>{me?.user?.name}</span>
-          <span>{me?.tenant.name}</span>
-          <button type="button" className="btn-sm" onClick={() => void signOut()}>{t('auth.signOut')}</button>
-        </div>
       </nav>
-      <div className="main">
+      <div className="main" inert={menuOpen || undefined}>
         <header className="topbar">
-          <button type="button" className="menu-btn icon-btn" aria-expanded={menuOpen} aria-label={t('nav.menu')} onClick={() => setMenuOpen((o) => !o)}>☰</button>
-          <button type="button" className="btn-ghost" onClick={() => setPalette(true)} aria-keyshortcuts="Meta+K Control+K" aria-label={t('palette.open')}>
+          <button ref={menuButton} type="button" className="menu-btn icon-btn" aria-expanded={menuOpen} aria-label={t('nav.menu')} onClick={() => setMenuOpen((o) => !o)}>☰</button>
+          {/* Its accessible name is its visible text (on phones, where the text is hidden, the same words for screen readers). */}
+          <button type="button" className="btn-ghost search-btn" onClick={() => setPalette(true)} aria-keyshortcuts="Meta+K Control+K">
             <span aria-hidden="true">⌕</span>
-            <span className="hide-mobile muted">{t('palette.placeholder')}</span>
-            <kbd className="hide-mobile">{isMac ? '⌘' : 'Ctrl'} K</kbd>
+            <span className="sr-only-mobile muted">{t('palette.open')}</span>
+            <kbd className="hide-mobile" aria-hidden="true">{isMac ? '⌘' : 'Ctrl'} K</kbd>
           </button>
           <span className="spacer" />
           <LiveIndicator />
@@ -101,7 +112,13 @@ export function Shell({ children }: { children: ReactNode }) {
           {children}
         </main>
       </div>
-      {menuOpen && <div className="overlay" style={{ zIndex: 30 }} onClick={() => setMenuOpen(false)} aria-hidden="true" />}
+      {/* After the content in the tab order (search and the screen come first); shown at the foot of the sidebar. */}
+      <footer className={`sidebar-foot ${menuOpen ? 'open' : ''}`} onKeyDown={(e) => menuOpen && e.key === 'Escape' && closeMenu()}>
+        <span>{me?.user?.name}</span>
+        <span>{me?.tenant.name}</span>
+        <button type="button" className="btn-sm" onClick={() => void signOut()}>{t('auth.signOut')}</button>
+      </footer>
+      {menuOpen && <div className="overlay" style={{ zIndex: 30 }} onClick={closeMenu} aria-hidden="true" />}
       {palette && (
         <Suspense fallback={null}>
           <Palette onClose={() => setPalette(false)} />

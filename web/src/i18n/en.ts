@@ -8,7 +8,7 @@ const en = {
     copy: 'Copy', copied: 'Copied', actions: 'Actions',
   },
   nav: {
-    label: 'Main navigation', skip: 'Skip to content', menu: 'Menu',
+    close: 'Close the menu', label: 'Main navigation', skip: 'Skip to content', menu: 'Menu',
   },
   live: { live: 'Live', polling: 'Updating every few seconds', offline: 'Reconnecting…' },
   fields: {
@@ -54,7 +54,7 @@ const en = {
     statusTitle: 'Move “{{name}}” to {{status}}', statusBody: 'Blocked and failed tasks need a why. The task does not move without one.',
     confirmStatus: 'Move to {{status}}',
   },
-  task: { due: 'due {{date}}', overdue: 'Overdue', unassigned: 'Unassigned' },
+  task: { blockedBecause: 'Why it is blocked', due: 'due {{date}}', overdue: 'Overdue', unassigned: 'Unassigned' },
   stepUp: { title: 'Confirm it is you', body: 'This action needs a fresh code from your authenticator app.' },
   palette: {
     title: 'Command palette', open: 'Search or run a command', placeholder: 'Search or type a command…', results: 'Results', none: 'Nothing found.',
@@ -66,6 +66,10 @@ const en = {
       lowOn: 'Turn on low-bandwidth mode', lowOff: 'Turn off low-bandwidth mode',
       approvals: "Show pending approvals",
     },
+  },
+  sessionWait: {
+    busyTitle: 'Atrium is busy for a moment', unreachableTitle: 'Atrium cannot be reached for now',
+    body: 'You are still signed in. Trying again in {{n}} s…', now: 'Try again now',
   },
   boundary: { title: 'This screen ran into a problem', body: 'Nothing you saved is lost. Try again, or go back to the Pulse.', home: 'Back to the Pulse' },
   notFound: { title: 'Page not found', body: 'This address does not lead anywhere in Atrium.' },

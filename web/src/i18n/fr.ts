@@ -8,7 +8,7 @@ const fr: Resources = {
     copy: 'Copier', copied: 'Copié', actions: 'Actions',
   },
   nav: {
-    label: 'Navigation principale', skip: 'Aller au contenu', menu: 'Menu',
+    close: 'Fermer le menu', label: 'Navigation principale', skip: 'Aller au contenu', menu: 'Menu',
   },
   live: { live: 'En direct', polling: 'Mise à jour toutes les quelques secondes', offline: 'Reconnexion…' },
   fields: {
@@ -54,7 +54,7 @@ const fr: Resources = {
     statusTitle: 'Passer « {{name}} » à {{status}}', statusBody: 'Une tâche bloquée ou échouée demande un pourquoi. Sans lui, la tâche ne bouge pas.',
     confirmStatus: 'Passer à {{status}}',
   },
-  task: { due: 'échéance {{date}}', overdue: 'En retard', unassigned: 'Non assignée' },
+  task: { blockedBecause: 'Pourquoi elle est bloquée', due: 'échéance {{date}}', overdue: 'En retard', unassigned: 'Non assignée' },
   stepUp: { title: 'Confirmez votre identité', body: 'Cette action demande un code récent de votre application d’authentification.' },
   palette: {
     title: 'Palette de commandes', open: 'Chercher ou lancer une commande', placeholder: 'Chercher ou taper une commande…', results: 'Résultats', none: 'Aucun résultat.',
@@ -66,6 +66,10 @@ const fr: Resources = {
       lowOn: 'Activer le mode faible débit', lowOff: 'Désactiver le mode faible débit',
       approvals: "Afficher les approbations en attente",
     },
+  },
+  sessionWait: {
+    busyTitle: 'Atrium est très sollicité, un instant', unreachableTitle: 'Atrium est injoignable pour le moment',
+    body: 'Vous êtes toujours connecté. Nouvel essai dans {{n}} s…', now: 'Réessayer maintenant',
   },
   boundary: { title: 'Cet écran a rencontré un problème', body: 'Rien de ce que vous avez enregistré n’est perdu. Réessayez, ou revenez au Pouls.', home: 'Revenir au Pouls' },
   notFound: { title: 'Page introuvable', body: 'Cette adresse ne mène nulle part dans Atrium.' },

@@ -8,7 +8,7 @@ const mg: Resources = {
     copy: "Adikao", copied: "Voadika", actions: "Hetsika",
   },
   nav: {
-    label: "Fitetezana lehibe", skip: "Mankany amin'ny votoatiny", menu: "Menio",
+    close: "Hidio ny menio", label: "Fitetezana lehibe", skip: "Mankany amin'ny votoatiny", menu: "Menio",
   },
   live: { live: "Mivantana", polling: "Havaozina isaky ny segondra vitsivitsy", offline: "Miverina mifandray…" },
   fields: {
@@ -54,7 +54,7 @@ const mg: Resources = {
     statusTitle: "Afindra ho “{{status}}” ny “{{name}}”", statusBody: "Mila antony ny asa voasakana na tsy nahomby. Tsy hifindra ny asa raha tsy misy izany.",
     confirmStatus: "Afindra ho “{{status}}”",
   },
-  task: { due: "farany {{date}}", overdue: "Tara", unassigned: "Tsy misy tompony" },
+  task: { blockedBecause: "Antony nanakanana azy", due: "farany {{date}}", overdue: "Tara", unassigned: "Tsy misy tompony" },
   stepUp: { title: "Hamafiso fa ianao tokoa", body: "Mila kaody vaovao avy amin'ny rindranasa fanamarinanao ity hetsika ity." },
   palette: {
     title: "Takelaka baiko", open: "Hikaroka na hanatanteraka baiko", placeholder: "Hikaroka na soraty ny baiko…", results: "Valiny", none: "Tsy nahitana na inona na inona.",
@@ -66,6 +66,10 @@ const mg: Resources = {
       lowOn: "Alefaso ny fomba tambajotra malemy", lowOff: "Ajanony ny fomba tambajotra malemy",
       approvals: "Asehoy ny fankatoavana miandry",
     },
+  },
+  sessionWait: {
+    busyTitle: "Be loatra ny asan'i Atrium, miandrasa kely", unreachableTitle: "Tsy tratra i Atrium amin'izao fotoana izao",
+    body: 'Mbola tafiditra ihany ianao. Hanandrana indray afaka {{n}} s…', now: 'Andramo izao',
   },
   boundary: { title: "Nisy olana teo amin'ity efijery ity", body: "Tsy very izay efa voatahirinao. Andramo indray, na miverena any amin'ny Fitepon'ny fo.", home: "Hiverina any amin'ny Fitepon'ny fo" },
   notFound: { title: "Tsy hita ny pejy", body: "Tsy mitondra na aiza na aiza ao amin'ny Atrium ity adiresy ity." },

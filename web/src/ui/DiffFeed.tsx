@@ -17,7 +17,8 @@ export function DiffLine({ diff, names }: { diff: Diff; names: Map<string, strin
       <div>
         <strong>{actorName(diff.actor, t)}</strong>{' '}
         <span>{t(`events.${diff.event}`, { defaultValue: diff.event })}</span>{' '}
-        <Link href={`/audit?diff=${diff.id}`}>{entityName(diff, names)}</Link>
+        {/* "Joël joined", not "Joël joined Joël": a person acting on their own account is named once. */}
+        {!(diff.event === 'user.created' && diff.actor.type === 'user' && diff.actor.id === diff.entity_id) && <Link href={`/audit?diff=${diff.id}`}>{entityName(diff, names)}</Link>}
         {status && (
           <span className="muted"> · {t(`status.${showValue(status.before)}`, { defaultValue: showValue(status.before) })} → {t(`status.${showValue(status.after)}`, { defaultValue: showValue(status.after) })}</span>
         )}

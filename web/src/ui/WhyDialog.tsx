@@ -44,8 +44,9 @@ export function WhyDialog({ title, description, confirmLabel, onCancel, onConfir
   const [tried, setTried] = useState(false);
   const missing = why.trim().length === 0;
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
+  const submit = async (e?: React.FormEvent) => {
+    e?.preventDefault();
+    if (busy) return;
     setTried(true);
     if (missing) return;
     setBusy(true);
@@ -58,13 +59,21 @@ export function WhyDialog({ title, description, confirmLabel, onCancel, onConfir
     }
   };
 
+  // Enter (or Ctrl/⌘+Enter) submits, as in the rest of the app's one-line forms; Shift+Enter
+  // starts a new line of the why.
+  const submitOnEnter = (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key !== 'Enter' || e.shiftKey || e.nativeEvent.isComposing) return;
+    e.preventDefault();
+    void submit();
+  };
+
   return (
     <Dialog title={title} description={description} onClose={onCancel}>
       <form className="form" onSubmit={submit} noValidate>
         {children}
         <div className="field">
           <label htmlFor="why-text">{t('why.label')}</label>
-          <textarea id="why-text" value={why} onChange={(e) => setWhy(e.target.value)} aria-invalid={tried && missing} aria-describedby="why-hint" autoFocus maxLength={5000} />
+          <textarea id="why-text" value={why} onChange={(e) => setWhy(e.target.value)} onKeyDown={submitOnEnter} aria-invalid={tried && missing} aria-describedby="why-hint" autoFocus maxLength={5000} />
           <span id="why-hint" className={tried && missing ? 'alert' : 'hint'} role={tried && missing ? 'alert' : undefined}>
             {tried && missing ? t('why.required') : t('why.hint')}
           </span>

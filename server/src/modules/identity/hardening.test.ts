@@ -49,7 +49,7 @@ describe('PATCH /v1/tenant', () => {
     expect(env.error.details[0]?.path).toBe('body.plan');
     expect((await a.client.tenant.get()).plan).toBe('free');
     const res = await a.client.raw('GET', '/v1/tenant');
-    expect(res.headers.get('x-ratelimit-limit')).toBe('100');
+    expect(res.headers.get('x-ratelimit-limit')).toBe('120');
   });
 
   it('a platform operator sets another workspace’s plan; the change is a diff in that workspace', async () => {

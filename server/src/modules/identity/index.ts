@@ -38,7 +38,16 @@ export { ROLE_SCOPES, IDENTITY_PERMISSIONS } from './permissions.js';
 export type { IdentityConfig } from './config.js';
 /** For callers that create an owner themselves (the demo seed): the hash `createTenantWithOwner` takes. */
 export { hashPassword } from './passwords.js';
-export const PLAN_LIMITS_PER_MINUTE: Record<string, number> = { free: 100, pro: 500, enterprise: 2000 };
+/**
+ * Requests per minute by plan, for each person (or API key) and for the workspace as a whole
+ * (docs/rate-limits.md). A person's own cap is several screen loads a minute, so one person
+ * reloading cannot use up what their colleagues share.
+ */
+export const PLAN_LIMITS_PER_MINUTE: Record<string, { person: number; workspace: number }> = {
+  free: { person: 120, workspace: 600 },
+  pro: { person: 300, workspace: 3000 },
+  enterprise: { person: 2000, workspace: 20000 },
+};
 
 export type IdentityDeps = {
   db: Db;

@@ -126,6 +126,17 @@ export function createMembers(deps: {
       await ledger.record(ctx, { namespace: 'identity', entityType: 'invitation', entityId: id, event: 'invitation.revoked', after: { revoked: true } });
     },
 
+    /** Public, before accepting: which workspace the token invites to, and who invited (the accept page says so). */
+    async preview(token: string): Promise<{ tenant: { name: string }; invited_by: { name: string } | null; email: string; role: Role }> {
+      // system: as in accept, the token is the only credential and its tenant is unknown until found.
+      const inv = await db.systemTx((tx) => invitationsWithTenant(tx).leftJoin('users as u', 'u.id', 'i.invited_by').select('u.name as inviter_name')
+        .where('i.token_hash', '=', hashToken(token)).executeTakeFirst());
+      if (!inv || inv.accepted_at || inv.revoked_at || inv.expires_at < new Date()) {
+        throw new AppError('INVITATION_INVALID', 404, 'This invitation does not exist, was used, revoked or has expired.');
+      }
+      return { tenant: { name: inv.tenant_name }, invited_by: inv.inviter_name ? { name: inv.inviter_name } : null, email: inv.email, role: inv.role };
+    },
+
     /** Public: the invitation token is the credential. New people set a password; existing users prove theirs. */
     async accept(input: { token: string; name?: string; password: string; totp_code?: string }): Promise<SessionGrant> {
       // system: the invitation token is the only credential; its tenant is unknown until the invitation is found.

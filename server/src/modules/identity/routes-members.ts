@@ -74,6 +74,15 @@ export function registerMemberRoutes(r: RouteRegistry, d: MemberRouteDeps): void
     handler: async ({ principal, params, requestId }) => ({ data: await d.commands.execute<{ revoked: true }>(principal, c.revokeInvitation, { id: params.id }, { requestId }) }),
   });
   r.add({
+    // The token in the body, never in a URL (logs, history); limited per IP like accepting.
+    method: 'POST', url: '/v1/invitations/preview', tags: ['identity'], scope: null, ipLimited: true,
+    summary: 'Before accepting: the workspace an invitation is for, and who sent it',
+    body: z.strictObject({ token: z.string().min(10).max(200) }),
+    response: z.object({ tenant: z.object({ name: z.string() }), invited_by: z.object({ name: z.string() }).nullable(), email: z.string(), role: roleSchema }),
+    handler: async ({ body }) => ({ data: await d.members.preview(body.token) }),
+  });
+
+  r.add({
     // A route, not a command: the token is the credential of someone who is no member yet and
     // has no session to wait in; the invitation was the change a rule could hold (members.claim).
     method: 'POST', url: '/v1/invitations/accept', tags: ['identity'], scope: null, ipLimited: true,

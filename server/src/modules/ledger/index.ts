@@ -18,7 +18,7 @@ import { snapshotEntity, stateAt, type EntityRef, type ReplayedState } from './r
 import { registerLedgerRoutes } from './routes.js';
 import { DiffFeed } from './stream.js';
 import { createSubscription, type Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscriptions.js';
-import { anyDiff, diffCounts, diffsBetween, diffsWithWhys, firstDiffCausedBy } from './reads.js';
+import { anyDiff, diffCounts, diffsBetween, diffsWithWhys, firstDiffCausedBy, whysOfLatest } from './reads.js';
 import type { Logger } from 'pino';
 import { defineModule } from '../../platform/module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config.js';
@@ -85,8 +85,8 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
 
     /** Reads for other modules, inside their own tenant transaction. */
     /** The newest diffs, as `viewer` may see them. */
-    recent: async (tx: Tx, limit: number, viewer: string | null) => {
-      const page = await listDiffs(tx, {}, limit);
+    recent: async (tx: Tx, limit: number, viewer: string | null, opts: { exceptEvents?: readonly string[] } = {}) => {
+      const page = await listDiffs(tx, {}, limit, undefined, opts.exceptEvents);
       return { ...page, items: page.items.map((d) => visibleTo(d, viewer)) };
     },
     /** An aggregate's history (a workflow and its tasks), as `viewer` may see it. */
@@ -153,8 +153,8 @@ export function createLedger({ db, jobs, hub, config, events, commands, log }: L
     async subscriptionBacklogs(): Promise<Record<string, number>> {
       return Object.fromEntries(await Promise.all([...subscriptions].map(async ([name, sub]) => [name, await sub.backlog()] as const)));
     },
-    /** Diffs by id with their first why, a window of diffs, existence, a run's first effect, counts. */
-    diffsWithWhys, diffsBetween, anyDiff, firstDiffCausedBy, diffCounts,
+    /** Diffs by id with their first why, a window of diffs, existence, a run's first effect, counts, the why of each entity's latest change to a value. */
+    diffsWithWhys, diffsBetween, anyDiff, firstDiffCausedBy, diffCounts, whysOfLatest,
 
     async start(): Promise<void> {
       await hub.listen(DIFF_CHANNEL);

@@ -86,8 +86,10 @@ async function newestFirst(tx: Tx, base: DiffQuery, limit: number, cursor?: stri
   };
 }
 
-export function listDiffs(tx: Tx, f: DiffFilters, limit: number, cursor?: string): Promise<Page<DiffView>> {
-  return newestFirst(tx, filteredDiffs(tx, f), limit, cursor);
+/** Diffs matching the filters, newest first; `exceptEvents` leaves those events out (a feed without bookkeeping). */
+export function listDiffs(tx: Tx, f: DiffFilters, limit: number, cursor?: string, exceptEvents: readonly string[] = []): Promise<Page<DiffView>> {
+  const q = exceptEvents.length ? (filteredDiffs(tx, f).where('event', 'not in', [...exceptEvents]) as DiffQuery) : filteredDiffs(tx, f);
+  return newestFirst(tx, q, limit, cursor);
 }
 
 /** An aggregate's history: its own diffs and those of entities scoped to it (a workflow and its tasks). */

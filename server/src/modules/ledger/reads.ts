@@ -22,6 +22,21 @@ export async function diffsWithWhys(tx: Tx, ids: readonly number[]): Promise<Map
   return new Map(rows.map((r) => [r.id, { ...(r as DiffRecord), why: whys.get(r.id) ?? null }]));
 }
 
+/**
+ * For each entity, the first why of its newest diff whose `after` has `field` = `value` (a task's
+ * newest move to blocked → the why it is blocked); entities without one are absent.
+ */
+export async function whysOfLatest(tx: Tx, q: { namespace: string; entity_type: string; entity_ids: readonly string[]; field: string; value: string }): Promise<Map<string, string>> {
+  if (q.entity_ids.length === 0) return new Map();
+  const { rows } = await sql<{ entity_id: string; why: string }>`
+    select distinct on (d.entity_id) d.entity_id, a.why
+    from diffs d join annotations a on a.diff_id = d.id
+    where d.namespace = ${q.namespace} and d.entity_type = ${q.entity_type} and d.entity_id in (${sql.join([...new Set(q.entity_ids)])})
+      and d.value_after ->> ${q.field} = ${q.value}
+    order by d.entity_id, d.id desc, a.created_at asc`.execute(tx);
+  return new Map(rows.map((r) => [r.entity_id, r.why]));
+}
+
 /** Diffs recorded in [since, until), oldest first, at most `limit` (rule simulations). */
 export async function diffsBetween(tx: Tx, q: DiffQuery & { since: Date; until: Date; limit: number }): Promise<DiffRecord[]> {
   let s = tx.selectFrom('diffs').select([...COLUMNS]).where('created_at', '>=', q.since).where('created_at', '<', q.until).orderBy('id').limit(q.limit);

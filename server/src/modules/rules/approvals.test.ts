@@ -98,6 +98,17 @@ describe('batch approval', () => {
   });
 });
 
+describe('what approvers see', () => {
+  it('the requester’s why comes with the held change (null without one)', async () => {
+    const { member, api, w } = await urgentNeedsApproval();
+    const task = await api.addTask(w.id, { name: 'Ship the vanilla' });
+    const withWhy = await held(member.client, task.id, { priority: 'urgent', why: 'the buyer lands on Friday' });
+    expect(withWhy).toMatchObject({ requested_why: 'the buyer lands on Friday' });
+    const other = await api.addTask(w.id, { name: 'Ship the cloves' });
+    expect(await held(member.client, other.id, { priority: 'urgent' })).toMatchObject({ requested_why: null });
+  });
+});
+
 describe('stale approvals', () => {
   it('refuses with APPROVAL_STALE when the entity changed between the hold and the approval, leaving both as they are', async () => {
     const { a, member, api, w } = await urgentNeedsApproval();

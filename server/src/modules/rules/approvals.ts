@@ -46,9 +46,11 @@ type ApprovalRow = {
 
 export function approvalView(a: ApprovalRow, rule?: { name: string; actions: Json[] }) {
   const action = (rule?.actions[0] ?? {}) as { approvers?: string; not_by_requester?: boolean };
-  const req = a.request as { method?: string; url?: string; command?: string };
+  const req = a.request as { method?: string; url?: string; command?: string; input?: { why?: unknown } };
   return {
     id: a.id, status: a.status, summary: a.summary,
+    /** The why the requester gave with the change (approvers decide on it), null without one. */
+    requested_why: typeof req.input?.why === 'string' ? req.input.why : null,
     rule: { id: a.rule_id, name: rule?.name ?? null, approvers: action.approvers ?? 'role:admin', not_by_requester: action.not_by_requester ?? false },
     requested_by: { type: a.requester_type, id: a.requested_by },
     change: { namespace: a.namespace, entity_type: a.entity_type, entity_id: a.entity_id, event: a.event, before: a.proposed_before, after: a.proposed_after },

@@ -59,14 +59,14 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
   commands.register({
     name: c.createWorkflow, scope: 'write', summary: 'Create a workflow, blank or from a template (due dates from start_date)',
     input: newWorkflowInput,
-    run: async (ctx, input) => workflowWithTasks(ctx.tx, await createWorkflow(ctx, d, input), d.now()),
+    run: async (ctx, input) => workflowWithTasks(ctx.tx, await createWorkflow(ctx, d, input), d.now(), d.ledger),
   });
   commands.register({
     name: c.updateWorkflow, scope: 'write', summary: 'Change a workflow’s name, description, department, owner, settings or start date',
     input: workflowPatchInput.extend({ id }),
     run: async (ctx, { id: workflowId, sentiment: _s, ...patch }) => {
       await updateWorkflow(ctx, d, workflowId, patch);
-      return workflowWithTasks(ctx.tx, workflowId, d.now());
+      return workflowWithTasks(ctx.tx, workflowId, d.now(), d.ledger);
     },
   });
   commands.register({
@@ -74,7 +74,7 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     input: z.strictObject({ id, why: whyText, version }),
     run: async (ctx, input) => {
       await setArchived(ctx, d, input.id, true, input.why, input.version);
-      return workflowWithTasks(ctx.tx, input.id, d.now());
+      return workflowWithTasks(ctx.tx, input.id, d.now(), d.ledger);
     },
   });
   commands.register({
@@ -82,13 +82,13 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     input: z.strictObject({ id, ...why }),
     run: async (ctx, input) => {
       await setArchived(ctx, d, input.id, false, input.why);
-      return workflowWithTasks(ctx.tx, input.id, d.now());
+      return workflowWithTasks(ctx.tx, input.id, d.now(), d.ledger);
     },
   });
   commands.register({
     name: c.cloneWorkflow, scope: 'write', summary: 'Copy a workflow with its tasks and settings',
     input: z.strictObject({ id, name: z.string().trim().min(1).max(200).optional(), start_date: calendarDate.optional(), ...why }),
-    run: async (ctx, { id: workflowId, sentiment: _s, ...input }) => workflowWithTasks(ctx.tx, await cloneWorkflow(ctx, d, workflowId, input), d.now()),
+    run: async (ctx, { id: workflowId, sentiment: _s, ...input }) => workflowWithTasks(ctx.tx, await cloneWorkflow(ctx, d, workflowId, input), d.now(), d.ledger),
   });
   commands.register({
     name: c.saveAsTemplate, scope: 'write', summary: 'Save a workflow as this workspace’s own template',
@@ -101,7 +101,7 @@ export function registerWorkCommands(commands: CommandRegistry, d: WorkDeps): vo
     input: z.strictObject({ id }),
     run: async (ctx, input) => {
       await loadWorkflow(ctx.tx, input.id);
-      return workflowWithTasks(ctx.tx, input.id, d.now());
+      return workflowWithTasks(ctx.tx, input.id, d.now(), d.ledger);
     },
   });
   commands.register({

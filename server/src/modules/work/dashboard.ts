@@ -4,7 +4,8 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
 import type { DirectoryEntry } from '../identity/index.js';
-import type { DiffView } from '../ledger/index.js';
+import type { DiffView, Ledger } from '../ledger/index.js';
+import { withBlockedWhys } from './blocked-whys.js';
 import { healthOf, isOverdue, type Health } from './health.js';
 import { atRisk, progressOf } from './health-store.js';
 import { taskView, type TaskRow, type TaskView } from './model.js';
@@ -13,7 +14,7 @@ const OPEN = ['todo', 'in_progress', 'blocked'] as const;
 export const DEPARTMENTS = ['ops', 'sales', 'creative', 'knowledge', 'hr', 'finance'] as const;
 const WORST: Record<Health, number> = { green: 0, yellow: 1, red: 2 };
 
-export type DashboardSources = { directory: DirectoryEntry[]; recentDiffs: DiffView[]; annotationCount: number };
+export type DashboardSources = { directory: DirectoryEntry[]; recentDiffs: DiffView[]; annotationCount: number; ledger: Pick<Ledger, 'whysOfLatest'> };
 
 type Dot = { id: string; name: string; department: string; owner_id: string | null; health: Health; reasons: string[]; progress: { done: number; total: number } };
 
@@ -72,7 +73,7 @@ export async function dashboard(tx: Tx, now: Date, sources: DashboardSources, de
     health: counts,
     workflows,
     overdue_tasks: { count: overdue.length, items: overdue.slice(0, 50).map(view) },
-    blocked_tasks: { count: blocked.length, items: blocked.slice(0, 50).map(view) },
+    blocked_tasks: { count: blocked.length, items: await withBlockedWhys(tx, sources.ledger, blocked.slice(0, 50).map(view)) },
     workload,
     unassigned_open_tasks: open.get(null) ?? 0,
     recent_diffs: sources.recentDiffs,

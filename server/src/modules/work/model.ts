@@ -30,6 +30,7 @@ export type TaskView = {
   tags: string[];
   overdue: boolean;
   blocked_at: string | null;
+  blocked_why?: string | null;
   completed_at: string | null;
   created_at: string;
   updated_at: string;

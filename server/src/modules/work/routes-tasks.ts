@@ -14,13 +14,16 @@ import { WORK_COMMANDS } from './commands.js';
 import type { CommandRegistry } from '../../platform/commands.js';
 import { workflowWithTasks, type WorkDeps } from './workflows.js';
 
+/** Sign-ins and sign-outs: in the audit log, not in the Pulse's feed of the business (issue 16, defect 8). */
+const NOT_BUSINESS = ['session.created', 'session.revoked'];
+
 export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { identity: Pick<Identity, 'directory' | 'isMember'>; commands: CommandRegistry }): void {
   const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => getTask(tx, id, d.now()));
 
   r.add({
     method: 'GET', url: '/v1/workflows/:id/tasks', tags: ['work'], scope: 'read', summary: 'Tasks of a workflow in order',
     params: idParam, response: z.array(taskSchema),
-    handler: async ({ principal, params }) => ({ data: (await db.tenantTx(principal.tenantId, (tx) => workflowWithTasks(tx, params.id, d.now()))).tasks }),
+    handler: async ({ principal, params }) => ({ data: (await db.tenantTx(principal.tenantId, (tx) => workflowWithTasks(tx, params.id, d.now(), d.ledger))).tasks }),
   });
 
   r.add({
@@ -79,8 +82,9 @@ export function registerTaskRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { ide
       data: await db.tenantTx(principal.tenantId, async (tx) =>
         dashboard(tx, d.now(), {
           directory: await d.identity.directory(tx),
-          recentDiffs: (await d.ledger.recent(tx, 20, principal.userId)).items,
+          recentDiffs: (await d.ledger.recent(tx, 20, principal.userId, { exceptEvents: NOT_BUSINESS })).items,
           annotationCount: await d.ledger.annotationCount(tx),
+          ledger: d.ledger,
         }, query.department),
       ),
     }),

@@ -19,7 +19,7 @@ const settings = z.record(z.string(), z.json());
 const version = z.number().int().min(1).optional();
 
 export function registerWorkflowRoutes(r: RouteRegistry, db: Db, d: WorkDeps & { commands: CommandRegistry }): void {
-  const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => workflowWithTasks(tx, id, d.now()));
+  const show = (p: Principal, id: string) => db.tenantTx(p.tenantId, (tx) => workflowWithTasks(tx, id, d.now(), d.ledger));
 
   r.add({
     method: 'GET', url: '/v1/workflows', tags: ['work'], scope: 'read', summary: 'Workflows with health and progress; filters and sort',

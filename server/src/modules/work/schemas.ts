@@ -17,6 +17,8 @@ export const taskSchema = z.object({
   assignee_id: z.string().nullable(), due_date: z.string().nullable(), priority, position: z.number(), rank: z.string(),
   tags: z.array(z.string()), overdue: z.boolean(), blocked_at: z.string().nullable(), completed_at: z.string().nullable(),
   created_at: z.string(), updated_at: z.string(), version: z.number(),
+  /** Why a blocked task is blocked (the why of its latest move to blocked), on workflow and dashboard reads. */
+  blocked_why: z.string().nullable().optional(),
 });
 export const workflowSchema = z.object({
   id: z.string(), name: z.string(), description: z.string(), status: z.enum(['active', 'archived']), department: z.string(),

@@ -11,6 +11,7 @@ import type { Ledger } from '../ledger/index.js';
 import { healthOf, type Health } from './health.js';
 import { healthInputs, refreshHealth } from './health-store.js';
 import { assertActive, assertMember, expectVersion } from './guards.js';
+import { withBlockedWhys } from './blocked-whys.js';
 import { changes, taskState, taskView, workflowState, workflowView, type TaskRow, type WorkflowRow, type WorkflowView } from './model.js';
 import { findTemplate, type TemplateTask } from './templates.js';
 
@@ -42,11 +43,12 @@ async function tasksOf(tx: Tx, workflowId: string): Promise<TaskRow[]> {
   return tx.selectFrom('tasks').selectAll().where('workflow_id', '=', workflowId).orderBy('rank').execute();
 }
 
-export async function workflowWithTasks(tx: Tx, id: string, now: Date): Promise<WorkflowView> {
+export async function workflowWithTasks(tx: Tx, id: string, now: Date, ledger: Pick<Ledger, 'whysOfLatest'>): Promise<WorkflowView> {
   const w = await loadWorkflow(tx, id);
   const tasks = await tasksOf(tx, id);
   const done = tasks.filter((t) => t.status === 'done').length;
-  return workflowView(w, healthOf(tasks, now), { done, total: tasks.length }, tasks.map((t, i) => taskView(t, i, now)));
+  const views = await withBlockedWhys(tx, ledger, tasks.map((t, i) => taskView(t, i, now)));
+  return workflowView(w, healthOf(tasks, now), { done, total: tasks.length }, views);
 }
 
 /** Inserts tasks in order with fresh ranks and records one `task.created` diff each. */

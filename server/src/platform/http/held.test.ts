@@ -19,7 +19,7 @@ const handed: { command: unknown; request: HeldRequest }[] = [];
 
 beforeAll(async () => {
   app = createHttpServer({ logger: pino({ level: 'silent' }), bodyLimit: 1 << 20, trustProxy: false });
-  const limits = { limiter: { take: async () => {} }, perTenant: () => 1000, perIpOnAuth: 1000 } as unknown as Limits;
+  const limits = { limiter: { take: async () => {}, takeAll: async () => {} }, perPrincipal: () => ({ person: 1000, workspace: 1000 }), perIpOnAuth: 1000 } as unknown as Limits;
   const registry = new RouteRegistry(app, async (req) => (req.headers.authorization ? principal : null), {} as IdempotencyStore, limits);
   registry.onHeld(async (held, request) => {
     handed.push({ command: held.command, request });

@@ -75,25 +75,43 @@ export function counterStoreFor(db: Db): CounterStore {
 /** The start (epoch ms) of the fixed window holding `at`. */
 export const windowStartOf = (at: number): number => at - (at % WINDOW_MS);
 
+/** One counter a request is counted against, and its limit per window. */
+export type Bucket = { key: string; limit: number };
+
 export class RateLimiter {
   constructor(private readonly store: CounterStore, private readonly clock: Clock = systemClock) {}
 
   /** Counts one request against `key`; sets the headers; throws 429 beyond `limit`. */
   async take(key: string, limit: number, reply: FastifyReply): Promise<void> {
+    await this.takeAll([{ key, limit }], reply);
+  }
+
+  /**
+   * Counts one request against each bucket in order (a person's, then their workspace's). The
+   * first refusal stops there, so a person over their own limit does not use up the
+   * workspace's. The headers describe the bucket closest to its limit.
+   */
+  async takeAll(buckets: readonly Bucket[], reply: FastifyReply): Promise<void> {
     const now = this.clock().getTime();
     const windowStart = windowStartOf(now);
-    const hits = await this.store.hit(key, windowStart, limit);
     const resetSeconds = Math.ceil((windowStart + WINDOW_MS - now) / 1000);
-    reply.header('x-ratelimit-limit', String(limit));
-    reply.header('x-ratelimit-remaining', String(Math.max(0, limit - hits)));
-    reply.header('x-ratelimit-reset', String(resetSeconds));
-    if (hits > limit) {
-      throw new AppError('RATE_LIMITED', 429, `Rate limit of ${limit} requests per minute reached; retry in ${resetSeconds} s.`, [], {
-        'retry-after': String(resetSeconds),
-        'x-ratelimit-limit': String(limit),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(resetSeconds),
-      });
+    let tightest: { limit: number; remaining: number } | null = null;
+    for (const { key, limit } of buckets) {
+      const hits = await this.store.hit(key, windowStart, limit);
+      if (hits > limit) {
+        throw new AppError('RATE_LIMITED', 429, `Rate limit of ${limit} requests per minute reached; retry in ${resetSeconds} s.`, [], {
+          'retry-after': String(resetSeconds),
+          'x-ratelimit-limit': String(limit),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(resetSeconds),
+        });
+      }
+      const remaining = limit - hits;
+      if (!tightest || remaining < tightest.remaining) tightest = { limit, remaining };
     }
+    if (!tightest) return;
+    reply.header('x-ratelimit-limit', String(tightest.limit));
+    reply.header('x-ratelimit-remaining', String(tightest.remaining));
+    reply.header('x-ratelimit-reset', String(resetSeconds));
   }
 }

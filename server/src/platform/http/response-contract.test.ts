@@ -19,7 +19,7 @@ let meta: Record<string, unknown> | undefined;
 
 beforeAll(async () => {
   app = createHttpServer({ logger: pino({ level: 'silent' }), bodyLimit: 1 << 20, trustProxy: false });
-  const limits = { limiter: { take: async () => {} }, perTenant: () => 1000, perIpOnAuth: 1000 } as unknown as Limits;
+  const limits = { limiter: { take: async () => {}, takeAll: async () => {} }, perPrincipal: () => ({ person: 1000, workspace: 1000 }), perIpOnAuth: 1000 } as unknown as Limits;
   registry = new RouteRegistry(app, async () => null, {} as IdempotencyStore, limits);
   registry.add({ method: 'GET', url: '/one', tags: ['t'], scope: null, summary: 'one', response: item, handler: async () => ({ data: answer, ...(meta && { meta }) }) });
   registry.add({ method: 'GET', url: '/many', tags: ['t'], scope: null, summary: 'many', response: z.array(item), handler: async () => ({ data: answer }) });

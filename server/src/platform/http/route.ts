@@ -204,7 +204,9 @@ function heldOutsideCommand(route: string, req: FastifyRequest): AppError {
 }
 
 export type Authenticator = (req: FastifyRequest, opts: { required: boolean }) => Promise<Principal | null>;
-export type Limits = { limiter: RateLimiter; perTenant: (p: Principal) => number; perIpOnAuth: number };
+/** Requests per minute: each person (or API key) of a workspace, and the workspace as a whole. */
+export type PrincipalLimits = { person: number; workspace: number };
+export type Limits = { limiter: RateLimiter; perPrincipal: (p: Principal) => PrincipalLimits; perIpOnAuth: number };
 
 export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
@@ -253,7 +255,13 @@ export class RouteRegistry {
       handler: async (req, reply) => {
         if (def.ipLimited) await this.limits.limiter.take(`ip:${req.ip}:auth`, this.limits.perIpOnAuth, reply);
         const principal = await this.authenticate(req, { required: def.scope !== null });
-        if (principal) await this.limits.limiter.take(`tenant:${principal.tenantId}`, this.limits.perTenant(principal), reply);
+        if (principal) {
+          const limit = this.limits.perPrincipal(principal);
+          await this.limits.limiter.takeAll([
+            { key: `person:${principal.tenantId}:${principal.actor.type}:${principal.actor.id}`, limit: limit.person },
+            { key: `tenant:${principal.tenantId}`, limit: limit.workspace },
+          ], reply);
+        }
         if (def.scope !== null) {
           if (!principal) throw errors.unauthenticated();
           const module = def.tags[0] ?? '';

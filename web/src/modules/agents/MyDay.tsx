@@ -23,7 +23,7 @@ export default function MyDay() {
         <ol className="stack" style={{ margin: 0, paddingLeft: 20 }} data-testid="my-day">
           {q.data.tasks.map(({ task, score, reasons }) => (
             <li key={task.id} className="glass panel">
-              <Link href={task.workflow_id ? `/workflows/${encodeURIComponent(task.workflow_id)}` : '/tasks'}>{task.title}</Link>
+              <Link href={task.workflow_id ? `/workflows/${encodeURIComponent(task.workflow_id)}` : '/tasks'}>{task.name}</Link>
               <span className="muted small"> · {t('myDay.score', { n: score })}</span>
               <ul className="small" style={{ margin: '4px 0 0' }}>{reasons.map((r) => <li key={r}>{r}</li>)}</ul>
             </li>

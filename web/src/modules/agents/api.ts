@@ -28,7 +28,7 @@ export type InboxItem = {
   agent: { id: string; name: string; colour: string; avatar: string } | null; department: string | null; detail: unknown;
 };
 export type WakeResult = { kind: 'slept' | 'working' | 'paused' | 'over_budget' | 'busy'; summary: string; run_id: string | null };
-export type RankedTask = { task: { id: string; title: string; workflow_id?: string; due_at?: string | null; status?: string }; score: number; reasons: string[] };
+export type RankedTask = { task: { id: string; name: string; workflow_id?: string; due_date?: string | null; status?: string }; score: number; reasons: string[] };
 
 const enc = encodeURIComponent;
 const req = async <T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> =>

@@ -7,7 +7,7 @@ const en = {
   palette: { page: { '/settings': 'Settings' } },
   auth: {
     tagline: 'Your operations, with every change and its why.',
-    loginTitle: 'Log in', signupTitle: 'Create your workspace', acceptTitle: 'Join your team',
+    loginTitle: 'Log in', signupTitle: 'Create your workspace', acceptTitle: 'Join your team', invitedBy: '{{who}} invited you to join {{workspace}}.', invitedTo: 'You are invited to join {{workspace}}.',
     login: 'Log in', signup: 'Sign up', signOut: 'Sign out', verify: 'Verify', createAccount: 'Create workspace', acceptButton: 'Accept invitation',
     or: 'or', sso: 'Single sign-on', noAccount: 'New to Atrium?', haveAccount: 'Already have an account?',
     totpCode: 'Authentication code', totpHint: 'The 6-digit code from your authenticator app, or a recovery code.',

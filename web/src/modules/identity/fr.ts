@@ -6,7 +6,7 @@ const fr: typeof en = {
   palette: { page: { '/settings': 'Paramètres' } },
   auth: {
     tagline: 'Vos opérations, avec chaque changement et son pourquoi.',
-    loginTitle: 'Connexion', signupTitle: 'Créez votre espace', acceptTitle: 'Rejoignez votre équipe',
+    loginTitle: 'Connexion', signupTitle: 'Créez votre espace', acceptTitle: 'Rejoignez votre équipe', invitedBy: '{{who}} vous invite à rejoindre {{workspace}}.', invitedTo: 'Vous êtes invité à rejoindre {{workspace}}.',
     login: 'Se connecter', signup: 'Créer un compte', signOut: 'Se déconnecter', verify: 'Vérifier', createAccount: 'Créer l’espace', acceptButton: 'Accepter l’invitation',
     or: 'ou', sso: 'Authentification unique', noAccount: 'Nouveau sur Atrium ?', haveAccount: 'Déjà un compte ?',
     totpCode: 'Code d’authentification', totpHint: 'Le code à 6 chiffres de votre application d’authentification, ou un code de secours.',

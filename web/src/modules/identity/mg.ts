@@ -6,7 +6,7 @@ const mg: typeof en = {
   palette: { page: { '/settings': 'Fikirana' } },
   auth: {
     tagline: "Ny asanareo, miaraka amin'ny fanovana rehetra sy ny antony.",
-    loginTitle: "Hiditra", signupTitle: "Mamorona ny toeram-piasanareo", acceptTitle: "Midira ao amin'ny ekipanao",
+    loginTitle: "Hiditra", signupTitle: "Mamorona ny toeram-piasanareo", acceptTitle: "Midira ao amin'ny ekipanao", invitedBy: "Manasa anao hiditra ao amin'ny {{workspace}} i {{who}}.", invitedTo: "Nasaina hiditra ao amin'ny {{workspace}} ianao.",
     login: "Hiditra", signup: "Hisoratra anarana", signOut: "Hivoaka", verify: "Hamarino", createAccount: "Hamorona toeram-piasana", acceptButton: "Hanaiky ny fanasana",
     or: "na", sso: "Fidirana tokana", noAccount: "Vaovao amin'ny Atrium?", haveAccount: "Efa manana kaonty?",
     totpCode: "Kaody fanamarinana", totpHint: "Ny kaody 6 isa avy amin'ny rindranasa fanamarinanao, na kaody famonjena.",

@@ -144,7 +144,8 @@ export function Replay({ entity, onPick }: { entity: Ref | null; onPick: (r: Ref
           {state.data && state.data.state === null ? (
             <p className="empty">{t('replay.absent')}</p>
           ) : (
-            <div className="table-wrap">
+            // Focusable: on a phone the table scrolls sideways, and keyboard people must reach it.
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={t('replay.stateTable')}>
               <table className="state-table" data-testid="replay-state">
                 <thead>
                   <tr>

@@ -15,7 +15,7 @@ const en = {
     causedBy: 'Made by {{actor}} ({{type}})', correlation: 'Part of operation {{id}}',
   },
   replay: {
-    pick: 'Choose what to replay', workflow: 'Workflow', task: 'Task (optional)', other: 'Another entity (type and id)', show: 'Show',
+    stateTable: 'The state then and now', pick: 'Choose what to replay', workflow: 'Workflow', task: 'Task (optional)', other: 'Another entity (type and id)', show: 'Show',
     choose: 'Choose a workflow or a task to see its past states.', noHistory: 'No recorded history for this entity.',
     title: 'Replay of “{{name}}”', moment: 'Moment in time', asOf: 'As it was on {{when}} (change {{n}} of {{total}})',
     then: 'Then', now: 'Now', differs: 'differs from now', absent: 'The entity did not exist at that moment.',

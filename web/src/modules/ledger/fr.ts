@@ -14,7 +14,7 @@ const fr: typeof en = {
     causedBy: 'Fait par {{actor}} ({{type}})', correlation: 'Fait partie de l’opération {{id}}',
   },
   replay: {
-    pick: 'Choisir quoi rejouer', workflow: 'Workflow', task: 'Tâche (facultatif)', other: 'Une autre entité (type et identifiant)', show: 'Afficher',
+    stateTable: 'L’état alors et maintenant', pick: 'Choisir quoi rejouer', workflow: 'Workflow', task: 'Tâche (facultatif)', other: 'Une autre entité (type et identifiant)', show: 'Afficher',
     choose: 'Choisissez un workflow ou une tâche pour voir ses états passés.', noHistory: 'Aucun historique enregistré pour cette entité.',
     title: 'Relecture de « {{name}} »', moment: 'Moment', asOf: 'Tel que le {{when}} (changement {{n}} sur {{total}})',
     then: 'Alors', now: 'Maintenant', differs: 'diffère de maintenant', absent: 'L’entité n’existait pas à ce moment-là.',

@@ -14,7 +14,7 @@ const mg: typeof en = {
     causedBy: "Nataon'i {{actor}} ({{type}})", correlation: "Anisan'ny asa {{id}}",
   },
   replay: {
-    pick: "Fidio izay haverina jerena", workflow: "Fizotran'asa", task: "Asa (tsy voatery)", other: "Zavatra hafa (karazana sy famantarana)", show: "Asehoy",
+    stateTable: "Ny toetrany tamin'izay sy ankehitriny", pick: "Fidio izay haverina jerena", workflow: "Fizotran'asa", task: "Asa (tsy voatery)", other: "Zavatra hafa (karazana sy famantarana)", show: "Asehoy",
     choose: "Fidio fizotran'asa na asa iray hijerena ny toetrany taloha.", noHistory: "Tsy misy tantara voarakitra ho an'ity zavatra ity.",
     title: "Famerenana ny “{{name}}”", moment: "Fotoana", asOf: "Toy ny tamin'ny {{when}} (fanovana {{n}} amin'ny {{total}})",
     then: "Tamin'izay", now: "Ankehitriny", differs: "tsy mitovy amin'ny ankehitriny", absent: "Mbola tsy nisy io zavatra io tamin'izany fotoana izany.",

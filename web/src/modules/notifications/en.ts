@@ -5,7 +5,7 @@
 const en = {
   nav: { notifications: 'Notifications' },
   palette: { page: { '/notifications': 'Notifications' } },
-  notifications: {"title": "Notifications", "bell": "Notifications", "bellUnread": "Notifications: {{n}} unread", "unread": "unread", "unreadCount": "{{n}} unread", "markRead": "Mark read", "markReadOf": "Mark “{{name}}” read", "markAll": "Mark all read", "allReadToast": "All marked read.", "none": "No notifications.", "seeAll": "See all notifications", "open": "Open", "unreadOnly": "Unread only"},
+  notifications: {"title": "Notifications", "bell": "Latest notifications", "bellUnread": "Latest notifications: {{n}} unread", "unread": "unread", "unreadCount": "{{n}} unread", "markRead": "Mark read", "markReadOf": "Mark “{{name}}” read", "markAll": "Mark all read", "allReadToast": "All marked read.", "none": "No notifications.", "seeAll": "See all notifications", "open": "Open", "unreadOnly": "Unread only"},
 };
 
 export default en;

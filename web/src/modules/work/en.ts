@@ -33,8 +33,8 @@ const en = {
     archiveTitle: 'Archive “{{name}}”', archiveBody: 'Archiving needs a why. You can restore the workflow later.',
   },
   canvas: {
-    title: 'Departments', hint: 'Each department with its health; arrows are handoffs between them. Choose one to see its Pulse.',
-    workflows: '{{n}} workflows', handoffs: '{{n}} handoffs', list: 'All departments', handoffsTitle: 'Handoffs',
+    title: 'Departments', hint: 'Each department with its health. Choose one to see its Pulse.',
+    workflows_one: '{{n}} workflow', workflows_other: '{{n}} workflows', handoffs_one: '{{n}} handoff', handoffs_other: '{{n}} handoffs', none: 'No workflows yet', arrows: 'Arrows are handoffs: workflows one department started from another’s.', list: 'All departments', handoffsTitle: 'Handoffs',
     nodeHelp: 'Press Enter to select; use the list below to open a department.',
   },
 };

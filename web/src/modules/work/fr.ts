@@ -32,8 +32,8 @@ const fr: typeof en = {
     archiveTitle: 'Archiver « {{name}} »', archiveBody: 'L’archivage demande un pourquoi. Vous pourrez restaurer le workflow plus tard.',
   },
   canvas: {
-    title: 'Départements', hint: 'Chaque département avec sa santé ; les flèches sont les passations entre eux. Choisissez-en un pour voir son Pouls.',
-    workflows: '{{n}} workflows', handoffs: '{{n}} passations', list: 'Tous les départements', handoffsTitle: 'Passations',
+    title: 'Départements', hint: 'Chaque département avec sa santé. Choisissez-en un pour voir son Pouls.',
+    workflows_one: '{{n}} workflow', workflows_other: '{{n}} workflows', handoffs_one: '{{n}} passation', handoffs_other: '{{n}} passations', none: 'Aucun workflow pour l’instant', arrows: 'Les flèches sont des passations : des workflows qu’un département a lancés à partir de ceux d’un autre.', list: 'Tous les départements', handoffsTitle: 'Passations',
     nodeHelp: 'Appuyez sur Entrée pour sélectionner ; utilisez la liste ci-dessous pour ouvrir un département.',
   },
 };

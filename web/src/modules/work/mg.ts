@@ -32,8 +32,8 @@ const mg: typeof en = {
     archiveTitle: "Ataovy arisiva ny “{{name}}”", archiveBody: "Mila antony ny fanaovana arisiva. Azonao averina any aoriana ilay fizotran'asa.",
   },
   canvas: {
-    title: "Sampana", hint: "Ny sampana tsirairay sy ny fahasalamany; ny zana-tsipika dia fifampitana eo amin'izy ireo. Fidio ny iray hijerena ny fitepon'ny fony.",
-    workflows: "fizotran'asa {{n}}", handoffs: "fifampitana {{n}}", list: "Ny sampana rehetra", handoffsTitle: "Fifampitana",
+    title: "Sampana", hint: "Ny sampana tsirairay sy ny fahasalamany. Fidio ny iray hijerena ny fitepon'ny fony.",
+    workflows_one: "fizotran'asa {{n}}", workflows_other: "fizotran'asa {{n}}", handoffs_one: "fifampitana {{n}}", handoffs_other: "fifampitana {{n}}", none: "Tsy mbola misy fizotran'asa", arrows: "Ny zana-tsipika dia fifampitana: fizotran'asa natomboky ny sampana iray avy amin'ny an'ny sampana hafa.", list: "Ny sampana rehetra", handoffsTitle: "Fifampitana",
     nodeHelp: "Tsindrio Enter hisafidianana; ampiasao ny lisitra etsy ambany hanokafana sampana.",
   },
 };

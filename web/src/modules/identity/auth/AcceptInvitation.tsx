@@ -1,5 +1,6 @@
 // Accept an invitation from its link (?token=…): a name and a password, then signed in.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { InvitationPreview } from '../../../../../sdk/src/index.js';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
 import { api } from '../../../api';
@@ -20,6 +21,16 @@ export default function AcceptInvitation() {
   const [integration, setIntegration] = useState(false);
   // An existing account with 2FA confirms its code too (as at log-in).
   const totp = useTotpStep();
+  // Which workspace and who invited, before anyone types a password (a bad token shows at once).
+  const [preview, setPreview] = useState<InvitationPreview | null>(null);
+  useEffect(() => {
+    if (!token) return;
+    let live = true;
+    api.members.preview(token).then((p) => live && setPreview(p), (err: unknown) => live && setError(err));
+    return () => {
+      live = false;
+    };
+  }, [token]);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -42,6 +53,13 @@ export default function AcceptInvitation() {
   return (
     <AuthLayout title={t('auth.acceptTitle')}>
       {!token && <div className="alert" role="alert">{t('errors.INVITATION_INVALID')}</div>}
+      {preview && (
+        <p data-testid="invitation-preview">
+          {preview.invited_by
+            ? t('auth.invitedBy', { who: preview.invited_by.name, workspace: preview.tenant.name })
+            : t('auth.invitedTo', { workspace: preview.tenant.name })}
+        </p>
+      )}
       {integration ? (
         <p className="alert info">{t('auth.integrationAccepted')}</p>
       ) : (

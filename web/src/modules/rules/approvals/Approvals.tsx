@@ -18,6 +18,7 @@ import { ErrorText, Loading, useToast } from '../../../ui/feedback';
 import { useStepUp } from '../../../ui/StepUp';
 import { WhyDialog } from '../../../ui/WhyDialog';
 import { DiffViewer } from '../../ledger/DiffDetail';
+import { HeldFacts } from './HeldFacts';
 import { Inbox } from './Inbox';
 
 type Decision = { kind: 'approve' | 'reject'; items: Approval[] };
@@ -130,11 +131,7 @@ export default function Approvals() {
                         <div className="muted small">
                           {t('approvals.byRule', { rule: a.rule.name ?? a.rule.id })} · {t('approvals.requestedBy', { who: actorName(a.requested_by as Diff['actor'], t) })} · {fmtDateTime(a.created_at, i18n.language)}
                         </div>
-                        <div className="muted small">
-                          {t(`events.${a.change.event}`, { defaultValue: a.change.event })} · {a.change.entity_type} <span className="mono">{a.change.entity_id}</span>
-                          {' · '}{t(a.rule.approvers === 'role:member' ? 'approvals.approversMember' : 'approvals.approversAdmin')}
-                          {a.rule.not_by_requester && <> · {t('approvals.notByRequester')}</>}
-                        </div>
+                        <HeldFacts a={a} />
                       </div>
                     </div>
                     {a.status === 'pending' ? (

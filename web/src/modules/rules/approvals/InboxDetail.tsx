@@ -17,6 +17,7 @@ import type { useStepUp } from '../../../ui/StepUp';
 import { WhyDialog } from '../../../ui/WhyDialog';
 import { DiffViewer } from '../../ledger/DiffDetail';
 import type { FlowApproval } from './FlowApprovals';
+import { HeldFacts } from './HeldFacts';
 
 export type DetailHandle = { approve: () => void; reject: () => void; edit: () => void };
 type Props = { item: InboxItem; stepUp: ReturnType<typeof useStepUp>; onDone: () => Promise<void>; ref?: Ref<DetailHandle> };
@@ -98,7 +99,12 @@ export function InboxDetail({ item, stepUp, onDone, ref }: Props) {
           </div>
         </>
       ))}
-      {item.kind === 'rule_approval' && d && <DiffViewer diff={asDiff(d as unknown as Approval)} />}
+      {item.kind === 'rule_approval' && d && (
+        <>
+          <HeldFacts a={d as unknown as Approval} />
+          <DiffViewer diff={asDiff(d as unknown as Approval)} />
+        </>
+      )}
       {item.kind === 'memory' && d && (
         <dl className="agent-facts small"><dt>{t('inbox.known')}</dt><dd>{String(d['known'] ?? '—')}</dd><dt>{t('inbox.newValue')}</dt><dd>{String(d['new'] ?? '')}</dd></dl>
       )}
@@ -111,7 +117,7 @@ export function InboxDetail({ item, stepUp, onDone, ref }: Props) {
       </div>
       {deciding && (
         <WhyDialog
-          title={`${t(deciding === 'approve' ? 'inbox.approve' : 'inbox.reject')} — ${item.title}`}
+          title={t(deciding === 'approve' ? 'approvals.approveTitle' : 'approvals.rejectTitle', { name: item.title })}
           description={deciding === 'reject' ? t('inbox.rejectReason') : edited ? t('inbox.edited') : t('inbox.whyHint')}
           confirmLabel={t(deciding === 'approve' ? 'inbox.approve' : 'inbox.reject')}
           onCancel={() => setDeciding(null)}

@@ -14,18 +14,19 @@ import { useDebounced, useQuery } from '../../../lib/query';
 import type { DepartmentNode, Departments } from '../../../lib/types';
 import { ErrorText, Loading } from '../../../ui/feedback';
 import { HealthBadge } from '../../../ui/Health';
+import type { Health } from '../../../../../sdk/src/index.js';
 
 type DeptData = DepartmentNode & { label: string };
 
 function DeptNode({ data }: NodeProps<Node<DeptData>>) {
   const { t, i18n } = useTranslation();
   return (
-    <div className={`dept-node health-${data.health}`}>
+    <div className={`dept-node ${data.workflows === 0 ? "health-none" : `health-${data.health}`}`}>
       <Handle type="target" position={Position.Left} />
       <strong>{data.label}</strong>
-      <div><HealthBadge health={data.health} /></div>
+      <div><DeptHealth health={data.health} workflows={data.workflows} /></div>
       <div className="small muted">
-        {t('canvas.workflows', { n: fmtNumber(data.workflows, i18n.language) })}
+        {t('canvas.workflows', { count: data.workflows, n: fmtNumber(data.workflows, i18n.language) })}
         {data.workflows > 0 && (
           <span aria-label={`${t('health.red')} ${data.counts.red}, ${t('health.yellow')} ${data.counts.yellow}, ${t('health.green')} ${data.counts.green}`}>
             {' · '}✕ {fmtNumber(data.counts.red, i18n.language)} · ! {fmtNumber(data.counts.yellow, i18n.language)} · ✓ {fmtNumber(data.counts.green, i18n.language)}
@@ -37,6 +38,12 @@ function DeptNode({ data }: NodeProps<Node<DeptData>>) {
   );
 }
 const nodeTypes = { dept: DeptNode };
+
+/** A department's health; with no workflow there is nothing to be on track, so no colour either. */
+function DeptHealth({ health, workflows }: { health: Health; workflows: number }) {
+  const { t } = useTranslation();
+  return workflows === 0 ? <span className="chip muted" data-testid="dept-empty">{t('canvas.none')}</span> : <HealthBadge health={health} />;
+}
 
 /** Departments on a circle: readable for the 6 built-ins and any custom ones. */
 export function layout(n: number, i: number): { x: number; y: number } {
@@ -55,9 +62,9 @@ export default function Canvas() {
   const label = (id: string) => t(`departments.${id}`, { defaultValue: id });
   const { nodes, edges } = useMemo(() => {
     const depts = q.data?.departments ?? [];
-    const nodes: Node<DeptData>[] = depts.map((d, i) => ({ id: d.id, type: 'dept', position: layout(depts.length, i), data: { ...d, label: label(d.id) }, ariaLabel: `${label(d.id)}: ${t(`health.${d.health}`)}` }));
+    const nodes: Node<DeptData>[] = depts.map((d, i) => ({ id: d.id, type: 'dept', position: layout(depts.length, i), data: { ...d, label: label(d.id) }, ariaLabel: `${label(d.id)}: ${d.workflows === 0 ? t('canvas.none') : t(`health.${d.health}`)}` }));
     const edges: Edge[] = (q.data?.handoffs ?? []).map((h) => ({
-      id: `${h.from}-${h.to}`, source: h.from, target: h.to, label: t('canvas.handoffs', { n: h.count }), animated: !lowBandwidth,
+      id: `${h.from}-${h.to}`, source: h.from, target: h.to, label: t('canvas.handoffs', { count: h.count, n: fmtNumber(h.count, i18n.language) }), animated: !lowBandwidth,
     }));
     return { nodes, edges };
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -71,7 +78,8 @@ export default function Canvas() {
       <div className="page-head">
         <h1>{t('canvas.title')}</h1>
       </div>
-      <p className="muted">{t('canvas.hint')}</p>
+      {/* Arrows are promised only when there are some to draw. */}
+      <p className="muted" data-testid="canvas-hint">{t('canvas.hint')}{q.data.handoffs.length > 0 && <> {t('canvas.arrows')}</>}</p>
       <div className="glass canvas-wrap" aria-hidden="false">
         <ReactFlow
           nodes={nodes}
@@ -97,8 +105,8 @@ export default function Canvas() {
             <li key={d.id} className="row" style={{ justifyContent: 'space-between' }}>
               <button type="button" className="btn-ghost" onClick={() => open(d.id)}>{label(d.id)}</button>
               <span className="row">
-                <HealthBadge health={d.health} />
-                <span className="muted small">{t('canvas.workflows', { n: fmtNumber(d.workflows, i18n.language) })}</span>
+                <DeptHealth health={d.health} workflows={d.workflows} />
+                <span className="muted small">{t('canvas.workflows', { count: d.workflows, n: fmtNumber(d.workflows, i18n.language) })}</span>
               </span>
             </li>
           ))}

@@ -5,6 +5,8 @@ import { useTranslation } from 'react-i18next';
 import type { Task, TaskStatus } from '../../../../../sdk/src/index.js';
 import { useSession } from '../../../app/session';
 import { fmtDay } from '../../../lib/format';
+import { BlockedWhy } from '../../../ui/BlockedWhy';
+import { StatusSelect } from './StatusSelect';
 import { STATUSES } from './taskActions';
 
 export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: boolean; onStatus: (task: Task, status: TaskStatus) => void }) {
@@ -14,14 +16,15 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
   const [over, setOver] = useState<TaskStatus | null>(null);
 
   return (
-    <div className="board" role="list" aria-label={t('workflow.board')}>
+    // Columns are titled regions under the page's h1 (h2, no list roles over them: axe's heading
+    // order and ARIA role rules), each card an article named by its task.
+    <div className="board" role="group" aria-label={t('workflow.board')}>
       {STATUSES.map((status) => {
         const column = tasks.filter((x) => x.status === status);
         return (
           <section
             key={status}
-            role="listitem"
-            aria-label={t(`status.${status}`)}
+            aria-labelledby={`column-${status}`}
             data-column={status}
             className={`glass column ${over === status ? 'drop-target' : ''}`}
             onDragOver={(e) => {
@@ -38,16 +41,17 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
               if (task) onStatus(task, status);
             }}
           >
-            <h3>
+            <h2 id={`column-${status}`}>
               <span className={`status-${status}`}>{t(`status.${status}`)}</span>
               <span className="chip">{column.length}</span>
-            </h3>
+            </h2>
             {column.map((task) => (
               <article
                 key={task.id}
                 className="card"
                 draggable={!readOnly}
                 data-task={task.name}
+                aria-label={task.name}
                 aria-grabbed={dragging === task.id ? true : undefined}
                 onDragStart={(e) => {
                   setDragging(task.id);
@@ -60,17 +64,15 @@ export function Board({ tasks, readOnly, onStatus }: { tasks: Task[]; readOnly: 
                 }}
               >
                 <strong>{task.name}</strong>
+                {task.overdue && <span className="chip overdue-chip">{t('task.overdue')}</span>}
                 <span className="small muted">
                   {t(`priority.${task.priority}`)}
                   {task.due_date && <> · {fmtDay(task.due_date, i18n.language)}</>}
                   {task.assignee_id && <> · {names.get(task.assignee_id)}</>}
                 </span>
+                <BlockedWhy task={task} />
                 {!readOnly && (
-                  <select aria-label={t('workflow.statusOf', { name: task.name })} value={task.status} onChange={(e) => onStatus(task, e.target.value as TaskStatus)}>
-                    {STATUSES.map((s) => (
-                      <option key={s} value={s}>{t(`status.${s}`)}</option>
-                    ))}
-                  </select>
+                  <StatusSelect id={`status-${task.id}`} aria-label={t('workflow.statusOf', { name: task.name })} value={task.status} onCommit={(status) => onStatus(task, status)} />
                 )}
               </article>
             ))}

@@ -105,8 +105,9 @@ export default function NewWorkflow() {
           </div>
           <div className="field">
             <label htmlFor="nw-dept">{t('fields.department')}</label>
-            <select id="nw-dept" value={department} onChange={(e) => setDepartment(e.target.value)}>
-              <option value="">{template ? t('workflows.templateDepartment', { name: t(`departments.${template.department}`, { defaultValue: template.department }) }) : t('departments.ops')}</option>
+            {/* Without a template the default is Operations itself, listed once (not also as the empty choice). */}
+            <select id="nw-dept" value={department || (template ? '' : 'ops')} onChange={(e) => setDepartment(e.target.value)}>
+              {template && <option value="">{t('workflows.templateDepartment', { name: t(`departments.${template.department}`, { defaultValue: template.department }) })}</option>}
               {DEPARTMENTS.map((d) => (
                 <option key={d} value={d}>{t(`departments.${d}`)}</option>
               ))}

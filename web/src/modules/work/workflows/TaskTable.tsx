@@ -3,7 +3,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Member, Task } from '../../../../../sdk/src/index.js';
-import { PRIORITIES, STATUSES } from './taskActions';
+import { BlockedWhy } from '../../../ui/BlockedWhy';
+import { StatusSelect } from './StatusSelect';
+import { PRIORITIES } from './taskActions';
 
 type Props = {
   tasks: Task[];
@@ -86,20 +88,18 @@ export function TaskTable({ tasks, members, readOnly, highlight, onStatus, onPat
               <td>
                 <span>{task.name}</span>
                 {task.overdue && <span className="chip" style={{ marginLeft: 6 }}>{t('task.overdue')}</span>}
+                <BlockedWhy task={task} />
               </td>
               <td>
-                <select
+                <StatusSelect
+                  id={`status-${task.id}`}
                   aria-label={t('workflow.statusOf', { name: task.name })}
                   className={`status-${task.status}`}
                   value={task.status}
                   disabled={readOnly}
-                  onChange={(e) => onStatus(task, e.target.value as Task['status'])}
+                  onCommit={(status) => onStatus(task, status)}
                   onKeyDown={(e) => e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown') && (e.preventDefault(), moveBy(task, e.key === 'ArrowUp' ? -1 : 1))}
-                >
-                  {STATUSES.map((s) => (
-                    <option key={s} value={s}>{t(`status.${s}`)}</option>
-                  ))}
-                </select>
+                />
               </td>
               <td>
                 <select aria-label={t('workflow.assigneeOf', { name: task.name })} value={task.assignee_id ?? ''} disabled={readOnly} onChange={(e) => onPatch(task, { assignee_id: e.target.value || null })}>
