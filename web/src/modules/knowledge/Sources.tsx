@@ -68,7 +68,7 @@ function DropZone({ nb, onDone }: { nb: NotebookDetail; onDone: (refused: Refuse
     >
       <p className="kn-drop-title">{t('knowledge.drop')}</p>
       <p className="muted small" id="kn-drop-hint">{t('knowledge.dropHint', { size: mb(nb.limits.max_source_bytes, i18n.language), max: nb.limits.max_sources })}</p>
-      <input ref={input} id="kn-files" type="file" multiple className="sr-only" aria-describedby="kn-drop-hint" data-testid="file-input"
+      <input ref={input} id="kn-files" type="file" multiple className="sr-only" aria-label={t('knowledge.choose')} aria-describedby="kn-drop-hint" data-testid="file-input"
         onChange={(e) => void send([...(e.target.files ?? [])])} tabIndex={-1} />
       <div><button type="button" className="btn-primary" disabled={busy} onClick={() => input.current?.click()} aria-describedby="kn-drop-hint">
         {busy ? t('knowledge.uploading') : t('knowledge.choose')}
