@@ -171,7 +171,7 @@ describe('knowledge in a real browser', () => {
     for (const [lang, tab, status] of [['fr', 'Documents', 'Lu'], ['mg', 'Loharano', 'Voavaky']] as const) {
       await page.evaluate((l) => { localStorage.setItem('atrium.lang', l); localStorage.setItem('atrium.prefs', JSON.stringify({ lowBandwidth: true })); }, lang);
       await page.goto(notebookUrl);
-      await page.getByRole('tab', { name: tab }).waitFor();
+      await page.getByRole('tab', { name: tab, exact: true }).waitFor();
       await expect.poll(() => page.locator('[data-live]').getAttribute('data-live')).toBe('polling');
       expect(await page.getByTestId('source-status').allTextContents()).toEqual([status, status]);
       await shot(page, `notebook-${lang}-lowbw`, 390);

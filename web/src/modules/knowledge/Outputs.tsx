@@ -63,15 +63,15 @@ export function OutputTab({ nb, kind }: { nb: NotebookDetail; kind: 'brief' | 'q
 
 function Meta({ out }: { out: Output }) {
   const { t } = useTranslation();
-  return out.provider ? <p className="muted small">{t('knowledge.out.by', { provider: out.provider, ms: out.ms ?? 0 })}</p> : null;
+  return out.provider && out.provider !== 'offline' ? <p className="muted small">{t('knowledge.out.by', { provider: out.provider, ms: out.ms ?? 0 })}</p> : null;
 }
 
 function Notes({ mode, notes }: { mode: string; notes: string[] }) {
   const { t } = useTranslation();
   return (
     <>
-      {mode === 'extractive' && <p className="muted small">{t('knowledge.ask.extractive')}</p>}
-      {notes.map((n, i) => <p key={i} className="muted small">{n}</p>)}
+      {/* The server's notes are in English; the offline mode's is said here in the reader's language. */}
+      {mode === 'extractive' ? <p className="muted small" data-testid="extractive-note">{t('knowledge.ask.extractive')}</p> : notes.map((n, i) => <p key={i} className="muted small">{n}</p>)}
     </>
   );
 }

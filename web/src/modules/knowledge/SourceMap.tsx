@@ -2,7 +2,7 @@
 // with the names they share (plain SVG; a transition only outside low-bandwidth mode), the same
 // data as a table for screen readers, and the recurring themes.
 import { useTranslation } from 'react-i18next';
-import type { NotebookDetail, SourceMapContent } from './api';
+import type { MapEdge, NotebookDetail, SourceMapContent } from './api';
 import { OutputControls, OutputState } from './Outputs';
 import { useOutput } from './useOutput';
 
@@ -37,6 +37,7 @@ function MapView({ map }: { map: SourceMapContent }) {
   const pos = circleLayout(map.nodes.length);
   const at = new Map(map.nodes.map((n, i) => [n.id, pos[i]!]));
   const name = new Map(map.nodes.map((n) => [n.id, n.name]));
+  const edgeLabel = (e: MapEdge) => [...e.shared, ...(e.kind === 'reference' ? [t('knowledge.map.reference')] : [])].join(', ');
   const maxW = Math.max(1, ...map.edges.map((e) => e.weight));
   return (
     <section className="glass panel stack" aria-labelledby="kn-map" data-testid="source-map">
@@ -48,7 +49,7 @@ function MapView({ map }: { map: SourceMapContent }) {
           return (
             <g key={i} className="kn-edge">
               <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} strokeWidth={1 + (5 * e.weight) / maxW} />
-              {e.shared.length > 0 && <text x={(a.x + b.x) / 2} y={(a.y + b.y) / 2 - 4} textAnchor="middle">{short(e.shared.slice(0, 2).join(', '), 28)}</text>}
+              <text x={(a.x + b.x) / 2 + 6} y={(a.y + b.y) / 2 - 4} textAnchor={a.x === b.x ? 'start' : 'middle'}>{short(edgeLabel(e), 28)}</text>
             </g>
           );
         })}
@@ -65,7 +66,7 @@ function MapView({ map }: { map: SourceMapContent }) {
           <thead><tr><th scope="col">{t('knowledge.map.from')}</th><th scope="col">{t('knowledge.map.to')}</th><th scope="col">{t('knowledge.map.weight')}</th><th scope="col">{t('knowledge.map.shared')}</th></tr></thead>
           <tbody>
             {map.edges.length === 0 ? <tr><td colSpan={4}>{t('knowledge.map.noEdges')}</td></tr> : map.edges.map((e, i) => (
-              <tr key={i}><td>{name.get(e.from) ?? e.from}</td><td>{name.get(e.to) ?? e.to}</td><td>{e.weight}</td><td>{e.shared.join(', ')}</td></tr>
+              <tr key={i}><td>{name.get(e.from) ?? e.from}</td><td>{name.get(e.to) ?? e.to}</td><td>{e.weight}</td><td>{edgeLabel(e)}</td></tr>
             ))}
           </tbody>
         </table>
@@ -73,7 +74,7 @@ function MapView({ map }: { map: SourceMapContent }) {
       {map.themes.length > 0 && (
         <section aria-labelledby="kn-themes" className="stack">
           <h3 id="kn-themes" className="kn-h3">{t('knowledge.map.themes')}</h3>
-          <ul className="list" data-testid="themes">{map.themes.map((th) => <li key={th.name}><strong>{th.name}</strong> <span className="muted small">{t('knowledge.map.mentions', { mentions: th.mentions, sources: th.sources })}</span></li>)}</ul>
+          <ul className="list" data-testid="themes">{map.themes.map((th) => <li key={th.name}><strong>{th.name}</strong> <span className="muted small">{t('knowledge.map.mentions', { mentions: th.mentions, sources: th.sources.map((s) => name.get(s) ?? s).join(', ') })}</span></li>)}</ul>
         </section>
       )}
     </section>

@@ -117,7 +117,7 @@ function SourceRow({ s, notebookId, onChange }: { s: Source; notebookId: string;
       </div>
       <span className="muted small">
         {s.origin === 'url' && s.url ? s.url : s.name}
-        {s.pages ? ` · ${t('knowledge.pages', { n: s.pages })}` : ''}{s.status === 'parsed' ? ` · ${t('knowledge.passages', { n: s.chunks })}` : ''}
+        {s.pages && s.pages > 1 ? ` · ${t('knowledge.pages', { n: s.pages })}` : ''}{s.status === 'parsed' ? ` · ${t('knowledge.passages', { n: s.chunks })}` : ''}
       </span>
       {(s.status === 'queued' || s.status === 'parsing') && (
         <span className="progress kn-progress" role="progressbar" aria-label={t('knowledge.progress', { name: s.name })} aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>

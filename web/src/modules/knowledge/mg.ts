@@ -55,7 +55,7 @@ const mg = {
     },
     map: {
       title: 'Ireo antontan-taratasy sy izay iraisany', table: 'Io sarintany io ihany amin’ny endrika tabilao', from: 'Ity antontan-taratasy ity', to: 'Mifandray amin’ny', weight: 'Hery', shared: 'Anarana iraisana',
-      themes: 'Lohahevitra miverimberina', mentions: 'voatonona {{mentions}} ao amin’ny antontan-taratasy {{sources}}', noEdges: 'Mbola tsy misy anarana iraisan’ireo antontan-taratasy.', graph: 'Sarintanin’ny antontan-taratasy {{n}}',
+      themes: 'Lohahevitra miverimberina', mentions: 'voatonona in-{{mentions}} ao amin’ny {{sources}}', reference: 'ny iray manonona ny anaran’ny iray', noEdges: 'Mbola tsy misy anarana iraisan’ireo antontan-taratasy.', graph: 'Sarintanin’ny antontan-taratasy {{n}}',
     },
     passage: { title: 'Sombiny', cited: 'Sombiny voatonona', none: 'Tsy misy sombiny: mbola tsy voavaky ilay antontan-taratasy.', back: 'Hiverina amin’ny kahie' },
   },
