@@ -150,6 +150,12 @@ describe('knowledge in a real browser', () => {
     await shot(page, 'brief', 1440);
     await page.setViewportSize(DESKTOP);
 
+    // Q&A: pairs of questions and cited answers.
+    await page.getByRole('tab', { name: 'Q&A' }).click();
+    await page.getByTestId('generate-qa').click();
+    await expect.poll(() => page.getByTestId('qa').locator('dt').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await page.getByTestId('qa').getByTestId('citation').count()).toBeGreaterThan(0);
+
     // The source map: both documents drawn, the same data as a table.
     await page.getByRole('tab', { name: 'Source map' }).click();
     await page.getByTestId('generate-source_map').click();
@@ -168,6 +174,13 @@ describe('knowledge in a real browser', () => {
     await expect.poll(() => hits.locator('mark').count()).toBeGreaterThan(0);
     expect(await hits.getByRole('link').first().getAttribute('href')).toMatch(/^\/knowledge\/notebooks\/[^/]+\/sources\/[^/#]+#.+/);
     await audit(page, 'the notebooks list with search results');
+
+    // The light theme: the notebook page passes axe too (contrast differs from dark).
+    await page.evaluate(() => localStorage.setItem('atrium.prefs', JSON.stringify({ theme: 'light' })));
+    await page.goto(notebookUrl);
+    await page.getByTestId('sources').locator('li[data-status="parsed"]').first().waitFor();
+    await shot(page, 'notebook-light', 1440);
+    await audit(page, 'the notebook page in the light theme');
 
     // French and Malagasy, 390 px, low-bandwidth mode (polling, no stream).
     await page.setViewportSize({ width: 390, height: 900 });
