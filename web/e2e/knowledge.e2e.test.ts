@@ -174,6 +174,8 @@ describe('knowledge in a real browser', () => {
     await expect.poll(() => hits.locator('mark').count()).toBeGreaterThan(0);
     expect(await hits.getByRole('link').first().getAttribute('href')).toMatch(/^\/knowledge\/notebooks\/[^/]+\/sources\/[^/#]+#.+/);
     await audit(page, 'the notebooks list with search results');
+    await shot(page, 'list', 1440);
+    await shot(page, 'list', 390);
 
     // The light theme: the notebook page passes axe too (contrast differs from dark).
     await page.evaluate(() => localStorage.setItem('atrium.prefs', JSON.stringify({ theme: 'light' })));

@@ -35,7 +35,7 @@ export default function Notebooks() {
           <SearchAll />
           <section className="stack" aria-labelledby="kn-list">
             <div className="row kn-head">
-              <h2 id="kn-list" className="kn-h2">{t('knowledge.title')}</h2>
+              <h2 id="kn-list" className="kn-h2">{t('knowledge.notebooks')}</h2>
               <div className="field kn-filter">
                 <label htmlFor="kn-filter" className="sr-only">{t('knowledge.filter')}</label>
                 <input id="kn-filter" type="search" placeholder={t('knowledge.filter')} value={filter} onChange={(e) => setFilter(e.target.value)} />

@@ -4,7 +4,7 @@ const en = {
   nav: { knowledge: 'Knowledge' },
   palette: { page: { '/knowledge': 'Knowledge — notebooks' } },
   knowledge: {
-    title: 'Knowledge',
+    title: 'Knowledge', notebooks: 'Notebooks',
     hint: 'A notebook gathers the documents on one subject — contracts, reports, price lists, web pages. Ask it questions: every answer quotes its sources.',
     filter: 'Filter notebooks', none: 'No notebook matches.', newNotebook: 'New notebook', create: 'Create notebook', cancel: 'Cancel',
     name: 'Name', description: 'Description (optional)', created: 'Notebook “{{name}}” created.',

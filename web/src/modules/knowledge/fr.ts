@@ -3,7 +3,7 @@ const fr = {
   nav: { knowledge: 'Connaissances' },
   palette: { page: { '/knowledge': 'Connaissances — carnets' } },
   knowledge: {
-    title: 'Connaissances',
+    title: 'Connaissances', notebooks: 'Carnets',
     hint: 'Un carnet rassemble les documents d’un même sujet : contrats, rapports, tarifs, pages web. Posez-lui vos questions : chaque réponse cite ses sources.',
     filter: 'Filtrer les carnets', none: 'Aucun carnet ne correspond.', newNotebook: 'Nouveau carnet', create: 'Créer le carnet', cancel: 'Annuler',
     name: 'Nom', description: 'Description (facultative)', created: 'Carnet « {{name}} » créé.',

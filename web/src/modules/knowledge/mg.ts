@@ -3,7 +3,7 @@ const mg = {
   nav: { knowledge: 'Fahalalana' },
   palette: { page: { '/knowledge': 'Fahalalana — kahie' } },
   knowledge: {
-    title: 'Fahalalana',
+    title: 'Fahalalana', notebooks: 'Kahie',
     hint: 'Ny kahie dia manangona ireo antontan-taratasy momba ny lohahevitra iray: fifanarahana, tatitra, lisitry ny vidiny, pejy an-tranonkala. Manontania azy: ny valiny rehetra dia manondro ny loharanony.',
     filter: 'Hivana ny kahie', none: 'Tsy misy kahie mifanaraka.', newNotebook: 'Kahie vaovao', create: 'Hamorona ny kahie', cancel: 'Hanafoana',
     name: 'Anarana', description: 'Famaritana (tsy voatery)', created: 'Voaforona ny kahie « {{name}} ».',
