@@ -69,6 +69,8 @@ async function audit(page: Page, what: string): Promise<void> {
 async function shot(page: Page, name: string, width: number): Promise<void> {
   await page.setViewportSize({ width, height: 900 });
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { message: `${name} overflows` }).toBeLessThanOrEqual(1);
+  // The shell's sidebar slides away below its breakpoint: wait for its transition to end.
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined))));
   await page.screenshot({ path: `/tmp/kweb-${name}-${width}.png`, fullPage: true });
 }
 
