@@ -5,13 +5,14 @@ import type { NavItem, SettingsTab, WebModule } from '../app/manifest';
 import ai from './ai/module';
 import agents from './agents/module';
 import identity from './identity/module';
+import knowledge from './knowledge/module';
 import ledger from './ledger/module';
 import notifications from './notifications/module';
 import orchestration from './orchestration/module';
 import rules from './rules/module';
 import work from './work/module';
 
-export const MODULES: readonly WebModule[] = [work, orchestration, ledger, rules, notifications, agents, identity, ai];
+export const MODULES: readonly WebModule[] = [work, orchestration, ledger, rules, notifications, agents, knowledge, identity, ai];
 
 const byOrder = (a: { order: number }, b: { order: number }) => a.order - b.order;
 /** The sidebar, which is also the palette's list of pages. */
