@@ -70,7 +70,7 @@ CREATE INDEX knowledge_chunks_source ON knowledge_chunks (source_id, ord);
 CREATE INDEX knowledge_chunks_notebook ON knowledge_chunks (tenant_id, notebook_id);
 CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING gin (tsv);
 SELECT atrium_enable_tenancy('knowledge_chunks');
-GRANT SELECT, INSERT, DELETE ON knowledge_chunks TO atrium_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON knowledge_chunks TO atrium_app;
 
 CREATE TABLE knowledge_outputs (
   id          text PRIMARY KEY,

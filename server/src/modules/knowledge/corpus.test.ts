@@ -85,6 +85,7 @@ describe('the corpus, uploaded and parsed like a person would', () => {
   });
 
   it('finds facts by search, in the right document', async () => {
+    await waitFor('passages embedded', async () => (await get<{ source_list: { semantic: string | null }[] }>(`/v1/knowledge/notebooks/${notebookId}`)).source_list.every((s) => s.semantic === 'ready') || undefined, 120_000);
     let found = 0;
     let asked = 0;
     for (const d of corpus) {

@@ -11,7 +11,7 @@ import type { Ledger } from '../ledger/index.js';
 import { KNOWLEDGE_CONFIG } from './config.js';
 import { PARSE_QUEUE, registerKnowledgeCommands, type ParseJob } from './commands.js';
 import { KNOWLEDGE_EVENTS } from './events.js';
-import { ingest, MAX_ATTEMPTS } from './ingest.js';
+import { EMBED_QUEUE, embedSource, ingest, MAX_ATTEMPTS, type EmbedJob } from './ingest.js';
 import { defineOutputJob, registerOutputCommands } from './outputs.js';
 import { closeParsers } from './parsers/index.js';
 import { registerKnowledgeRoutes } from './routes.js';
@@ -51,6 +51,7 @@ export function createKnowledge(p: Platform, { ledger, ai }: Needs) {
   registerKnowledgeCommands(p.commands, base);
   registerOutputCommands(p.commands, base);
   p.jobs.define<ParseJob>(PARSE_QUEUE, { retryLimit: MAX_ATTEMPTS, retryDelaySeconds: 2, expireInSeconds: 600 }, (job) => ingest(base, job));
+  p.jobs.define<EmbedJob>(EMBED_QUEUE, { retryLimit: 5, retryDelaySeconds: 2, expireInSeconds: 1800 }, (job) => embedSource(base, job));
   defineOutputJob(base);
   let sweep: NodeJS.Timeout | null = null;
   return {

@@ -13,6 +13,8 @@ import { BlobTooLarge } from '../../platform/blobs.js';
 import type { AtriumConfig } from '../../platform/config.js';
 import { inTenant, type Ctx, type CtxSource } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
+import type { Jobs } from '../../platform/jobs.js';
+import { sql } from 'kysely';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { guardedFetch } from '../../platform/url-guard.js';
@@ -24,12 +26,14 @@ import { NS, sourceFacts, type SourceRow } from './model.js';
 import { detectType, parseDocument, parseHtml, ParseError, type DocType, type ParsedDocument } from './parsers/index.js';
 import type { Embed } from './search.js';
 
-export type IngestDeps = { db: Db; ledger: Ledger; blobs: BlobStore; config: AtriumConfig; embed: Embed; log: Logger; now: () => Date; fetch?: typeof fetch };
+export type IngestDeps = { db: Db; ledger: Ledger; jobs: Jobs; blobs: BlobStore; config: AtriumConfig; embed: Embed; log: Logger; now: () => Date; fetch?: typeof fetch };
 
 /** Attempts before a source that keeps crashing its job (not a parse error) is marked failed. */
 export const MAX_ATTEMPTS = 3;
-/** Texts per embedding call (and per short transaction). */
-const EMBED_BATCH = 64;
+/** Passages per embedding call (and per short transaction). */
+const EMBED_BATCH = 16;
+export const EMBED_QUEUE = 'knowledge-embed';
+export type EmbedJob = { tenantId: string; sourceId: string };
 /** Rows per INSERT of chunks. */
 const INSERT_BATCH = 200;
 const MAX_REDIRECTS = 5;
@@ -80,16 +84,6 @@ async function fetchInto(d: IngestDeps, src: SourceRow): Promise<{ blobId: strin
   }
 }
 
-async function embedChunks(d: IngestDeps, source: CtxSource, chunks: readonly Chunk[]): Promise<(number[] | null)[]> {
-  const out: (number[] | null)[] = [];
-  for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
-    const batch = chunks.slice(i, i + EMBED_BATCH).map((c) => `${c.section ? `${c.section}\n` : ''}${c.text}`.slice(0, 4000));
-    const vectors = await inTenant(d.db, source, (ctx) => d.embed(ctx, batch));
-    for (const v of vectors) out.push(v && v.length > 0 && v.some((x) => x !== 0) ? unitVector(v, 'chunk') : null);
-  }
-  return out;
-}
-
 async function fail(d: IngestDeps, job: ParseJob, code: string, message: string): Promise<void> {
   await inTenant(d.db, system(job.tenantId, job.causeDiffId), async (ctx) => {
     const before = await ctx.tx.selectFrom('knowledge_sources').selectAll().where('id', '=', job.sourceId).forUpdate().executeTakeFirst();
@@ -101,15 +95,15 @@ async function fail(d: IngestDeps, job: ParseJob, code: string, message: string)
   });
 }
 
-async function commitParsed(d: IngestDeps, job: ParseJob, doc: ParsedDocument, type: DocType, chunks: readonly Chunk[], vectors: readonly (number[] | null)[], fetched: Fetched): Promise<void> {
+async function commitParsed(d: IngestDeps, job: ParseJob, doc: ParsedDocument, type: DocType, chunks: readonly Chunk[], fetched: Fetched): Promise<void> {
   await inTenant(d.db, system(job.tenantId, job.causeDiffId), async (ctx: Ctx) => {
     const before = await ctx.tx.selectFrom('knowledge_sources').selectAll().where('id', '=', job.sourceId).forUpdate().executeTakeFirst();
     // Removed or settled while this job parsed (a duplicate delivery): nothing to write.
     if (!before || before.removed_at || before.status === 'parsed' || before.status === 'failed') return;
     await ctx.tx.deleteFrom('knowledge_chunks').where('source_id', '=', before.id).execute();
-    const rows = chunks.map((c, i) => ({
+    const rows = chunks.map((c) => ({
       id: newId('chk'), tenant_id: ctx.tenantId, notebook_id: before.notebook_id, source_id: before.id, ord: c.ord, page: c.page, section: c.section?.slice(0, 500) ?? null,
-      anchor: c.anchor, kind: c.kind, text: c.text, embedding: vectors[i] ? realArray(vectors[i]!) : null,
+      anchor: c.anchor, kind: c.kind, text: c.text, embedding: null,
     }));
     for (let i = 0; i < rows.length; i += INSERT_BATCH) await ctx.tx.insertInto('knowledge_chunks').values(rows.slice(i, i + INSERT_BATCH)).execute();
     const row = await ctx.tx.updateTable('knowledge_sources').set({
@@ -117,7 +111,34 @@ async function commitParsed(d: IngestDeps, job: ParseJob, doc: ParsedDocument, t
       warnings: JSON.stringify(doc.warnings.slice(0, 20)), parsed_at: d.now(), error_code: null, error_message: null,
     }).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
     await d.ledger.record(ctx, { namespace: NS, entityType: 'knowledge_source', entityId: row.id, event: 'source.parsed', before: sourceFacts(before), after: sourceFacts(row), scopeId: row.notebook_id });
+    // Searchable by its words from this commit; by meaning once the embedding job has run.
+    await d.jobs.enqueue(ctx.tx, EMBED_QUEUE, { tenantId: ctx.tenantId, sourceId: row.id } satisfies EmbedJob, { singletonKey: row.id });
   });
+}
+
+/**
+ * Embeds a parsed source's passages (the `knowledge-embed` job, queued with `source.parsed`): a
+ * batch at a time, each written in its own short transaction, only where no embedding is yet —
+ * so a retried job (a worker killed mid-way) goes on where it stopped. The offline embedder
+ * takes ~0.1–0.4 s a passage on a small machine: doing this after the parse keeps "upload →
+ * parsed" short, and the vector half of search picks the passages up as they come.
+ */
+export async function embedSource(d: Pick<IngestDeps, 'db' | 'embed'>, job: EmbedJob): Promise<void> {
+  const source: CtxSource = { tenantId: job.tenantId, actor: { type: 'system', id: 'knowledge' }, holdable: false };
+  for (;;) {
+    const batch = await d.db.tenantTx(job.tenantId, (tx) => tx.selectFrom('knowledge_chunks').select(['id', 'section', 'text'])
+      .where('source_id', '=', job.sourceId).where('embedding', 'is', null).orderBy('ord').limit(EMBED_BATCH).execute());
+    if (batch.length === 0) return;
+    const vectors = await inTenant(d.db, source, (ctx) => d.embed(ctx, batch.map((c) => `${c.section ? `${c.section}\n` : ''}${c.text}`.slice(0, 2000))));
+    await d.db.tenantTx(job.tenantId, async (tx) => {
+      for (const [i, c] of batch.entries()) {
+        const v = vectors[i];
+        // A text the model cannot place (a zero vector) gets none: it stays findable by its words.
+        const value = v && v.length > 0 && v.some((x) => x !== 0) ? realArray(unitVector(v, 'passage')) : sql<number[]>`'{0}'::real[]`;
+        await tx.updateTable('knowledge_chunks').set({ embedding: value }).where('id', '=', c.id).where('embedding', 'is', null).execute();
+      }
+    });
+  }
 }
 
 /** Runs one parse job (see the file's comment). Throws only for what a retry may fix (the database). */
@@ -157,8 +178,7 @@ export async function ingest(d: IngestDeps, job: ParseJob): Promise<void> {
       : await parseDocument(bytes, type, { limits: { maxBytes: limits.maxSourceBytes, maxPages: limits.maxPages, ocr: limits.ocr }, onProgress: progress });
     const chunks = chunkBlocks(doc.blocks);
     if (chunks.length === 0) throw new SourceError('NO_TEXT', 'No text was found in this document (an empty file, or images without readable text).');
-    const vectors = await embedChunks(d, system(job.tenantId, job.causeDiffId), chunks);
-    await commitParsed(d, job, doc, type, chunks, vectors, { ...fetched, type });
+    await commitParsed(d, job, doc, type, chunks, { ...fetched, type });
   } catch (err) {
     if (err instanceof ParseError) return fail(d, job, err.code, err.message);
     if (err instanceof SourceError) return fail(d, job, err.code, err.message);

@@ -116,6 +116,12 @@ describe('a notebook of real documents', () => {
     sources = await Promise.all(added.sources.map((s) => settled(a, s.id)));
     expect(sources.map((s) => [s.name, s.status, s.type])).toEqual([['handbook.md', 'parsed', 'markdown'], ['field-report.txt', 'parsed', 'text'], ['vans.csv', 'parsed', 'csv']]);
     expect(sources.every((s) => s.chunks > 0 && s.progress === 1)).toBe(true);
+    // Searchable by words at once; by meaning once the embedding job has run.
+    const embedded = await waitFor('passages embedded', async () => {
+      const list = (await get<{ source_list: (Source & { semantic: string | null })[] }>(a, `/v1/knowledge/notebooks/${nb.id}`)).source_list;
+      return list.every((s) => s.semantic === 'ready') ? list : undefined;
+    }, 60_000);
+    expect(embedded).toHaveLength(3);
 
     const diffs = await get<{ event: string; actor: { type: string; id: string }; causation_id: number | null; entity_id: string }[]>(a, '/v1/diffs?namespace=academy&limit=50');
     const handbook = sources[0]!;

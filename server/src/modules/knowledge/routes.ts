@@ -60,7 +60,12 @@ export function registerKnowledgeRoutes(r: RouteRegistry, d: KnowledgeRouteDeps)
         sources: sources.length, parsed: sources.filter((s) => s.status === 'parsed').length, failed: sources.filter((s) => s.status === 'failed').length,
         chunks: sources.reduce((a, s) => a + s.chunks, 0),
       });
-      return { data: { ...view, source_list: sources.map(sourceView), limits: { max_sources: d.config.knowledge.maxSources, max_source_bytes: d.config.knowledge.maxSourceBytes } } };
+      // Passages still waiting for their embedding (search finds them by their words meanwhile).
+      const pending = await ctx.tx.selectFrom('knowledge_chunks').select(['source_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('notebook_id', '=', n.id).where('embedding', 'is', null).groupBy('source_id').execute();
+      const waiting = new Map(pending.map((p) => [p.source_id, Number(p.n)]));
+      const list = sources.map((s) => ({ ...sourceView(s), semantic: s.status !== 'parsed' ? null : waiting.has(s.id) ? 'pending' : 'ready' }));
+      return { data: { ...view, source_list: list, limits: { max_sources: d.config.knowledge.maxSources, max_source_bytes: d.config.knowledge.maxSourceBytes } } };
     }),
   });
   r.add({
