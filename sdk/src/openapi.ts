@@ -2134,7 +2134,7 @@ export interface paths {
         /** A notebook’s generated outputs (brief, Q&A, source map), newest version first */
         get: operations["get_v1_knowledge_notebooks_id_outputs"];
         put?: never;
-        /** Generate (or regenerate: a new version) a brief, Q&A set or source map; a durable job */
+        /** Generate (or regenerate: a new version) a brief, Q&A set or source map: answers the new output, `queued` for its durable job */
         post: operations["post_v1_knowledge_notebooks_id_outputs"];
         delete?: never;
         options?: never;
@@ -9326,7 +9326,7 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            202: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9338,6 +9338,15 @@ export interface operations {
                         meta: components["schemas"]["Meta"];
                         error: null;
                     };
+                };
+            };
+            /** @description Held for approval by a rule of the workspace; approving applies it as asked. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldEnvelope"];
                 };
             };
         };

@@ -103,7 +103,7 @@ describe('the corpus, uploaded and parsed like a person would', () => {
     const byId = new Map([...passages.values()].flat().map((p) => [p.id, p.text]));
     const claims: Claim[] = [];
     for (const kind of ['brief', 'qa'] as const) {
-      const o = await post<{ id: string }>(`/v1/knowledge/notebooks/${notebookId}/outputs`, { kind }, 202);
+      const o = await post<{ id: string }>(`/v1/knowledge/notebooks/${notebookId}/outputs`, { kind }, 201);
       const done = await waitFor(`${kind} ready`, async () => {
         const x = await get<{ status: string; content: { insights?: Claim[]; pairs?: { answer: Claim }[] } }>(`/v1/knowledge/outputs/${o.id}`);
         return x.status === 'ready' || x.status === 'failed' ? x : undefined;

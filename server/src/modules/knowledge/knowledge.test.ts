@@ -190,7 +190,7 @@ describe('a notebook of real documents', () => {
   });
 
   it('generates a brief of at least 5 insights, each grounded in the passage it cites', async () => {
-    const o = await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'brief' }, 202);
+    const o = await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'brief' }, 201);
     expect(o).toMatchObject({ kind: 'brief', version: 1, status: 'queued' });
     const done = await ready(a, o.id);
     expect(done.status).toBe('ready');
@@ -207,7 +207,7 @@ describe('a notebook of real documents', () => {
       expect(support(i.text, cited).supported).toBe(true);
     }
     // Regenerating makes version 2 and keeps version 1.
-    const again = await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'brief' }, 202);
+    const again = await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'brief' }, 201);
     expect(again.version).toBe(2);
     await ready(a, again.id);
     const all = await get<Output[]>(a, `/v1/knowledge/notebooks/${nb.id}/outputs?kind=brief`);
@@ -215,12 +215,12 @@ describe('a notebook of real documents', () => {
   });
 
   it('generates 20 to 40 cited Q&A pairs and a source map linking documents that share names', async () => {
-    const qa = await ready(a, (await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'qa' }, 202)).id);
+    const qa = await ready(a, (await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'qa' }, 201)).id);
     const pairs = (qa.content as { pairs: { question: string; answer: Claim }[] }).pairs;
     expect(pairs.length).toBeGreaterThanOrEqual(20);
     expect(pairs.length).toBeLessThanOrEqual(40);
     expect(pairs.every((p) => p.question.endsWith('?') && p.answer.grounded && p.answer.citations.length > 0)).toBe(true);
-    const map = await ready(a, (await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'source_map' }, 202)).id);
+    const map = await ready(a, (await post<Output>(a, `/v1/knowledge/notebooks/${nb.id}/outputs`, { kind: 'source_map' }, 201)).id);
     const m = map.content as { nodes: { id: string }[]; edges: { from: string; to: string; shared: string[] }[]; themes: { name: string; mentions: number }[] };
     const [handbook, report] = sources;
     const edge = m.edges.find((e) => [e.from, e.to].includes(handbook!.id) && [e.from, e.to].includes(report!.id));

@@ -185,9 +185,9 @@ export function registerKnowledgeRoutes(r: RouteRegistry, d: KnowledgeRouteDeps)
     }),
   });
   r.add({
-    method: 'POST', url: '/v1/knowledge/notebooks/:id/outputs', tags, scope: 'write', summary: 'Generate (or regenerate: a new version) a brief, Q&A set or source map; a durable job',
-    params: idParam, body: z.object({}).loose(), successStatus: 202, response: loose,
-    handler: async ({ principal, params, body, requestId }) => ({ data: await exec(principal, OUTPUT_COMMANDS.generate, { ...(body as object), notebook_id: params.id }, requestId), status: 202 }),
+    method: 'POST', url: '/v1/knowledge/notebooks/:id/outputs', tags, scope: 'write', summary: 'Generate (or regenerate: a new version) a brief, Q&A set or source map: answers the new output, `queued` for its durable job',
+    params: idParam, body: z.object({}).loose(), successStatus: 201, response: loose,
+    handler: async ({ principal, params, body, requestId }) => ({ data: await exec(principal, OUTPUT_COMMANDS.generate, { ...(body as object), notebook_id: params.id }, requestId), status: 201 }),
   });
   r.add({
     method: 'GET', url: '/v1/knowledge/outputs/:id', tags, scope: 'read', summary: 'One output (with its progress while it is generated)', params: idParam, response: loose,
