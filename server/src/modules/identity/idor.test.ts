@@ -111,7 +111,11 @@ async function notebookWith(owner: TestTenant, marker: string, file: { name: str
   const nb = await data<{ id: string }>(owner.client, 'POST', '/v1/knowledge/notebooks', { name: marker });
   const res = await uploadText(owner, `/v1/knowledge/notebooks/${nb.id}/sources`, file.name, file.text);
   const sourceId = ((await res.json()) as { data: { sources: { id: string }[] } }).data.sources[0]!.id;
-  await waitFor('the source settled', async () => ['parsed', 'failed'].includes((await data<{ status: string }>(owner.client, 'GET', `/v1/knowledge/sources/${sourceId}`)).status) || undefined, 30_000);
+  // Settled: parsed with its passages embedded (the embedding job changes what the notebook shows), or failed.
+  await waitFor('the source settled', async () => {
+    const s = (await data<{ source_list: { id: string; status: string; semantic: string | null }[] }>(owner.client, 'GET', `/v1/knowledge/notebooks/${nb.id}`)).source_list.find((x) => x.id === sourceId);
+    return s && (s.status === 'failed' || (s.status === 'parsed' && s.semantic === 'ready')) ? true : undefined;
+  }, 30_000);
   return { notebookId: nb.id, sourceId };
 }
 
